@@ -1,0 +1,326 @@
+//! The lazy DataFrame API with Spark's names, over DataFusion's DataFrame.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::common::{Column, JoinType};
+use datafusion::dataframe::DataFrame as DfDataFrame;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, SortExpr};
+use datafusion::physical_plan::displayable;
+use datafusion::prelude::coalesce;
+
+use crate::cache::CachedTable;
+use crate::error::{FlintError, Result};
+use crate::progress::JobProgress;
+use crate::session::FlintSession;
+use crate::spark::show::show_string;
+use crate::writer::DataFrameWriter;
+
+/// A lazy, immutable plan over a session: nothing runs until an action
+/// (`collect`, `count`, `show`, `write`).
+#[derive(Clone, Debug)]
+pub struct DataFrame {
+    session: FlintSession,
+    inner: DfDataFrame,
+}
+
+impl DataFrame {
+    /// Wraps a DataFusion DataFrame of `session`.
+    pub fn new(session: FlintSession, inner: DfDataFrame) -> Self {
+        Self { session, inner }
+    }
+
+    /// The DataFusion DataFrame underneath, for the layers that plan and run jobs.
+    pub fn inner(&self) -> &DfDataFrame {
+        &self.inner
+    }
+
+    /// The session this DataFrame belongs to.
+    pub fn session(&self) -> &FlintSession {
+        &self.session
+    }
+
+    fn wrap(&self, inner: std::result::Result<DfDataFrame, DataFusionError>) -> Result<Self> {
+        Ok(Self::new(self.session.clone(), inner?))
+    }
+
+    /// The output schema.
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(self.inner.schema().as_arrow().clone())
+    }
+
+    /// The output column names.
+    pub fn columns(&self) -> Vec<String> {
+        self.inner.schema().fields().iter().map(|f| f.name().clone()).collect()
+    }
+
+    /// Projects expressions, as `select`.
+    pub fn select(&self, exprs: Vec<Expr>) -> Result<Self> {
+        self.wrap(self.inner.clone().select(exprs))
+    }
+
+    /// Projects SQL expression strings, as `selectExpr`.
+    pub fn select_expr(&self, exprs: &[&str]) -> Result<Self> {
+        self.wrap(self.inner.clone().select_exprs(exprs))
+    }
+
+    /// Keeps rows where `predicate` is true, as `filter`.
+    pub fn filter(&self, predicate: Expr) -> Result<Self> {
+        self.wrap(self.inner.clone().filter(predicate))
+    }
+
+    /// Spark's alias of [`DataFrame::filter`].
+    pub fn r#where(&self, predicate: Expr) -> Result<Self> {
+        self.filter(predicate)
+    }
+
+    /// Adds or replaces a column, as `withColumn`.
+    pub fn with_column(&self, name: &str, expr: Expr) -> Result<Self> {
+        self.wrap(self.inner.clone().with_column(name, expr))
+    }
+
+    /// Renames a column, as `withColumnRenamed`; a missing column is a no-op, as in Spark.
+    pub fn with_column_renamed(&self, old: &str, new: &str) -> Result<Self> {
+        self.wrap(self.inner.clone().with_column_renamed(old, new))
+    }
+
+    /// Drops columns by name, as `drop`.
+    pub fn drop(&self, columns: &[&str]) -> Result<Self> {
+        self.wrap(self.inner.clone().drop_columns(columns))
+    }
+
+    /// Groups by expressions, as `groupBy`; finish with [`GroupedData::agg`].
+    pub fn group_by(&self, keys: Vec<Expr>) -> GroupedData {
+        GroupedData { df: self.clone(), keys }
+    }
+
+    /// Joins on a boolean expression, as `join(other, on=expr, how)`.
+    pub fn join(&self, right: &DataFrame, on: Expr, how: &str) -> Result<Self> {
+        let join_type = parse_join_type(how)?;
+        let (_, right_plan) = right.inner.clone().into_parts();
+        let (state, left_plan) = self.inner.clone().into_parts();
+        let plan = LogicalPlanBuilder::from(left_plan).join_on(right_plan, join_type, [on])?.build()?;
+        Ok(Self::new(self.session.clone(), DfDataFrame::new(state, plan)))
+    }
+
+    /// Joins on equal columns of the same name, as `join(other, on=["k"], how)`: the
+    /// key columns appear once, first, as in Spark.
+    pub fn join_using(&self, right: &DataFrame, keys: &[&str], how: &str) -> Result<Self> {
+        let join_type = parse_join_type(how)?;
+        let left_columns = self.columns();
+        let right_columns = right.columns();
+        let (_, right_plan) = right.inner.clone().into_parts();
+        let (state, left_plan) = self.inner.clone().into_parts();
+        let left_qualifier = left_plan.schema().qualified_field(0).0.cloned();
+        let right_qualifier = right_plan.schema().qualified_field(0).0.cloned();
+        let using = keys.iter().map(|k| Column::from_name(*k)).collect();
+        let plan = LogicalPlanBuilder::from(left_plan).join_using(right_plan, join_type, using)?;
+        let side = |qualifier: &Option<datafusion::common::TableReference>, name: &str| {
+            Expr::Column(Column::new(qualifier.clone(), name))
+        };
+        let mut projection: Vec<Expr> = keys
+            .iter()
+            .map(|key| {
+                let left = side(&left_qualifier, key);
+                let right = side(&right_qualifier, key);
+                let expr = match join_type {
+                    JoinType::Right | JoinType::RightSemi | JoinType::RightAnti => right,
+                    JoinType::Full => coalesce(vec![left, right]),
+                    _ => left,
+                };
+                expr.alias(*key)
+            })
+            .collect();
+        let is_key = |name: &String| keys.iter().any(|k| k == name);
+        projection.extend(left_columns.iter().filter(|c| !is_key(c)).map(|c| side(&left_qualifier, c)));
+        if !matches!(join_type, JoinType::LeftSemi | JoinType::LeftAnti) {
+            projection.extend(right_columns.iter().filter(|c| !is_key(c)).map(|c| side(&right_qualifier, c)));
+        }
+        let plan = plan.project(projection)?.build()?;
+        Ok(Self::new(self.session.clone(), DfDataFrame::new(state, plan)))
+    }
+
+    /// Sorts rows, as `orderBy` / `sort`.
+    pub fn order_by(&self, sort: Vec<SortExpr>) -> Result<Self> {
+        self.wrap(self.inner.clone().sort(sort))
+    }
+
+    /// Keeps the first `n` rows, as `limit`.
+    pub fn limit(&self, n: usize) -> Result<Self> {
+        self.wrap(self.inner.clone().limit(0, Some(n)))
+    }
+
+    /// Removes duplicate rows, as `distinct`.
+    pub fn distinct(&self) -> Result<Self> {
+        self.wrap(self.inner.clone().distinct())
+    }
+
+    /// Appends rows by column position, keeping duplicates, as Spark's `union`.
+    pub fn union(&self, other: &DataFrame) -> Result<Self> {
+        self.wrap(self.inner.clone().union(other.inner.clone()))
+    }
+
+    /// Appends rows matching columns by name, as `unionByName`.
+    pub fn union_by_name(&self, other: &DataFrame) -> Result<Self> {
+        self.wrap(self.inner.clone().union_by_name(other.inner.clone()))
+    }
+
+    /// Marks this DataFrame to be kept in memory once first computed, as `cache`.
+    /// Lazy: the first action computes and stores it, later ones read it.
+    pub fn cache(&self) -> Result<Self> {
+        let table = CachedTable::new(self.inner.logical_plan().clone());
+        self.wrap(self.session.context().read_table(Arc::new(table)))
+    }
+
+    /// Registers this DataFrame as a temporary view, as `createOrReplaceTempView`.
+    pub fn create_or_replace_temp_view(&self, name: &str) -> Result<()> {
+        let ctx = self.session.context();
+        ctx.deregister_table(name)?;
+        ctx.register_table(name, self.inner.clone().into_view())?;
+        Ok(())
+    }
+
+    /// The plans as text, as `explain`: the physical plan, and with `extended` the
+    /// parsed and optimised logical plans before it.
+    pub async fn explain(&self, extended: bool) -> Result<String> {
+        let physical = self.inner.clone().create_physical_plan().await?;
+        let physical = displayable(physical.as_ref()).indent(false).to_string();
+        if !extended {
+            return Ok(format!("== Physical Plan ==\n{physical}"));
+        }
+        let parsed = self.inner.logical_plan().display_indent().to_string();
+        let optimized = self.inner.clone().into_optimized_plan()?.display_indent().to_string();
+        Ok(format!(
+            "== Parsed Logical Plan ==\n{parsed}\n\n== Optimized Logical Plan ==\n{optimized}\n\n== Physical Plan ==\n{physical}"
+        ))
+    }
+
+    /// Runs the job and returns every row.
+    pub async fn collect(&self) -> Result<Vec<RecordBatch>> {
+        self.collect_with_progress(&Arc::new(JobProgress::default())).await
+    }
+
+    /// Runs the job, recording finished partitions and rows in `progress` as it goes.
+    pub async fn collect_with_progress(&self, progress: &Arc<JobProgress>) -> Result<Vec<RecordBatch>> {
+        let streams = self.inner.clone().execute_stream_partitioned().await?;
+        progress.start(streams.len());
+        let mut tasks = tokio::task::JoinSet::new();
+        for (partition, mut stream) in streams.into_iter().enumerate() {
+            let progress = Arc::clone(progress);
+            tasks.spawn(async move {
+                use futures::StreamExt;
+                let mut batches = Vec::new();
+                while let Some(batch) = stream.next().await {
+                    let batch = batch?;
+                    progress.add_rows(batch.num_rows());
+                    batches.push(batch);
+                }
+                progress.finish_partition();
+                Ok::<_, DataFusionError>((partition, batches))
+            });
+        }
+        let mut partitions = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let joined = joined.map_err(|e| DataFusionError::ExecutionJoin(Box::new(e)))?;
+            partitions.push(joined.map_err(|e| self.explain_error(e))?);
+        }
+        partitions.sort_by_key(|(partition, _)| *partition);
+        Ok(partitions.into_iter().flat_map(|(_, batches)| batches).collect())
+    }
+
+    /// Adds what to do to errors the user can act on.
+    fn explain_error(&self, error: DataFusionError) -> FlintError {
+        match error.find_root() {
+            DataFusionError::ResourcesExhausted(_) => {
+                let key = crate::config::DRIVER_MEMORY;
+                let value = self.session.conf().get_or_default(&key).unwrap_or_default().to_string();
+                FlintError::OutOfMemory { key: key.name, value, source: error }
+            }
+            _ => error.into(),
+        }
+    }
+
+    /// Counts the rows, as `count`.
+    pub async fn count(&self) -> Result<usize> {
+        Ok(self.inner.clone().count().await?)
+    }
+
+    /// The first `num_rows` rows as Spark's `show()` prints them, cells cut to
+    /// `truncate` characters (0: no cut).
+    pub async fn show_string(&self, num_rows: usize, truncate: usize) -> Result<String> {
+        self.show_string_with_progress(num_rows, truncate, &Arc::new(JobProgress::default())).await
+    }
+
+    /// [`DataFrame::show_string`], recording progress.
+    pub async fn show_string_with_progress(
+        &self,
+        num_rows: usize,
+        truncate: usize,
+        progress: &Arc<JobProgress>,
+    ) -> Result<String> {
+        let batches = self.limit(num_rows.saturating_add(1))?.collect_with_progress(progress).await?;
+        Ok(show_string(&self.schema(), &batches, num_rows, truncate))
+    }
+
+    /// Writes this DataFrame out, as `write`.
+    pub fn write(&self) -> DataFrameWriter {
+        DataFrameWriter::new(self.clone())
+    }
+}
+
+/// Aggregation of a grouped DataFrame, as Spark's `GroupedData`.
+#[derive(Debug, Clone)]
+pub struct GroupedData {
+    df: DataFrame,
+    keys: Vec<Expr>,
+}
+
+impl GroupedData {
+    /// Computes aggregates per group, as `agg`; the keys come first in the output.
+    pub fn agg(self, aggregates: Vec<Expr>) -> Result<DataFrame> {
+        self.df.wrap(self.df.inner.clone().aggregate(self.keys, aggregates))
+    }
+
+    /// Counts rows per group into a column named `count`, as `count`.
+    pub fn count(self) -> Result<DataFrame> {
+        let count = datafusion::functions_aggregate::expr_fn::count(datafusion::prelude::lit(1)).alias("count");
+        self.agg(vec![count])
+    }
+}
+
+/// Spark's join type names (`inner`, `left_outer`, `leftsemi`, …) as DataFusion join types.
+pub fn parse_join_type(how: &str) -> Result<JoinType> {
+    let normalized = how.to_ascii_lowercase().replace('_', "");
+    Ok(match normalized.as_str() {
+        "inner" | "cross" => JoinType::Inner,
+        "outer" | "full" | "fullouter" => JoinType::Full,
+        "left" | "leftouter" => JoinType::Left,
+        "right" | "rightouter" => JoinType::Right,
+        "semi" | "leftsemi" => JoinType::LeftSemi,
+        "anti" | "leftanti" => JoinType::LeftAnti,
+        _ => {
+            return Err(DataFusionError::Plan(format!(
+                "unsupported join type '{how}': use one of inner, cross, outer, full, fullouter, full_outer, \
+                 left, leftouter, left_outer, right, rightouter, right_outer, semi, leftsemi, left_semi, \
+                 anti, leftanti, left_anti"
+            ))
+            .into());
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_types_use_spark_names() {
+        assert!(matches!(parse_join_type("left_outer"), Ok(JoinType::Left)));
+        assert!(matches!(parse_join_type("LeftAnti"), Ok(JoinType::LeftAnti)));
+        assert!(matches!(parse_join_type("fullouter"), Ok(JoinType::Full)));
+        let error = parse_join_type("sideways").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("unsupported join type 'sideways'"), "{error}");
+    }
+}

@@ -1,0 +1,28 @@
+//! Flint's engine: Spark SQL and DataFrame semantics on Apache DataFusion.
+//!
+//! A [`FlintSession`] is configured from Spark keys ([`config`]), parses SQL in Spark's
+//! dialect, reads and writes Parquet, CSV and JSON with Spark's option names, and hands
+//! out lazy [`DataFrame`]s with Spark's method names.
+
+pub mod cache;
+pub mod config;
+pub mod dataframe;
+pub mod error;
+pub mod path_tables;
+pub mod progress;
+pub mod reader;
+pub mod session;
+pub mod sources;
+pub mod spark;
+pub mod sql;
+pub mod writer;
+
+pub use dataframe::{DataFrame, GroupedData};
+pub use error::{FlintError, Result};
+pub use session::FlintSession;
+
+/// Expressions for the DataFrame API (`col`, `lit`, aggregates, sort orders).
+pub mod functions {
+    pub use datafusion::functions_aggregate::expr_fn::{avg, count, max, min, sum};
+    pub use datafusion::prelude::{Expr, col, lit};
+}

@@ -1,0 +1,209 @@
+//! The Flint session: a DataFusion context configured from Spark keys, Spark's SQL dialect
+//! and functions, and the entry points of the DataFrame API.
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider};
+use datafusion::common::config::Dialect;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement;
+use datafusion::sql::sqlparser::ast::{Set, Statement as SqlStatement};
+use datafusion_spark::SessionStateBuilderSpark;
+use parking_lot::Mutex;
+
+use crate::config::{self, SparkConf};
+use crate::dataframe::DataFrame;
+use crate::error::Result;
+use crate::path_tables::PathTables;
+use crate::reader::DataFrameReader;
+use crate::sql::parse_statements;
+
+/// Spark's default catalog name.
+pub const DEFAULT_CATALOG: &str = "spark_catalog";
+/// Spark's default database name.
+pub const DEFAULT_DATABASE: &str = "default";
+
+/// Builds a [`FlintSession`] from Spark configuration, like `SparkSession.builder`.
+#[derive(Debug, Default)]
+pub struct SessionBuilder {
+    conf: SparkConf,
+}
+
+impl SessionBuilder {
+    /// Sets `spark.master` (`local`, `local[N]`, `local[*]`).
+    pub fn master(mut self, master: &str) -> Self {
+        self.conf.set(config::MASTER.name, master);
+        self
+    }
+
+    /// Sets `spark.app.name`.
+    pub fn app_name(mut self, name: &str) -> Self {
+        self.conf.set(config::APP_NAME.name, name);
+        self
+    }
+
+    /// Sets any configuration key.
+    pub fn config(mut self, key: &str, value: &str) -> Self {
+        self.conf.set(key, value);
+        self
+    }
+
+    /// Creates the session; fails on configuration values it cannot use.
+    pub fn build(self) -> Result<FlintSession> {
+        FlintSession::new(self.conf)
+    }
+}
+
+/// A Spark-style session. Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct FlintSession {
+    ctx: SessionContext,
+    conf: Arc<Mutex<SparkConf>>,
+}
+
+impl std::fmt::Debug for FlintSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlintSession").field("session_id", &self.ctx.session_id()).finish()
+    }
+}
+
+impl FlintSession {
+    /// A builder, as `SparkSession.builder`.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// Creates a session from `conf`.
+    pub fn new(conf: SparkConf) -> Result<Self> {
+        let memory_key = &config::DRIVER_MEMORY;
+        let pool = TrackConsumersPool::new(
+            FairSpillPool::new(conf.memory_bytes(memory_key)?),
+            NonZeroUsize::MIN.saturating_add(4),
+        );
+        let local_dirs = conf.local_dirs();
+        let disk_mode = if local_dirs.is_empty() {
+            DiskManagerMode::OsTmpDirectory
+        } else {
+            DiskManagerMode::Directories(local_dirs)
+        };
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(pool))
+            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(disk_mode))
+            .build_arc()?;
+        let mut session_config = SessionConfig::new()
+            .with_target_partitions(conf.shuffle_partitions()?)
+            .with_information_schema(true)
+            .with_create_default_catalog_and_schema(false)
+            .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_DATABASE);
+        let options = session_config.options_mut();
+        options.sql_parser.dialect = Dialect::Spark;
+        options.execution.time_zone = Some(conf.time_zone().to_string());
+        let state = SessionStateBuilder::new()
+            .with_config(session_config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .with_spark_features()
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        let catalog = MemoryCatalogProvider::new();
+        catalog.register_schema(DEFAULT_DATABASE, Arc::new(MemorySchemaProvider::new()))?;
+        for (name, format) in PathTables::formats() {
+            catalog.register_schema(name, Arc::new(PathTables::new(format, ctx.state_weak_ref())))?;
+        }
+        ctx.register_catalog(DEFAULT_CATALOG, Arc::new(catalog));
+        Ok(Self { ctx, conf: Arc::new(Mutex::new(conf)) })
+    }
+
+    /// The DataFusion context underneath, for the layers that plan and run jobs.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// A copy of the session's configuration.
+    pub fn conf(&self) -> SparkConf {
+        self.conf.lock().clone()
+    }
+
+    /// Sets a configuration key at run time (SQL `SET key=value`); keys that shape
+    /// planning take effect for the next query.
+    pub fn set_conf(&self, key: &str, value: &str) -> Result<()> {
+        let mut conf = self.conf.lock().clone();
+        conf.set(key, value);
+        let partitions = conf.shuffle_partitions()?;
+        let time_zone = conf.time_zone().to_string();
+        let state = self.ctx.state_ref();
+        let mut state = state.write();
+        let options = state.config_mut().options_mut();
+        options.execution.target_partitions = partitions;
+        options.execution.time_zone = Some(time_zone);
+        *self.conf.lock() = conf;
+        Ok(())
+    }
+
+    /// Runs one SQL statement: queries stay lazy, DDL and `SET` take effect at once.
+    pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        let mut statements = parse_statements(sql)?;
+        let statement = match (statements.pop_front(), statements.is_empty()) {
+            (Some(statement), true) => statement,
+            (None, _) => {
+                return Err(datafusion::error::DataFusionError::Plan(
+                    "no SQL statement was given".to_string(),
+                )
+                .into());
+            }
+            (Some(_), false) => {
+                return Err(datafusion::error::DataFusionError::Plan(
+                    "spark.sql takes one statement; run a script statement by statement".to_string(),
+                )
+                .into());
+            }
+        };
+        self.execute(statement).await
+    }
+
+    /// Plans one parsed statement, running it at once when it is DDL or `SET`.
+    pub async fn execute(&self, statement: Statement) -> Result<DataFrame> {
+        if let Some((key, value)) = spark_set(&statement) {
+            self.set_conf(&key, &value)?;
+            return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));
+        }
+        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        let df = self.ctx.execute_logical_plan(plan).await?;
+        Ok(DataFrame::new(self.clone(), df))
+    }
+
+    /// A reader for files, as `spark.read`.
+    pub fn read(&self) -> DataFrameReader {
+        DataFrameReader::new(self.clone())
+    }
+
+    /// A table or view by name, as `spark.table`.
+    pub async fn table(&self, name: &str) -> Result<DataFrame> {
+        Ok(DataFrame::new(self.clone(), self.ctx.table(name).await?))
+    }
+}
+
+/// `SET spark.x = value` as a key and value; other statements give `None`.
+fn spark_set(statement: &Statement) -> Option<(String, String)> {
+    let Statement::Statement(inner) = statement else {
+        return None;
+    };
+    let SqlStatement::Set(Set::SingleAssignment { variable, values, .. }) = inner.as_ref() else {
+        return None;
+    };
+    let key = variable.to_string();
+    if !key.to_ascii_lowercase().starts_with("spark.") {
+        return None;
+    }
+    let value = values
+        .iter()
+        .map(|v| v.to_string().trim_matches(['\'', '"']).to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    Some((key, value))
+}

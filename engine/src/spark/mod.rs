@@ -1,0 +1,4 @@
+//! Spark semantics that differ from DataFusion's, kept in one place.
+
+pub mod format;
+pub mod show;

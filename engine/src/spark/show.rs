@@ -1,0 +1,132 @@
+//! The text table of Spark's `Dataset.show()`.
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+use super::format::format_cell;
+
+/// Renders up to `num_rows` rows of `batches` as Spark's `show(num_rows, truncate)`
+/// does: cells cut to `truncate` characters (0: no cut) and right-aligned when cut is
+/// on, and a footer when more rows exist than were shown.
+pub fn show_string(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    num_rows: usize,
+    truncate: usize,
+) -> String {
+    let header: Vec<String> = schema.fields().iter().map(|f| cut(&escape(f.name()), truncate)).collect();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut has_more = false;
+    'batches: for batch in batches {
+        for row in 0..batch.num_rows() {
+            if rows.len() == num_rows {
+                has_more = true;
+                break 'batches;
+            }
+            let cells = batch.columns().iter().map(|c| cut(&escape(&format_cell(c.as_ref(), row)), truncate));
+            rows.push(cells.collect());
+        }
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            let cells = std::iter::once(&header[i]).chain(rows.iter().map(|r| &r[i]));
+            cells.map(|c| c.chars().count()).max().unwrap_or(0).max(3)
+        })
+        .collect();
+    let separator: String = widths.iter().map(|w| format!("+{}", "-".repeat(*w))).collect::<String>() + "+\n";
+    let line = |cells: &[String]| -> String {
+        let mut out = String::new();
+        for (cell, width) in cells.iter().zip(&widths) {
+            let pad = " ".repeat(width - cell.chars().count());
+            out.push('|');
+            if truncate > 0 {
+                out.push_str(&pad);
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.push_str(&pad);
+            }
+        }
+        out + "|\n"
+    };
+    let mut out = separator.clone();
+    out.push_str(&line(&header));
+    out.push_str(&separator);
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    out.push_str(&separator);
+    if has_more {
+        let noun = if num_rows == 1 { "row" } else { "rows" };
+        out.push_str(&format!("only showing top {num_rows} {noun}\n"));
+    }
+    out
+}
+
+/// Spark's cut: longer cells keep `truncate - 3` characters and gain `...`.
+fn cut(cell: &str, truncate: usize) -> String {
+    if truncate == 0 || cell.chars().count() <= truncate {
+        return cell.to_string();
+    }
+    if truncate < 4 {
+        return cell.chars().take(truncate).collect();
+    }
+    cell.chars().take(truncate - 3).collect::<String>() + "..."
+}
+
+/// Control characters shown escaped, as Spark's `escapeMetaCharacters`.
+fn escape(cell: &str) -> String {
+    cell.replace('\n', "\\n")
+        .replace('\r', "\\r")
+        .replace('\t', "\\t")
+        .replace('\u{c}', "\\f")
+        .replace('\u{8}', "\\b")
+        .replace('\u{b}', "\\v")
+        .replace('\u{7}', "\\a")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    fn batch() -> (SchemaRef, RecordBatch) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("name", DataType::Utf8, true),
+        ]));
+        let columns = vec![
+            Arc::new(Int64Array::from(vec![1, 22, 333])) as _,
+            Arc::new(StringArray::from(vec![Some("a"), None, Some("a rather long name, longer than twenty")])) as _,
+        ];
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns);
+        (schema, batch.unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    #[test]
+    fn renders_like_spark() {
+        let (schema, batch) = batch();
+        let text = show_string(&schema, &[batch], 20, 20);
+        assert_eq!(
+            text,
+            "+---+--------------------+\n\
+             | id|                name|\n\
+             +---+--------------------+\n\
+             |  1|                   a|\n\
+             | 22|                NULL|\n\
+             |333|a rather long nam...|\n\
+             +---+--------------------+\n"
+        );
+    }
+
+    #[test]
+    fn footer_when_rows_are_left_out() {
+        let (schema, batch) = batch();
+        let text = show_string(&schema, &[batch], 1, 0);
+        assert!(text.ends_with("|1  |a   |\n+---+----+\nonly showing top 1 row\n"), "{text}");
+    }
+}

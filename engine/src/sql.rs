@@ -1,0 +1,77 @@
+//! Parsing SQL text in Spark's dialect into statements, with parse errors that point at the text.
+
+use std::collections::VecDeque;
+
+use datafusion::error::DataFusionError;
+use datafusion::sql::parser::{DFParserBuilder, Statement};
+use datafusion::sql::sqlparser::dialect::SparkSqlDialect;
+use datafusion::sql::sqlparser::parser::ParserError;
+
+use crate::error::{FlintError, Result};
+
+/// Parses `sql` (one or more statements separated by `;`) with Spark's SQL dialect.
+pub fn parse_statements(sql: &str) -> Result<VecDeque<Statement>> {
+    let parsed = DFParserBuilder::new(sql)
+        .with_dialect(&SparkSqlDialect {})
+        .build()
+        .and_then(|mut parser| parser.parse_statements());
+    parsed.map_err(|error| parse_error(sql, error))
+}
+
+/// Turns a parser error into [`FlintError::Parse`] with its line and column when the
+/// parser reported them.
+fn parse_error(sql: &str, error: DataFusionError) -> FlintError {
+    let message = match &error {
+        DataFusionError::SQL(inner, _) => match inner.as_ref() {
+            ParserError::ParserError(m) | ParserError::TokenizerError(m) => m.clone(),
+            ParserError::RecursionLimitExceeded => return error.into(),
+        },
+        _ => return error.into(),
+    };
+    match split_location(&message) {
+        Some((message, line, column)) => FlintError::Parse {
+            message: message.to_string(),
+            sql: sql.to_string(),
+            line,
+            column,
+        },
+        None => FlintError::Parse {
+            message,
+            sql: sql.to_string(),
+            line: 0,
+            column: 0,
+        },
+    }
+}
+
+/// Splits `"... at Line: L, Column: C"` into the message and its location.
+fn split_location(message: &str) -> Option<(&str, usize, usize)> {
+    let at = message.rfind(" at Line: ")?;
+    let (text, location) = message.split_at(at);
+    let location = location.trim_start_matches(" at Line: ");
+    let (line, column) = location.split_once(", Column: ")?;
+    Some((text, line.trim().parse().ok()?, column.trim().parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_many_statements() {
+        let statements = parse_statements("select 1; select 2;").ok();
+        assert_eq!(statements.map(|s| s.len()), Some(2));
+    }
+
+    #[test]
+    fn reports_where_parsing_failed() {
+        let error = parse_statements("select a from t\nwhere x = = 1").err();
+        match error {
+            Some(FlintError::Parse { line, column, message, .. }) => {
+                assert_eq!((line, column), (2, 11), "{message}");
+                assert!(message.contains("found: ="), "{message}");
+            }
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
+}
