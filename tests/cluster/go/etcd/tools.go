@@ -1,0 +1,7 @@
+//go:build tools
+
+// Package tools records the main package tests/cluster/build compiles, so that
+// `go mod tidy` keeps its dependencies in go.sum.
+package tools
+
+import _ "go.etcd.io/etcd/server/v3"
