@@ -11,7 +11,6 @@ use clap::{Args, Parser, Subcommand};
     name = "flint-kubelet",
     version,
     about = "Runs the pods bound to its Node as local processes",
-    subcommand_negates_reqs = true
 )]
 pub struct Cli {
     /// What to run; the kubelet itself when omitted.
@@ -74,16 +73,16 @@ pub struct KubeletConfig {
     /// restarts so running pods are re-adopted.
     #[arg(long, default_value = "/tmp/flint-kubelet")]
     pub state_dir: PathBuf,
-    /// Serving certificate for the log server (must name --node-ip).
+    /// Serving certificate for the log server (must name --node-ip); required.
     #[arg(long)]
-    pub tls_cert: PathBuf,
+    pub tls_cert: Option<PathBuf>,
     /// Private key of --tls-cert.
     #[arg(long)]
-    pub tls_key: PathBuf,
+    pub tls_key: Option<PathBuf>,
     /// CA whose client certificates the log server accepts (the API server's
     /// --kubelet-client-certificate must be signed by it).
     #[arg(long)]
-    pub client_ca: PathBuf,
+    pub client_ca: Option<PathBuf>,
     /// Directory of locally built binaries that stand in for the images' binaries:
     /// `/opt/flint/bin/flint` runs `BIN_DIR/flint`, and plain command names are looked
     /// up here before PATH.
@@ -138,8 +137,7 @@ mod tests {
     #[test]
     fn parses_pod_network() {
         let cli = Cli::parse_from([
-            "k", "--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca", "--pod-network",
-            "127.42.0.0/16",
+            "k", "--pod-network", "127.42.0.0/16",
         ]);
         assert_eq!(cli.kubelet.pod_net_octet(), Ok(42));
     }

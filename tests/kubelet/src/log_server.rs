@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
@@ -67,11 +68,16 @@ pub async fn serve(config: KubeletConfig) -> anyhow::Result<()> {
 }
 
 fn tls_config(config: &KubeletConfig) -> anyhow::Result<rustls::ServerConfig> {
+    let (Some(cert), Some(key), Some(ca)) = (&config.tls_cert, &config.tls_key, &config.client_ca) else {
+        anyhow::bail!("--tls-cert, --tls-key and --client-ca are required for the log server");
+    };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let certs = CertificateDer::pem_file_iter(&config.tls_cert)?.collect::<Result<Vec<_>, _>>()?;
-    let key = PrivateKeyDer::from_pem_file(&config.tls_key)?;
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("read --tls-cert {}", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).with_context(|| format!("read --tls-key {}", key.display()))?;
     let mut roots = RootCertStore::empty();
-    for ca in CertificateDer::pem_file_iter(&config.client_ca)? {
+    for ca in CertificateDer::pem_file_iter(ca).with_context(|| format!("read --client-ca {}", ca.display()))? {
         roots.add(ca?)?;
     }
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build()?;
