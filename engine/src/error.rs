@@ -85,7 +85,21 @@ pub enum FlintError {
     },
     /// Planning or execution failed in DataFusion.
     #[error(transparent)]
-    DataFusion(#[from] DataFusionError),
+    DataFusion(DataFusionError),
+}
+
+impl From<DataFusionError> for FlintError {
+    /// Unwraps Flint errors that travelled through DataFusion (from catalogs and table
+    /// providers) so they reach the user as themselves.
+    fn from(error: DataFusionError) -> Self {
+        match error {
+            DataFusionError::External(inner) => match inner.downcast::<FlintError>() {
+                Ok(flint) => *flint,
+                Err(other) => Self::DataFusion(DataFusionError::External(other)),
+            },
+            other => Self::DataFusion(other),
+        }
+    }
 }
 
 /// Result type of the Flint engine.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod path_tables;
 pub mod progress;
 pub mod reader;
+pub mod script;
 pub mod session;
 pub mod sources;
 pub mod spark;

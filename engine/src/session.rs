@@ -102,6 +102,10 @@ impl FlintSession {
             .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_DATABASE);
         let options = session_config.options_mut();
         options.sql_parser.dialect = Dialect::Spark;
+        // Spark sorts NULL as the smallest value: first ascending, last descending.
+        options.sql_parser.default_null_ordering = "nulls_min".to_string();
+        // Spark reads `1.5` as DECIMAL(2,1), not DOUBLE.
+        options.sql_parser.parse_float_as_decimal = true;
         options.execution.time_zone = Some(conf.time_zone().to_string());
         let state = SessionStateBuilder::new()
             .with_config(session_config)
@@ -110,6 +114,9 @@ impl FlintSession {
             .with_spark_features()
             .build();
         let ctx = SessionContext::new_with_state(state);
+        // datafusion-spark's avg returns DOUBLE for decimals; Spark (and DataFusion's own
+        // avg) return DECIMAL(p + 4, s + 4).
+        ctx.register_udaf(datafusion::functions_aggregate::average::avg_udaf().as_ref().clone());
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_DATABASE, Arc::new(MemorySchemaProvider::new()))?;
         for (name, format) in PathTables::formats() {
@@ -172,7 +179,7 @@ impl FlintSession {
             self.set_conf(&key, &value)?;
             return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));
         }
-        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        let plan = self.ctx.state().statement_to_plan(temporary_as_session_view(statement)).await?;
         let df = self.ctx.execute_logical_plan(plan).await?;
         Ok(DataFrame::new(self.clone(), df))
     }
@@ -185,6 +192,20 @@ impl FlintSession {
     /// A table or view by name, as `spark.table`.
     pub async fn table(&self, name: &str) -> Result<DataFrame> {
         Ok(DataFrame::new(self.clone(), self.ctx.table(name).await?))
+    }
+}
+
+/// `CREATE TEMPORARY VIEW` as a plain view: the session's catalog lives in memory and
+/// dies with the session, which is what Spark's temporary views do.
+fn temporary_as_session_view(statement: Statement) -> Statement {
+    match statement {
+        Statement::Statement(mut inner) => {
+            if let SqlStatement::CreateView(view) = inner.as_mut() {
+                view.temporary = false;
+            }
+            Statement::Statement(inner)
+        }
+        other => other,
     }
 }
 
