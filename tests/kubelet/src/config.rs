@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "flint-kubelet",
     version,
-    about = "Runs the pods bound to its Node as local processes",
+    about = "Runs the pods bound to its Node as local processes"
 )]
 pub struct Cli {
     /// What to run; the kubelet itself when omitted.
@@ -131,14 +131,13 @@ fn parse_entrypoint(s: &str) -> Result<(String, String), String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_pod_network() {
-        let cli = Cli::parse_from([
-            "k", "--pod-network", "127.42.0.0/16",
-        ]);
+        let cli = Cli::parse_from(["k", "--pod-network", "127.42.0.0/16"]);
         assert_eq!(cli.kubelet.pod_net_octet(), Ok(42));
     }
 

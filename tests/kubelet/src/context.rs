@@ -46,7 +46,8 @@ impl Context {
             net,
             pods_dir,
             programs,
-            host_path: std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
+            host_path: std::env::var("PATH")
+                .unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
             config,
             next_ip: Mutex::new(FIRST_POD_INDEX),
         })
@@ -55,7 +56,13 @@ impl Context {
     /// The pod's recorded IP, or a fresh one from the pod network recorded in its
     /// `pod.json`. Fresh IPs are handed out round-robin so a just-freed address is not
     /// reused at once.
-    pub async fn pod_ip(&self, dir: &PodDir, namespace: &str, name: &str, uid: &str) -> Result<Ipv4Addr> {
+    pub async fn pod_ip(
+        &self,
+        dir: &PodDir,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+    ) -> Result<Ipv4Addr> {
         if let Some(meta) = dir.meta()? {
             return Ok(meta.ip);
         }
@@ -64,9 +71,15 @@ impl Context {
             .into_iter()
             .filter_map(|(_, d)| d.meta().ok().flatten().map(|m| m.ip))
             .collect();
-        let (ip, after) = next_free(self.net, *next, &used).ok_or(Error::NoPodIp { net: self.net })?;
+        let (ip, after) =
+            next_free(self.net, *next, &used).ok_or(Error::NoPodIp { net: self.net })?;
         *next = after;
-        dir.write_meta(&PodMeta { namespace: namespace.into(), name: name.into(), uid: uid.into(), ip })?;
+        dir.write_meta(&PodMeta {
+            namespace: namespace.into(),
+            name: name.into(),
+            uid: uid.into(),
+            ip,
+        })?;
         Ok(ip)
     }
 }
@@ -90,6 +103,7 @@ pub fn next_free(net: u8, from: u32, used: &HashSet<Ipv4Addr>) -> Option<(Ipv4Ad
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -101,7 +115,7 @@ mod tests {
         used.insert(Ipv4Addr::new(127, 7, 0, 3));
         let (b, next) = next_free(7, next, &used).unwrap();
         assert_eq!(b, Ipv4Addr::new(127, 7, 0, 4));
-        let (c, _) = next_free(7, 254, &used).unwrap();
+        let (c, _) = next_free(7, 255, &used).unwrap();
         assert_eq!(c, Ipv4Addr::new(127, 7, 1, 1));
         let _ = next;
     }

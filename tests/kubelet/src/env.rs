@@ -36,7 +36,12 @@ pub async fn container_env(
             match sources.configmap(&cm.name).await? {
                 Some(d) => d,
                 None if cm.optional == Some(true) => continue,
-                None => return Err(Error::Config(format!("configmap \"{}\" not found", cm.name))),
+                None => {
+                    return Err(Error::Config(format!(
+                        "configmap \"{}\" not found",
+                        cm.name
+                    )));
+                }
             }
         } else if let Some(s) = &from.secret_ref {
             match sources.secret(&s.name).await? {
@@ -48,7 +53,11 @@ pub async fn container_env(
             continue;
         };
         for (k, v) in data {
-            set(&mut env, format!("{prefix}{k}"), String::from_utf8_lossy(&v).into_owned());
+            set(
+                &mut env,
+                format!("{prefix}{k}"),
+                String::from_utf8_lossy(&v).into_owned(),
+            );
         }
     }
     for var in container.env.iter().flatten() {
@@ -109,11 +118,19 @@ pub fn field_value(pod: &Pod, path: &str, ctx: &EnvContext<'_>) -> Result<String
         "status.hostIP" | "status.hostIPs" => ctx.host_ip.to_string(),
         _ => {
             if let Some(k) = keyed("metadata.labels['") {
-                meta.labels.as_ref().and_then(|l| l.get(k).cloned()).unwrap_or_default()
+                meta.labels
+                    .as_ref()
+                    .and_then(|l| l.get(k).cloned())
+                    .unwrap_or_default()
             } else if let Some(k) = keyed("metadata.annotations['") {
-                meta.annotations.as_ref().and_then(|l| l.get(k).cloned()).unwrap_or_default()
+                meta.annotations
+                    .as_ref()
+                    .and_then(|l| l.get(k).cloned())
+                    .unwrap_or_default()
             } else {
-                return Err(Error::Config(format!("unsupported fieldRef fieldPath {path}")));
+                return Err(Error::Config(format!(
+                    "unsupported fieldRef fieldPath {path}"
+                )));
             }
         }
     })
@@ -132,11 +149,16 @@ fn resource_value(container: &Container, resource: &str) -> String {
     let res = container.resources.as_ref();
     let (kind, name) = resource.split_once('.').unwrap_or(("limits", resource));
     let q = match kind {
-        "requests" => res.and_then(|r| r.requests.as_ref()).and_then(|m| m.get(name)),
+        "requests" => res
+            .and_then(|r| r.requests.as_ref())
+            .and_then(|m| m.get(name)),
         _ => res
             .and_then(|r| r.limits.as_ref())
             .and_then(|m| m.get(name))
-            .or_else(|| res.and_then(|r| r.requests.as_ref()).and_then(|m| m.get(name))),
+            .or_else(|| {
+                res.and_then(|r| r.requests.as_ref())
+                    .and_then(|m| m.get(name))
+            }),
     };
     let Some(q) = q else { return "0".into() };
     match crate::quantity::parse(&q.0) {
@@ -186,12 +208,16 @@ pub fn expand(s: &str, env: &[(String, String)]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn expands_like_kubernetes() {
-        let env = vec![("A".to_string(), "1".to_string()), ("B".to_string(), "x y".to_string())];
+        let env = vec![
+            ("A".to_string(), "1".to_string()),
+            ("B".to_string(), "x y".to_string()),
+        ];
         assert_eq!(expand("$(A)-$(B)", &env), "1-x y");
         assert_eq!(expand("$(C) $$(A) $", &env), "$(C) $(A) $");
         assert_eq!(expand("$(A", &env), "$(A");

@@ -30,7 +30,9 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
     /// A volume type this kubelet does not implement.
-    #[error("volume {volume}: unsupported volume type (supported: emptyDir, configMap, secret, projected, downwardAPI, hostPath)")]
+    #[error(
+        "volume {volume}: unsupported volume type (supported: emptyDir, configMap, secret, projected, downwardAPI, hostPath)"
+    )]
     UnsupportedVolume {
         /// The volume's name in the pod spec.
         volume: String,
@@ -57,9 +59,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An [`Error::Io`] for `action` on `path`.
-    pub fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    pub fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
-        move |source| Error::Io { action, path, source }
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
     }
 
     /// An [`Error::Api`] for `action`.

@@ -55,16 +55,28 @@ impl Programs {
         root: &Path,
     ) -> Result<Launch> {
         let mut argv = argv.iter().map(|a| rewriter.rewrite(&expand(a, env)));
-        let command = argv.next().ok_or_else(|| Error::Config("empty command".into()))?;
+        let command = argv
+            .next()
+            .ok_or_else(|| Error::Config("empty command".into()))?;
         let args: Vec<String> = argv.collect();
         let cwd = match working_dir.filter(|w| !w.is_empty()) {
             Some(w) => root.join(w.trim_start_matches('/')),
             None => root.to_path_buf(),
         };
         std::fs::create_dir_all(&cwd).map_err(Error::io("create working dir", &cwd))?;
-        let path_var = env.iter().rev().find(|(k, _)| k == "PATH").map(|(_, v)| v.as_str()).unwrap_or("");
+        let path_var = env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
         let program = self.resolve(&command, rewriter, &cwd, path_var);
-        Ok(Launch { program, args, env: env.to_vec(), cwd })
+        Ok(Launch {
+            program,
+            args,
+            env: env.to_vec(),
+            cwd,
+        })
     }
 
     /// Map a command to a host program:
@@ -75,9 +87,19 @@ impl Programs {
     ///
     /// When nothing matches the command is returned unchanged, so starting it fails with
     /// exit code 127 and a message in the container log.
-    fn resolve(&self, command: &str, rewriter: &PathRewriter, cwd: &Path, path_var: &str) -> PathBuf {
+    fn resolve(
+        &self,
+        command: &str,
+        rewriter: &PathRewriter,
+        cwd: &Path,
+        path_var: &str,
+    ) -> PathBuf {
         let basename = command.rsplit('/').next().unwrap_or(command);
-        let in_bin = self.bin_dir.as_ref().map(|d| d.join(basename)).filter(|p| is_file(p));
+        let in_bin = self
+            .bin_dir
+            .as_ref()
+            .map(|d| d.join(basename))
+            .filter(|p| is_file(p));
         if command.starts_with('/') {
             let mounted = PathBuf::from(rewriter.host_path(command));
             if mounted.as_path() != Path::new(command) && is_file(&mounted) {
@@ -112,6 +134,7 @@ pub fn image_name(image: &str) -> &str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -126,15 +149,31 @@ mod tests {
     fn maps_image_binaries_to_bin_dir() {
         let bin = tempfile::tempdir().unwrap();
         std::fs::write(bin.path().join("flint"), "").unwrap();
-        let programs = Programs { bin_dir: Some(bin.path().to_path_buf()), entrypoints: vec![] };
+        let programs = Programs {
+            bin_dir: Some(bin.path().to_path_buf()),
+            entrypoints: vec![],
+        };
         let root = tempfile::tempdir().unwrap();
         let rw = PathRewriter::new(root.path(), ["/etc/app".to_string()]);
-        let env = vec![("PATH".to_string(), "/usr/bin:/bin".to_string()), ("X".to_string(), "1".to_string())];
-        let argv = ["/opt/flint/bin/flint".to_string(), "--conf=/etc/app/$(X)".to_string()];
-        let l = programs.launch(&argv, &env, None, &rw, root.path()).unwrap();
+        let env = vec![
+            ("PATH".to_string(), "/usr/bin:/bin".to_string()),
+            ("X".to_string(), "1".to_string()),
+        ];
+        let argv = [
+            "/opt/flint/bin/flint".to_string(),
+            "--conf=/etc/app/$(X)".to_string(),
+        ];
+        let l = programs
+            .launch(&argv, &env, None, &rw, root.path())
+            .unwrap();
         assert_eq!(l.program, bin.path().join("flint"));
-        assert_eq!(l.args, [format!("--conf={}/etc/app/1", root.path().display())]);
-        let l = programs.launch(&["sh".to_string()], &env, Some("/work"), &rw, root.path()).unwrap();
+        assert_eq!(
+            l.args,
+            [format!("--conf={}/etc/app/1", root.path().display())]
+        );
+        let l = programs
+            .launch(&["sh".to_string()], &env, Some("/work"), &rw, root.path())
+            .unwrap();
         assert!(l.program.ends_with("sh") && l.program.is_absolute());
         assert_eq!(l.cwd, root.path().join("work"));
     }

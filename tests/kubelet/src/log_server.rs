@@ -68,19 +68,24 @@ pub async fn serve(config: KubeletConfig) -> anyhow::Result<()> {
 }
 
 fn tls_config(config: &KubeletConfig) -> anyhow::Result<rustls::ServerConfig> {
-    let (Some(cert), Some(key), Some(ca)) = (&config.tls_cert, &config.tls_key, &config.client_ca) else {
+    let (Some(cert), Some(key), Some(ca)) = (&config.tls_cert, &config.tls_key, &config.client_ca)
+    else {
         anyhow::bail!("--tls-cert, --tls-key and --client-ca are required for the log server");
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs = CertificateDer::pem_file_iter(cert)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .with_context(|| format!("read --tls-cert {}", cert.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key).with_context(|| format!("read --tls-key {}", key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("read --tls-key {}", key.display()))?;
     let mut roots = RootCertStore::empty();
-    for ca in CertificateDer::pem_file_iter(ca).with_context(|| format!("read --client-ca {}", ca.display()))? {
+    for ca in CertificateDer::pem_file_iter(ca)
+        .with_context(|| format!("read --client-ca {}", ca.display()))?
+    {
         roots.add(ca?)?;
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build()?;
+    let verifier =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build()?;
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
@@ -122,7 +127,10 @@ async fn handle(pods_dir: &Path, req: Request<Incoming>) -> Response<Body> {
             let query = parse_query(req.uri().query());
             container_logs(pods_dir, ns, pod, container, query).await
         }
-        _ => text(StatusCode::NOT_FOUND, format!("{path}: not served by the flint process kubelet\n")),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            format!("{path}: not served by the flint process kubelet\n"),
+        ),
     }
 }
 
@@ -133,10 +141,21 @@ fn text(status: StatusCode, body: String) -> Response<Body> {
 }
 
 /// Find the log file of `container` in pod `ns/pod` (the newest pod of that name).
-fn find_log(pods_dir: &Path, ns: &str, pod: &str, container: &str, previous: bool) -> Result<(ContainerDir, u32, PathBuf), String> {
+fn find_log(
+    pods_dir: &Path,
+    ns: &str,
+    pod: &str,
+    container: &str,
+    previous: bool,
+) -> Result<(ContainerDir, u32, PathBuf), String> {
     let mut matches: Vec<_> = pod_dirs(pods_dir)
         .into_iter()
-        .filter(|(_, d)| d.meta().ok().flatten().is_some_and(|m| m.namespace == ns && m.name == pod))
+        .filter(|(_, d)| {
+            d.meta()
+                .ok()
+                .flatten()
+                .is_some_and(|m| m.namespace == ns && m.name == pod)
+        })
         .map(|(_, d)| {
             let modified = std::fs::metadata(d.path()).and_then(|m| m.modified()).ok();
             (modified, d)
@@ -148,18 +167,32 @@ fn find_log(pods_dir: &Path, ns: &str, pod: &str, container: &str, previous: boo
     };
     let cdir = dir.container(container);
     let runs = cdir.runs();
-    let run = if previous { runs.iter().rev().nth(1) } else { runs.last() };
+    let run = if previous {
+        runs.iter().rev().nth(1)
+    } else {
+        runs.last()
+    };
     match run {
         Some(&n) => {
             let log = cdir.log_path(n);
             Ok((cdir, n, log))
         }
-        None if previous => Err(format!("previous terminated container \"{container}\" in pod \"{pod}\" not found")),
-        None => Err(format!("container \"{container}\" in pod \"{pod}\" is waiting to start")),
+        None if previous => Err(format!(
+            "previous terminated container \"{container}\" in pod \"{pod}\" not found"
+        )),
+        None => Err(format!(
+            "container \"{container}\" in pod \"{pod}\" is waiting to start"
+        )),
     }
 }
 
-async fn container_logs(pods_dir: &Path, ns: &str, pod: &str, container: &str, q: LogQuery) -> Response<Body> {
+async fn container_logs(
+    pods_dir: &Path,
+    ns: &str,
+    pod: &str,
+    container: &str,
+    q: LogQuery,
+) -> Response<Body> {
     let (cdir, run, path) = match find_log(pods_dir, ns, pod, container, q.previous) {
         Ok(found) => found,
         Err(msg) => return text(StatusCode::NOT_FOUND, msg),
@@ -173,7 +206,10 @@ async fn container_logs(pods_dir: &Path, ns: &str, pod: &str, container: &str, q
     if let Some(limit) = q.limit_bytes {
         initial.truncate(limit);
         if !q.follow || initial.len() >= limit {
-            return text(StatusCode::OK, String::from_utf8_lossy(&initial).into_owned());
+            return text(
+                StatusCode::OK,
+                String::from_utf8_lossy(&initial).into_owned(),
+            );
         }
     }
     if !q.follow {
@@ -181,7 +217,14 @@ async fn container_logs(pods_dir: &Path, ns: &str, pod: &str, container: &str, q
     }
     // Follow: send what is there, then poll the file for more until the run ended.
     let offset = content.len() as u64;
-    let state = Follow { path, cdir, run, offset, first: Some(Bytes::from(initial)), done: false };
+    let state = Follow {
+        path,
+        cdir,
+        run,
+        offset,
+        first: Some(Bytes::from(initial)),
+        done: false,
+    };
     let stream = futures::stream::unfold(state, |mut s| async move {
         let chunk = s.next().await?;
         Some((Ok::<_, Infallible>(Frame::data(chunk)), s))
@@ -206,7 +249,10 @@ impl Follow {
             return Some(first);
         }
         while !self.done {
-            let ended = matches!(self.cdir.observe(self.run), Ok(Some(crate::process::Observed::Exited(..))) | Ok(None));
+            let ended = matches!(
+                self.cdir.observe(self.run),
+                Ok(Some(crate::process::Observed::Exited(..))) | Ok(None)
+            );
             let mut buf = Vec::new();
             if let Ok(mut f) = tokio::fs::File::open(&self.path).await
                 && f.seek(SeekFrom::Start(self.offset)).await.is_ok()
@@ -246,6 +292,7 @@ fn tail_offset(content: &[u8], n: usize) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -262,6 +309,13 @@ mod tests {
     #[test]
     fn parses_log_query() {
         let q = parse_query(Some("follow=true&tailLines=10&timestamps=true"));
-        assert_eq!(q, LogQuery { follow: true, tail_lines: Some(10), ..Default::default() });
+        assert_eq!(
+            q,
+            LogQuery {
+                follow: true,
+                tail_lines: Some(10),
+                ..Default::default()
+            }
+        );
     }
 }

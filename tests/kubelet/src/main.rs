@@ -35,7 +35,9 @@ use crate::context::Context;
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(Command::Shim(args)) = cli.command {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         return rt.block_on(shim::run(args));
     }
     tracing_subscriber::fmt()
@@ -45,7 +47,10 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(run(cli.kubelet))
 }
 
@@ -73,7 +78,8 @@ async fn client(config: &KubeletConfig) -> anyhow::Result<kube::Client> {
     let kube_config = match &config.kubeconfig {
         None => kube::Config::infer().await?,
         Some(path) => {
-            let kc = Kubeconfig::read_from(path).with_context(|| format!("read kubeconfig {}", path.display()))?;
+            let kc = Kubeconfig::read_from(path)
+                .with_context(|| format!("read kubeconfig {}", path.display()))?;
             kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await?
         }
     };

@@ -7,7 +7,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::api::core::v1::{
-    DaemonEndpoint, Node, NodeAddress, NodeCondition, NodeDaemonEndpoints, NodeStatus, NodeSystemInfo,
+    DaemonEndpoint, Node, NodeAddress, NodeCondition, NodeDaemonEndpoints, NodeStatus,
+    NodeSystemInfo,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, OwnerReference, Time};
@@ -84,17 +85,45 @@ fn status(ctx: &Context) -> NodeStatus {
         capacity: Some(resources.clone()),
         allocatable: Some(resources),
         addresses: Some(vec![
-            NodeAddress { type_: "InternalIP".into(), address: cfg.node_ip.to_string() },
-            NodeAddress { type_: "Hostname".into(), address: cfg.node_name.clone() },
+            NodeAddress {
+                type_: "InternalIP".into(),
+                address: cfg.node_ip.to_string(),
+            },
+            NodeAddress {
+                type_: "Hostname".into(),
+                address: cfg.node_name.clone(),
+            },
         ]),
         daemon_endpoints: Some(NodeDaemonEndpoints {
-            kubelet_endpoint: Some(DaemonEndpoint { port: i32::from(cfg.port) }),
+            kubelet_endpoint: Some(DaemonEndpoint {
+                port: i32::from(cfg.port),
+            }),
         }),
         conditions: Some(vec![
-            condition("Ready", "True", "KubeletReady", "flint process kubelet is posting ready status"),
-            condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "no memory pressure"),
-            condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "no disk pressure"),
-            condition("PIDPressure", "False", "KubeletHasSufficientPID", "no PID pressure"),
+            condition(
+                "Ready",
+                "True",
+                "KubeletReady",
+                "flint process kubelet is posting ready status",
+            ),
+            condition(
+                "MemoryPressure",
+                "False",
+                "KubeletHasSufficientMemory",
+                "no memory pressure",
+            ),
+            condition(
+                "DiskPressure",
+                "False",
+                "KubeletHasNoDiskPressure",
+                "no disk pressure",
+            ),
+            condition(
+                "PIDPressure",
+                "False",
+                "KubeletHasSufficientPID",
+                "no PID pressure",
+            ),
         ]),
         node_info: Some(NodeSystemInfo {
             architecture: std::env::consts::ARCH.into(),
@@ -160,9 +189,15 @@ pub async fn heartbeat(ctx: Arc<Context>, node_uid: String) {
         let result = match leases.get_opt(&name).await {
             Ok(Some(_)) => {
                 let patch = serde_json::json!({ "spec": lease.spec });
-                leases.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.map(|_| ())
+                leases
+                    .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                    .await
+                    .map(|_| ())
             }
-            Ok(None) => leases.create(&PostParams::default(), &lease).await.map(|_| ()),
+            Ok(None) => leases
+                .create(&PostParams::default(), &lease)
+                .await
+                .map(|_| ()),
             Err(e) => Err(e),
         };
         if let Err(e) = result {

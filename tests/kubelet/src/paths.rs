@@ -38,7 +38,9 @@ pub struct PodDir {
 impl PodDir {
     /// The directory of the pod with `uid` under the kubelet's `pods_dir`.
     pub fn new(pods_dir: &Path, uid: &str) -> Self {
-        Self { dir: pods_dir.join(uid) }
+        Self {
+            dir: pods_dir.join(uid),
+        }
     }
 
     /// The pod directory itself.
@@ -117,20 +119,31 @@ impl PathRewriter {
             .into_iter()
             .map(|m| {
                 let t = m.trim_end_matches('/');
-                if t.is_empty() { "/".to_string() } else { t.to_string() }
+                if t.is_empty() {
+                    "/".to_string()
+                } else {
+                    t.to_string()
+                }
             })
             .filter(|m| m.starts_with('/') && m != "/")
             .collect();
         // Longest first, so nested mounts win over their parents.
         mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
         mounts.dedup();
-        Self { root: root.to_string_lossy().trim_end_matches('/').to_string(), mounts }
+        Self {
+            root: root.to_string_lossy().trim_end_matches('/').to_string(),
+            mounts,
+        }
     }
 
     /// Map an absolute container path to the host: under the root when it is (inside)
     /// a mount, unchanged otherwise.
     pub fn host_path(&self, path: &str) -> String {
-        if self.mounts.iter().any(|m| path == m || path.starts_with(&format!("{m}/"))) {
+        if self
+            .mounts
+            .iter()
+            .any(|m| path == m || path.starts_with(&format!("{m}/")))
+        {
             format!("{}{}", self.root, path)
         } else {
             path.to_string()
@@ -171,13 +184,18 @@ impl PathRewriter {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     fn rw() -> PathRewriter {
         PathRewriter::new(
             Path::new("/s/root"),
-            ["/etc/app".to_string(), "/etc/app/nested/".to_string(), "/data".to_string()],
+            [
+                "/etc/app".to_string(),
+                "/etc/app/nested/".to_string(),
+                "/data".to_string(),
+            ],
         )
     }
 
@@ -185,8 +203,14 @@ mod tests {
     fn rewrites_paths_in_place() {
         let r = rw();
         assert_eq!(r.rewrite("/etc/app"), "/s/root/etc/app");
-        assert_eq!(r.rewrite("--config=/etc/app/a.yaml"), "--config=/s/root/etc/app/a.yaml");
-        assert_eq!(r.rewrite("cat /data/x; ls '/data'"), "cat /s/root/data/x; ls '/s/root/data'");
+        assert_eq!(
+            r.rewrite("--config=/etc/app/a.yaml"),
+            "--config=/s/root/etc/app/a.yaml"
+        );
+        assert_eq!(
+            r.rewrite("cat /data/x; ls '/data'"),
+            "cat /s/root/data/x; ls '/s/root/data'"
+        );
         assert_eq!(r.rewrite("a:/data:b"), "a:/s/root/data:b");
     }
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -46,7 +46,11 @@ pub async fn run(ctx: Arc<Context>) {
                 }
             }
             Ok(Event::InitDone) => {
-                let gone: Vec<String> = workers.keys().filter(|u| !listed.contains(*u)).cloned().collect();
+                let gone: Vec<String> = workers
+                    .keys()
+                    .filter(|u| !listed.contains(*u))
+                    .cloned()
+                    .collect();
                 for uid in gone {
                     dispatch(&ctx, &mut workers, uid, None);
                 }

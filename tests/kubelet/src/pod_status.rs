@@ -163,7 +163,8 @@ pub fn phase(view: &PodView) -> Phase {
             (false, false) => Phase::Failed,
         };
     }
-    if cs.iter().any(never_started) && !cs.iter().any(|c| matches!(c.state, State::Running { .. })) {
+    if cs.iter().any(never_started) && !cs.iter().any(|c| matches!(c.state, State::Running { .. }))
+    {
         return Phase::Pending;
     }
     Phase::Running
@@ -191,18 +192,44 @@ pub fn derive_status(view: &PodView, previous: &[PodCondition]) -> PodStatus {
             ..Default::default()
         }
     };
-    let not_ready_reason = if completed { "PodCompleted" } else { "ContainersNotReady" };
+    let not_ready_reason = if completed {
+        "PodCompleted"
+    } else {
+        "ContainersNotReady"
+    };
     let conditions = vec![
-        cond("PodReadyToStartContainers", view.sandbox_ready && !completed, None),
-        cond("Initialized", init_done, Some(if completed { "PodCompleted" } else { "ContainersNotInitialized" })),
-        cond("ContainersReady", all_ready && !completed, Some(not_ready_reason)),
-        cond("Ready", all_ready && !completed && phase == Phase::Running, Some(not_ready_reason)),
+        cond(
+            "PodReadyToStartContainers",
+            view.sandbox_ready && !completed,
+            None,
+        ),
+        cond(
+            "Initialized",
+            init_done,
+            Some(if completed {
+                "PodCompleted"
+            } else {
+                "ContainersNotInitialized"
+            }),
+        ),
+        cond(
+            "ContainersReady",
+            all_ready && !completed,
+            Some(not_ready_reason),
+        ),
+        cond(
+            "Ready",
+            all_ready && !completed && phase == Phase::Running,
+            Some(not_ready_reason),
+        ),
     ];
     PodStatus {
         phase: Some(phase.as_str().into()),
         conditions: Some(conditions),
         host_ip: Some(view.host_ip.to_string()),
-        host_ips: Some(vec![HostIP { ip: view.host_ip.to_string() }]),
+        host_ips: Some(vec![HostIP {
+            ip: view.host_ip.to_string(),
+        }]),
         pod_ip: view.pod_ip.map(|ip| ip.to_string()),
         pod_ips: view.pod_ip.map(|ip| vec![PodIP { ip: ip.to_string() }]),
         start_time: Some(Time(view.start_time)),
@@ -236,14 +263,22 @@ fn terminated(t: &Terminated) -> ContainerStateTerminated {
 fn container_status(c: &ContainerView) -> ContainerStatus {
     let state = match &c.state {
         State::Waiting { reason, message } => ContainerState {
-            waiting: Some(ContainerStateWaiting { reason: Some(reason.clone()), message: message.clone() }),
+            waiting: Some(ContainerStateWaiting {
+                reason: Some(reason.clone()),
+                message: message.clone(),
+            }),
             ..Default::default()
         },
         State::Running { started_at } => ContainerState {
-            running: Some(ContainerStateRunning { started_at: Some(Time(*started_at)) }),
+            running: Some(ContainerStateRunning {
+                started_at: Some(Time(*started_at)),
+            }),
             ..Default::default()
         },
-        State::Terminated(t) => ContainerState { terminated: Some(terminated(t)), ..Default::default() },
+        State::Terminated(t) => ContainerState {
+            terminated: Some(terminated(t)),
+            ..Default::default()
+        },
     };
     ContainerStatus {
         name: c.name.clone(),
@@ -255,7 +290,10 @@ fn container_status(c: &ContainerView) -> ContainerStatus {
         restart_count: i32::try_from(c.restart_count).unwrap_or(i32::MAX),
         state: Some(state),
         last_state: Some(match &c.last {
-            Some(t) => ContainerState { terminated: Some(terminated(t)), ..Default::default() },
+            Some(t) => ContainerState {
+                terminated: Some(terminated(t)),
+                ..Default::default()
+            },
             None => ContainerState::default(),
         }),
         ..Default::default()
@@ -263,6 +301,7 @@ fn container_status(c: &ContainerView) -> ContainerStatus {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -302,20 +341,37 @@ mod tests {
     }
 
     fn waiting() -> State {
-        State::Waiting { reason: "ContainerCreating".into(), message: None }
+        State::Waiting {
+            reason: "ContainerCreating".into(),
+            message: None,
+        }
     }
 
     fn running() -> State {
-        State::Running { started_at: Timestamp::UNIX_EPOCH }
+        State::Running {
+            started_at: Timestamp::UNIX_EPOCH,
+        }
     }
 
     #[test]
     fn phases_follow_restart_policy() {
         assert_eq!(phase(&view("Never", vec![waiting()])), Phase::Pending);
-        assert_eq!(phase(&view("Never", vec![running(), exited(0)])), Phase::Running);
-        assert_eq!(phase(&view("Never", vec![exited(0), exited(0)])), Phase::Succeeded);
-        assert_eq!(phase(&view("Never", vec![exited(0), exited(1)])), Phase::Failed);
-        assert_eq!(phase(&view("OnFailure", vec![exited(0), exited(1)])), Phase::Running);
+        assert_eq!(
+            phase(&view("Never", vec![running(), exited(0)])),
+            Phase::Running
+        );
+        assert_eq!(
+            phase(&view("Never", vec![exited(0), exited(0)])),
+            Phase::Succeeded
+        );
+        assert_eq!(
+            phase(&view("Never", vec![exited(0), exited(1)])),
+            Phase::Failed
+        );
+        assert_eq!(
+            phase(&view("OnFailure", vec![exited(0), exited(1)])),
+            Phase::Running
+        );
         assert_eq!(phase(&view("OnFailure", vec![exited(0)])), Phase::Succeeded);
         assert_eq!(phase(&view("Always", vec![exited(0)])), Phase::Running);
     }
@@ -332,13 +388,26 @@ mod tests {
     #[test]
     fn ready_only_when_all_containers_ready() {
         let s = derive_status(&view("Always", vec![running(), running()]), &[]);
-        let ready = s.conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap();
+        let ready = s
+            .conditions
+            .unwrap()
+            .into_iter()
+            .find(|c| c.type_ == "Ready")
+            .unwrap();
         assert_eq!(ready.status, "True");
         let mut v = view("Always", vec![running(), running()]);
         v.containers[1].ready = false;
         let s = derive_status(&v, &[]);
-        let ready = s.conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap();
-        assert_eq!((ready.status.as_str(), ready.reason.as_deref()), ("False", Some("ContainersNotReady")));
+        let ready = s
+            .conditions
+            .unwrap()
+            .into_iter()
+            .find(|c| c.type_ == "Ready")
+            .unwrap();
+        assert_eq!(
+            (ready.status.as_str(), ready.reason.as_deref()),
+            ("False", Some("ContainersNotReady"))
+        );
     }
 
     #[test]

@@ -131,7 +131,9 @@ impl PodWorker {
             let pod = self.updates.borrow_and_update().clone();
             let finished = match pod {
                 None => self.stop_orphan().await,
-                Some(pod) if pod.metadata.deletion_timestamp.is_some() => self.terminate(&pod).await,
+                Some(pod) if pod.metadata.deletion_timestamp.is_some() => {
+                    self.terminate(&pod).await
+                }
                 Some(pod) => {
                     self.sync(&pod).await;
                     false
@@ -155,8 +157,13 @@ impl PodWorker {
         for c in all_containers(pod) {
             let dir = self.dir.container(&c.name);
             let runs = dir.runs();
-            let Some(&current) = runs.last() else { continue };
-            let mut ctr = Ctr { restart: current, ..Default::default() };
+            let Some(&current) = runs.last() else {
+                continue;
+            };
+            let mut ctr = Ctr {
+                restart: current,
+                ..Default::default()
+            };
             ctr.observed = dir.observe(current).ok().flatten();
             if current > 0
                 && let Ok(Some(Observed::Exited(r, e))) = dir.observe(current - 1)
@@ -226,7 +233,11 @@ impl PodWorker {
         let policy = restart_policy(pod);
         let spec = pod.spec.clone().unwrap_or_default();
         for c in spec.init_containers.iter().flatten() {
-            match self.ctrs.get(&c.name).map(|ctr| (ctr.is_running(), ctr.exit_code())) {
+            match self
+                .ctrs
+                .get(&c.name)
+                .map(|ctr| (ctr.is_running(), ctr.exit_code()))
+            {
                 None => {
                     self.start(pod, c);
                     return;
@@ -244,14 +255,18 @@ impl PodWorker {
         for c in &spec.containers {
             match self.ctrs.get(&c.name).map(Ctr::exit_code) {
                 None => self.start(pod, c),
-                Some(Some(code)) if should_restart(&policy, code) => self.restart_after_backoff(pod, c),
+                Some(Some(code)) if should_restart(&policy, code) => {
+                    self.restart_after_backoff(pod, c)
+                }
                 Some(_) => {}
             }
         }
     }
 
     fn restart_after_backoff(&mut self, pod: &Pod, c: &Container) {
-        let Some(ctr) = self.ctrs.get_mut(&c.name) else { return };
+        let Some(ctr) = self.ctrs.get_mut(&c.name) else {
+            return;
+        };
         match ctr.backoff_until {
             None => {
                 let secs = 1u64 << ctr.restart.min(5);
@@ -264,7 +279,9 @@ impl PodWorker {
 
     fn start(&mut self, pod: &Pod, c: &Container) {
         let Some(setup) = &self.setup else { return };
-        let Some(launch) = setup.launches.get(&c.name) else { return };
+        let Some(launch) = setup.launches.get(&c.name) else {
+            return;
+        };
         let ctr = self.ctrs.entry(c.name.clone()).or_default();
         let restart = match &ctr.observed {
             None => 0,
@@ -282,8 +299,17 @@ impl PodWorker {
             Err(e) => {
                 warn!(pod = %name(pod), container = %c.name, "start failed: {e}");
                 let now = Timestamp::now();
-                let run = RunRecord { pid: 0, start_ticks: 0, started_at: now };
-                let exit = ExitRecord { exit_code: 128, signal: None, finished_at: now, message: Some(e.to_string()) };
+                let run = RunRecord {
+                    pid: 0,
+                    start_ticks: 0,
+                    started_at: now,
+                };
+                let exit = ExitRecord {
+                    exit_code: 128,
+                    signal: None,
+                    finished_at: now,
+                    message: Some(e.to_string()),
+                };
                 ctr.observed = Some(Observed::Exited(run, exit));
             }
         }
@@ -299,22 +325,41 @@ impl PodWorker {
     async fn set_up(&mut self, pod: &Pod) -> Result<Setup> {
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
-        let ip = self.ctx.pod_ip(&self.dir, &ns, &pod_name, &self.uid).await?;
+        let ip = self
+            .ctx
+            .pod_ip(&self.dir, &ns, &pod_name, &self.uid)
+            .await?;
         let root = self.dir.root();
         std::fs::create_dir_all(root.join("tmp")).map_err(Error::io("create pod root", &root))?;
         let mut sources = Sources::new(self.ctx.client.clone(), &ns);
         let no_rewrite = PathRewriter::default();
         let host_ip = self.ctx.config.node_ip;
-        let volume_ctx = EnvContext { pod_ip: ip, host_ip, base: vec![], rewriter: &no_rewrite };
+        let volume_ctx = EnvContext {
+            pod_ip: ip,
+            host_ip,
+            base: vec![],
+            rewriter: &no_rewrite,
+        };
         volumes::materialise(&self.ctx.client, pod, &self.dir, &mut sources, &volume_ctx).await?;
         let mut launches = HashMap::new();
         for c in all_containers(pod) {
             volumes::link_mounts(c, &self.dir)?;
             let rewriter = rewriter_for(c, &root);
-            let ctx = EnvContext { pod_ip: ip, host_ip, base: self.base_env(pod, &root), rewriter: &rewriter };
+            let ctx = EnvContext {
+                pod_ip: ip,
+                host_ip,
+                base: self.base_env(pod, &root),
+                rewriter: &rewriter,
+            };
             let env = container_env(pod, c, &ctx, &mut sources).await?;
             let argv = self.ctx.programs.argv(c)?;
-            let launch = self.ctx.programs.launch(&argv, &env, c.working_dir.as_deref(), &rewriter, &root)?;
+            let launch = self.ctx.programs.launch(
+                &argv,
+                &env,
+                c.working_dir.as_deref(),
+                &rewriter,
+                &root,
+            )?;
             launches.insert(c.name.clone(), launch);
         }
         info!(pod = %name(pod), %ip, "pod set up");
@@ -344,8 +389,14 @@ impl PodWorker {
             ("FLINT_POD_ROOT".to_string(), root.display().to_string()),
             ("KUBERNETES_SERVICE_HOST".to_string(), host.clone()),
             ("KUBERNETES_SERVICE_PORT".to_string(), port.to_string()),
-            ("KUBERNETES_SERVICE_PORT_HTTPS".to_string(), port.to_string()),
-            ("KUBERNETES_PORT".to_string(), format!("tcp://{host}:{port}")),
+            (
+                "KUBERNETES_SERVICE_PORT_HTTPS".to_string(),
+                port.to_string(),
+            ),
+            (
+                "KUBERNETES_PORT".to_string(),
+                format!("tcp://{host}:{port}"),
+            ),
         ];
         for key in ["FLINT_CLUSTER_ID", "LANG", "LC_ALL", "TZ"] {
             if let Ok(v) = std::env::var(key) {
@@ -360,23 +411,40 @@ impl PodWorker {
         let root = self.dir.root();
         let grace = grace_period(pod, None);
         for c in all_containers(pod) {
-            let Some(ctr) = self.ctrs.get_mut(&c.name) else { continue };
-            let (Some(started), Some(launch)) = (ctr.started, setup.launches.get(&c.name)) else { continue };
+            let Some(ctr) = self.ctrs.get_mut(&c.name) else {
+                continue;
+            };
+            let (Some(started), Some(launch)) = (ctr.started, setup.launches.get(&c.name)) else {
+                continue;
+            };
             if !ctr.is_running() || ctr.kill_at.is_some() {
                 continue;
             }
             let rewriter = rewriter_for(c, &root);
             let exec = |argv: &[String]| {
-                self.ctx.programs.launch(argv, &launch.env, c.working_dir.as_deref(), &rewriter, &root).ok()
+                self.ctx
+                    .programs
+                    .launch(
+                        argv,
+                        &launch.env,
+                        c.working_dir.as_deref(),
+                        &rewriter,
+                        &root,
+                    )
+                    .ok()
             };
-            let target = Target { pod_ip: setup.ip, container: c, exec: &exec };
-            if let Some(p) = &mut ctr.startup {
-                if !p.passing {
-                    if p.tick(started, &target).await == Verdict::Failed {
-                        kill_for_restart(ctr, &c.name, "startup", grace);
-                    }
-                    continue;
+            let target = Target {
+                pod_ip: setup.ip,
+                container: c,
+                exec: &exec,
+            };
+            if let Some(p) = &mut ctr.startup
+                && !p.passing
+            {
+                if p.tick(started, &target).await == Verdict::Failed {
+                    kill_for_restart(ctr, &c.name, "startup", grace);
                 }
+                continue;
             }
             if let Some(p) = &mut ctr.readiness {
                 p.tick(started, &target).await;
@@ -391,30 +459,42 @@ impl PodWorker {
 
     fn view(&self, pod: &Pod) -> PodView {
         let spec = pod.spec.clone().unwrap_or_default();
-        let init_done = spec.init_containers.iter().flatten().all(|c| {
-            self.ctrs.get(&c.name).and_then(Ctr::exit_code) == Some(0)
-        });
+        let init_done = spec
+            .init_containers
+            .iter()
+            .flatten()
+            .all(|c| self.ctrs.get(&c.name).and_then(Ctr::exit_code) == Some(0));
         let view_of = |c: &Container, regular: bool| {
             let ctr = self.ctrs.get(&c.name);
-            let waiting = |reason: &str, message: Option<String>| State::Waiting { reason: reason.into(), message };
+            let waiting = |reason: &str, message: Option<String>| State::Waiting {
+                reason: reason.into(),
+                message,
+            };
             let state = match ctr.and_then(|c| c.observed.as_ref()) {
                 None => match &self.setup_error {
                     Some(e) => waiting("CreateContainerConfigError", Some(e.clone())),
                     None if regular && !init_done => waiting("PodInitializing", None),
                     None => waiting("ContainerCreating", None),
                 },
-                Some(Observed::Running(r)) => State::Running { started_at: r.started_at },
+                Some(Observed::Running(r)) => State::Running {
+                    started_at: r.started_at,
+                },
                 Some(Observed::Exited(r, e)) => {
                     if ctr.is_some_and(|c| c.backoff_until.is_some()) {
-                        waiting("CrashLoopBackOff", Some(format!("back-off restarting failed container {}", c.name)))
+                        waiting(
+                            "CrashLoopBackOff",
+                            Some(format!("back-off restarting failed container {}", c.name)),
+                        )
                     } else {
                         State::Terminated(terminated(r, e))
                     }
                 }
             };
             let running = matches!(state, State::Running { .. });
-            let started = running && ctr.is_none_or(|x| x.startup.as_ref().is_none_or(|p| p.passing));
-            let ready = started && ctr.is_none_or(|x| x.readiness.as_ref().is_none_or(|p| p.passing));
+            let started =
+                running && ctr.is_none_or(|x| x.startup.as_ref().is_none_or(|p| p.passing));
+            let ready =
+                started && ctr.is_none_or(|x| x.readiness.as_ref().is_none_or(|p| p.passing));
             let last = match (&state, ctr) {
                 (State::Waiting { .. }, Some(x)) => match &x.observed {
                     Some(Observed::Exited(r, e)) => Some(terminated(r, e)),
@@ -427,10 +507,17 @@ impl PodWorker {
                 name: c.name.clone(),
                 image: c.image.clone().unwrap_or_default(),
                 restart_count: ctr.map_or(0, |x| {
-                    if x.backoff_until.is_some() { x.restart + 1 } else { x.restart }
+                    if x.backoff_until.is_some() {
+                        x.restart + 1
+                    } else {
+                        x.restart
+                    }
                 }),
-                container_id: ctr
-                    .and_then(|x| x.observed.as_ref().map(|_| format!("flint-process://{}/{}/{}", self.uid, c.name, x.restart))),
+                container_id: ctr.and_then(|x| {
+                    x.observed
+                        .as_ref()
+                        .map(|_| format!("flint-process://{}/{}/{}", self.uid, c.name, x.restart))
+                }),
                 state,
                 last,
                 ready,
@@ -441,7 +528,12 @@ impl PodWorker {
             pod_ip: self.setup.as_ref().map(|s| s.ip),
             host_ip: self.ctx.config.node_ip,
             start_time: self.start_time,
-            init: spec.init_containers.iter().flatten().map(|c| view_of(c, false)).collect(),
+            init: spec
+                .init_containers
+                .iter()
+                .flatten()
+                .map(|c| view_of(c, false))
+                .collect(),
             containers: spec.containers.iter().map(|c| view_of(c, true)).collect(),
             restart_policy: restart_policy(pod),
             sandbox_ready: self.setup.is_some(),
@@ -449,9 +541,15 @@ impl PodWorker {
     }
 
     async fn report(&mut self, pod: &Pod) {
-        let previous = pod.status.as_ref().and_then(|s| s.conditions.clone()).unwrap_or_default();
+        let previous = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.clone())
+            .unwrap_or_default();
         let status: PodStatus = pod_status::derive_status(&self.view(pod), &previous);
-        let Ok(value) = serde_json::to_value(&status) else { return };
+        let Ok(value) = serde_json::to_value(&status) else {
+            return;
+        };
         if self.reported.as_ref() == Some(&value) {
             return;
         }
@@ -459,7 +557,14 @@ impl PodWorker {
         let api: Api<Pod> = Api::namespaced(self.ctx.client.clone(), &ns);
         let patch = serde_json::json!({ "status": value });
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
-        match api.patch_status(&pod_name, &PatchParams::default(), &Patch::Strategic(&patch)).await {
+        match api
+            .patch_status(
+                &pod_name,
+                &PatchParams::default(),
+                &Patch::Strategic(&patch),
+            )
+            .await
+        {
             Ok(_) => {
                 info!(pod = %name(pod), phase = status.phase.as_deref().unwrap_or(""), "status reported");
                 self.reported = Some(value);
@@ -483,7 +588,10 @@ impl PodWorker {
         let api: Api<Pod> = Api::namespaced(self.ctx.client.clone(), &ns);
         let params = DeleteParams {
             grace_period_seconds: Some(0),
-            preconditions: Some(Preconditions { uid: Some(self.uid.clone()), resource_version: None }),
+            preconditions: Some(Preconditions {
+                uid: Some(self.uid.clone()),
+                resource_version: None,
+            }),
             ..Default::default()
         };
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
@@ -503,18 +611,31 @@ impl PodWorker {
             // A directory left from before a restart; learn what it holds first.
             self.adopt_from_disk();
         }
-        let deadline = *self.deadline.get_or_insert_with(|| Instant::now() + ORPHAN_GRACE);
+        let deadline = *self
+            .deadline
+            .get_or_insert_with(|| Instant::now() + ORPHAN_GRACE);
         self.stop_processes(deadline)
     }
 
     fn adopt_from_disk(&mut self) {
         let containers = self.dir.path().join("containers");
-        for entry in std::fs::read_dir(&containers).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(&containers)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let name = entry.file_name().to_string_lossy().into_owned();
             let dir = self.dir.container(&name);
             if let Some(&current) = dir.runs().last() {
                 let observed = dir.observe(current).ok().flatten();
-                self.ctrs.insert(name, Ctr { restart: current, observed, ..Default::default() });
+                self.ctrs.insert(
+                    name,
+                    Ctr {
+                        restart: current,
+                        observed,
+                        ..Default::default()
+                    },
+                );
             }
         }
     }
@@ -523,16 +644,28 @@ impl PodWorker {
     /// none runs.
     fn stop_processes(&mut self, deadline: Instant) -> bool {
         self.observe();
-        let running: Vec<RunRecord> =
-            self.ctrs.values().filter(|c| c.is_running()).filter_map(|c| c.run().cloned()).collect();
+        let running: Vec<RunRecord> = self
+            .ctrs
+            .values()
+            .filter(|c| c.is_running())
+            .filter_map(|c| c.run().cloned())
+            .collect();
         if running.is_empty() {
             return true;
         }
         if !self.killed && Instant::now() >= deadline {
             running.iter().for_each(|r| signal_group(r, Signal::KILL));
             self.killed = true;
-        } else if self.ctrs.values().any(|c| c.kill_at.is_none() && c.is_running()) {
-            for ctr in self.ctrs.values_mut().filter(|c| c.is_running() && c.kill_at.is_none()) {
+        } else if self
+            .ctrs
+            .values()
+            .any(|c| c.kill_at.is_none() && c.is_running())
+        {
+            for ctr in self
+                .ctrs
+                .values_mut()
+                .filter(|c| c.is_running() && c.kill_at.is_none())
+            {
                 if let Some(run) = ctr.run() {
                     signal_group(run, Signal::TERM);
                 }
@@ -568,13 +701,22 @@ fn terminated(run: &RunRecord, exit: &ExitRecord) -> Terminated {
 }
 
 fn rewriter_for(c: &Container, root: &std::path::Path) -> PathRewriter {
-    PathRewriter::new(root, c.volume_mounts.iter().flatten().map(|m| m.mount_path.clone()))
+    PathRewriter::new(
+        root,
+        c.volume_mounts
+            .iter()
+            .flatten()
+            .map(|m| m.mount_path.clone()),
+    )
 }
 
 fn all_containers(pod: &Pod) -> impl Iterator<Item = &Container> {
-    pod.spec
-        .iter()
-        .flat_map(|s| s.init_containers.iter().flatten().chain(s.containers.iter()))
+    pod.spec.iter().flat_map(|s| {
+        s.init_containers
+            .iter()
+            .flatten()
+            .chain(s.containers.iter())
+    })
 }
 
 fn restart_policy(pod: &Pod) -> String {
@@ -588,7 +730,11 @@ fn restart_policy(pod: &Pod) -> String {
 /// terminationGracePeriodSeconds, else 30 seconds.
 fn grace_period(pod: &Pod, requested: Option<i64>) -> Duration {
     let secs = requested
-        .or_else(|| pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+        .or_else(|| {
+            pod.spec
+                .as_ref()
+                .and_then(|s| s.termination_grace_period_seconds)
+        })
         .unwrap_or(30);
     Duration::from_secs(u64::try_from(secs).unwrap_or(0))
 }

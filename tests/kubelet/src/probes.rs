@@ -37,7 +37,13 @@ pub enum Verdict {
 impl ProbeState {
     /// State for `probe`, not yet passing.
     pub fn new(probe: Probe) -> Self {
-        Self { probe, last_run: None, successes: 0, failures: 0, passing: false }
+        Self {
+            probe,
+            last_run: None,
+            successes: 0,
+            failures: 0,
+            passing: false,
+        }
     }
 
     /// Run the probe if it is due (`started` is when the container run started).
@@ -50,7 +56,9 @@ impl ProbeState {
         }
         self.last_run = Some(now);
         let limit = secs(self.probe.timeout_seconds, 1);
-        let ok = timeout(limit, run(&self.probe, target)).await.unwrap_or(false);
+        let ok = timeout(limit, run(&self.probe, target))
+            .await
+            .unwrap_or(false);
         if ok {
             self.failures = 0;
             self.successes += 1;
@@ -104,17 +112,25 @@ async fn run(probe: &Probe, target: &Target<'_>) -> bool {
         return status.is_ok_and(|s| s.success());
     }
     if let Some(tcp) = &probe.tcp_socket {
-        let Some(port) = port(&tcp.port, target.container) else { return false };
+        let Some(port) = port(&tcp.port, target.container) else {
+            return false;
+        };
         return TcpStream::connect((target.pod_ip, port)).await.is_ok();
     }
     if let Some(http) = &probe.http_get {
-        let Some(port) = port(&http.port, target.container) else { return false };
+        let Some(port) = port(&http.port, target.container) else {
+            return false;
+        };
         let path = http.path.clone().unwrap_or_else(|| "/".into());
-        return http_get(target.pod_ip, port, &path).await.is_some_and(|code| (200..400).contains(&code));
+        return http_get(target.pod_ip, port, &path)
+            .await
+            .is_some_and(|code| (200..400).contains(&code));
     }
     if let Some(grpc) = &probe.grpc {
         // No gRPC health client here: treat a listening port as healthy.
-        let Ok(port) = u16::try_from(grpc.port) else { return false };
+        let Ok(port) = u16::try_from(grpc.port) else {
+            return false;
+        };
         return TcpStream::connect((target.pod_ip, port)).await.is_ok();
     }
     false
@@ -135,7 +151,9 @@ fn port(p: &IntOrString, container: &Container) -> Option<u16> {
 /// GET `path` over HTTP/1.1 and return the status code.
 async fn http_get(ip: Ipv4Addr, port: u16, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect((ip, port)).await.ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {ip}:{port}\r\nUser-Agent: kube-probe/flint\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {ip}:{port}\r\nUser-Agent: kube-probe/flint\r\nConnection: close\r\n\r\n"
+    );
     stream.write_all(request.as_bytes()).await.ok()?;
     let mut buf = vec![0u8; 256];
     let mut len = 0;

@@ -189,7 +189,9 @@ pub fn signal_group(run: &RunRecord, signal: Signal) {
 pub fn is_alive(run: &RunRecord) -> bool {
     match proc_stat(run.pid) {
         Some(stat) => {
-            stat.state != 'Z' && stat.state != 'X' && (run.start_ticks == 0 || stat.start_ticks == run.start_ticks)
+            stat.state != 'Z'
+                && stat.state != 'X'
+                && (run.start_ticks == 0 || stat.start_ticks == run.start_ticks)
         }
         None => false,
     }
@@ -224,7 +226,8 @@ fn parse_stat(text: &str) -> Option<ProcStat> {
 /// rebuilt while running, /proc reports the old file as "(deleted)"; the new file at the
 /// same path is used then.
 fn own_executable() -> Result<PathBuf> {
-    let exe = std::env::current_exe().map_err(Error::io("find own executable", "/proc/self/exe"))?;
+    let exe =
+        std::env::current_exe().map_err(Error::io("find own executable", "/proc/self/exe"))?;
     let text = exe.to_string_lossy();
     Ok(match text.strip_suffix(" (deleted)") {
         Some(p) => PathBuf::from(p),
@@ -235,7 +238,10 @@ fn own_executable() -> Result<PathBuf> {
 /// Write `value` as JSON to `path` atomically (write a temporary file, then rename).
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let tmp = path.with_extension("tmp");
-    let bytes = serde_json::to_vec(value).map_err(|source| Error::State { path: path.into(), source })?;
+    let bytes = serde_json::to_vec(value).map_err(|source| Error::State {
+        path: path.into(),
+        source,
+    })?;
     fs::write(&tmp, bytes).map_err(Error::io("write", &tmp))?;
     fs::rename(&tmp, path).map_err(Error::io("rename", path))
 }
@@ -245,13 +251,17 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>>
     match fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|source| Error::State { path: path.into(), source }),
+            .map_err(|source| Error::State {
+                path: path.into(),
+                source,
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("read", path)(e)),
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -260,7 +270,10 @@ mod tests {
         let line = "1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200";
         assert_eq!(
             parse_stat(line),
-            Some(ProcStat { state: 'S', start_ticks: 987654 })
+            Some(ProcStat {
+                state: 'S',
+                start_ticks: 987654
+            })
         );
     }
 
@@ -268,9 +281,16 @@ mod tests {
     fn own_process_is_alive() {
         let pid = i32::try_from(std::process::id()).unwrap();
         let stat = proc_stat(pid).unwrap();
-        let run = RunRecord { pid, start_ticks: stat.start_ticks, started_at: Timestamp::now() };
+        let run = RunRecord {
+            pid,
+            start_ticks: stat.start_ticks,
+            started_at: Timestamp::now(),
+        };
         assert!(is_alive(&run));
-        let recycled = RunRecord { start_ticks: stat.start_ticks + 1, ..run };
+        let recycled = RunRecord {
+            start_ticks: stat.start_ticks + 1,
+            ..run
+        };
         assert!(!is_alive(&recycled));
     }
 }

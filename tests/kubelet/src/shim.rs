@@ -28,8 +28,17 @@ pub async fn run(args: ShimArgs) -> anyhow::Result<()> {
         Ok(child) => child,
         Err(e) => {
             eprintln!("flint-kubelet: cannot start {program}: {e}");
-            let code = if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
-            return record(&args.exit_file, code, None, Some(format!("cannot start {program}: {e}")));
+            let code = if e.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            };
+            return record(
+                &args.exit_file,
+                code,
+                None,
+                Some(format!("cannot start {program}: {e}")),
+            );
         }
     };
     let status = loop {
@@ -49,8 +58,18 @@ pub async fn run(args: ShimArgs) -> anyhow::Result<()> {
     record(&args.exit_file, code, sig, None)
 }
 
-fn record(path: &Path, exit_code: i32, signal: Option<i32>, message: Option<String>) -> anyhow::Result<()> {
-    let exit = ExitRecord { exit_code, signal, finished_at: Timestamp::now(), message };
+fn record(
+    path: &Path,
+    exit_code: i32,
+    signal: Option<i32>,
+    message: Option<String>,
+) -> anyhow::Result<()> {
+    let exit = ExitRecord {
+        exit_code,
+        signal,
+        finished_at: Timestamp::now(),
+        message,
+    };
     write_json(path, &exit)?;
     Ok(())
 }

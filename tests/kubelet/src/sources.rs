@@ -39,7 +39,10 @@ impl Sources {
             .configmaps
             .get_opt(name)
             .await
-            .map_err(Error::api(format!("get configmap {}/{name}", self.namespace)))?;
+            .map_err(Error::api(format!(
+                "get configmap {}/{name}",
+                self.namespace
+            )))?;
         let data = cm.map(|cm| {
             let mut out: BTreeMap<String, Vec<u8>> = cm
                 .data
@@ -47,7 +50,12 @@ impl Sources {
                 .into_iter()
                 .map(|(k, v)| (k, v.into_bytes()))
                 .collect();
-            out.extend(cm.binary_data.unwrap_or_default().into_iter().map(|(k, v)| (k, v.0)));
+            out.extend(
+                cm.binary_data
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k, v.0)),
+            );
             out
         });
         self.cm_cache.insert(name.to_string(), data.clone());
@@ -65,9 +73,18 @@ impl Sources {
             .await
             .map_err(Error::api(format!("get secret {}/{name}", self.namespace)))?;
         let data = secret.map(|s| {
-            let mut out: BTreeMap<String, Vec<u8>> =
-                s.data.unwrap_or_default().into_iter().map(|(k, v)| (k, v.0)).collect();
-            out.extend(s.string_data.unwrap_or_default().into_iter().map(|(k, v)| (k, v.into_bytes())));
+            let mut out: BTreeMap<String, Vec<u8>> = s
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, v.0))
+                .collect();
+            out.extend(
+                s.string_data
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_bytes())),
+            );
             out
         });
         self.secret_cache.insert(name.to_string(), data.clone());
@@ -75,13 +92,23 @@ impl Sources {
     }
 
     /// One key of a ConfigMap (`optional` turns a missing map or key into `None`).
-    pub async fn configmap_key(&mut self, name: &str, key: &str, optional: bool) -> Result<Option<Vec<u8>>> {
+    pub async fn configmap_key(
+        &mut self,
+        name: &str,
+        key: &str,
+        optional: bool,
+    ) -> Result<Option<Vec<u8>>> {
         let data = self.configmap(name).await?;
         lookup(data, "configmap", &self.namespace, name, key, optional)
     }
 
     /// One key of a Secret (`optional` turns a missing secret or key into `None`).
-    pub async fn secret_key(&mut self, name: &str, key: &str, optional: bool) -> Result<Option<Vec<u8>>> {
+    pub async fn secret_key(
+        &mut self,
+        name: &str,
+        key: &str,
+        optional: bool,
+    ) -> Result<Option<Vec<u8>>> {
         let data = self.secret(name).await?;
         lookup(data, "secret", &self.namespace, name, key, optional)
     }
@@ -97,11 +124,15 @@ fn lookup(
 ) -> Result<Option<Vec<u8>>> {
     match data {
         None if optional => Ok(None),
-        None => Err(Error::Config(format!("{kind} \"{name}\" not found in namespace {ns}"))),
+        None => Err(Error::Config(format!(
+            "{kind} \"{name}\" not found in namespace {ns}"
+        ))),
         Some(mut d) => match d.remove(key) {
             Some(v) => Ok(Some(v)),
             None if optional => Ok(None),
-            None => Err(Error::Config(format!("couldn't find key {key} in {kind} {ns}/{name}"))),
+            None => Err(Error::Config(format!(
+                "couldn't find key {key} in {kind} {ns}/{name}"
+            ))),
         },
     }
 }

@@ -6,7 +6,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use k8s_openapi::api::authentication::v1::{BoundObjectReference, TokenRequest, TokenRequestSpec};
-use k8s_openapi::api::core::v1::{Container, DownwardAPIVolumeFile, KeyToPath, Pod, ServiceAccount, Volume};
+use k8s_openapi::api::core::v1::{
+    Container, DownwardAPIVolumeFile, KeyToPath, Pod, ServiceAccount, Volume,
+};
 use kube::api::PostParams;
 use kube::{Api, Client};
 
@@ -55,12 +57,28 @@ async fn volume_files(
     if let Some(cm) = &volume.config_map {
         let mode = cm.default_mode.unwrap_or(0o644);
         let data = sources.configmap(&cm.name).await?;
-        add_keyed(&mut files, data, cm.items.as_deref(), mode, cm.optional == Some(true), "configmap", &cm.name)?;
+        add_keyed(
+            &mut files,
+            data,
+            cm.items.as_deref(),
+            mode,
+            cm.optional == Some(true),
+            "configmap",
+            &cm.name,
+        )?;
     } else if let Some(s) = &volume.secret {
         let mode = s.default_mode.unwrap_or(0o644);
         let name = s.secret_name.clone().unwrap_or_default();
         let data = sources.secret(&name).await?;
-        add_keyed(&mut files, data, s.items.as_deref(), mode, s.optional == Some(true), "secret", &name)?;
+        add_keyed(
+            &mut files,
+            data,
+            s.items.as_deref(),
+            mode,
+            s.optional == Some(true),
+            "secret",
+            &name,
+        )?;
     } else if let Some(d) = &volume.downward_api {
         let mode = d.default_mode.unwrap_or(0o644);
         add_downward(&mut files, pod, d.items.as_deref(), mode, ctx)?;
@@ -69,23 +87,43 @@ async fn volume_files(
         for source in p.sources.iter().flatten() {
             if let Some(cm) = &source.config_map {
                 let data = sources.configmap(&cm.name).await?;
-                add_keyed(&mut files, data, cm.items.as_deref(), mode, cm.optional == Some(true), "configmap", &cm.name)?;
+                add_keyed(
+                    &mut files,
+                    data,
+                    cm.items.as_deref(),
+                    mode,
+                    cm.optional == Some(true),
+                    "configmap",
+                    &cm.name,
+                )?;
             }
             if let Some(s) = &source.secret {
                 let data = sources.secret(&s.name).await?;
-                add_keyed(&mut files, data, s.items.as_deref(), mode, s.optional == Some(true), "secret", &s.name)?;
+                add_keyed(
+                    &mut files,
+                    data,
+                    s.items.as_deref(),
+                    mode,
+                    s.optional == Some(true),
+                    "secret",
+                    &s.name,
+                )?;
             }
             if let Some(d) = &source.downward_api {
                 add_downward(&mut files, pod, d.items.as_deref(), mode, ctx)?;
             }
             if let Some(t) = &source.service_account_token {
-                let token = service_account_token(client, pod, t.audience.clone(), t.expiration_seconds).await?;
+                let token =
+                    service_account_token(client, pod, t.audience.clone(), t.expiration_seconds)
+                        .await?;
                 let m = u32::try_from(mode).unwrap_or(0o644);
                 files.insert(relative(&t.path)?, (token.into_bytes(), m));
             }
         }
     } else {
-        return Err(Error::UnsupportedVolume { volume: volume.name.clone() });
+        return Err(Error::UnsupportedVolume {
+            volume: volume.name.clone(),
+        });
     }
     Ok(files)
 }
@@ -118,9 +156,15 @@ fn add_keyed(
                     if optional {
                         continue;
                     }
-                    return Err(Error::Config(format!("{kind} \"{name}\" has no key {}", item.key)));
+                    return Err(Error::Config(format!(
+                        "{kind} \"{name}\" has no key {}",
+                        item.key
+                    )));
                 };
-                let m = item.mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(mode);
+                let m = item
+                    .mode
+                    .and_then(|m| u32::try_from(m).ok())
+                    .unwrap_or(mode);
                 files.insert(relative(&item.path)?, (v.clone(), m));
             }
         }
@@ -176,11 +220,14 @@ async fn service_account_token(
     let response = api
         .create_token_request(&sa, &PostParams::default(), &request)
         .await
-        .map_err(Error::api(format!("request token for serviceaccount {ns}/{sa}")))?;
-    response
-        .status
-        .and_then(|s| s.token)
-        .ok_or_else(|| Error::Config(format!("token request for serviceaccount {ns}/{sa} returned no token")))
+        .map_err(Error::api(format!(
+            "request token for serviceaccount {ns}/{sa}"
+        )))?;
+    response.status.and_then(|s| s.token).ok_or_else(|| {
+        Error::Config(format!(
+            "token request for serviceaccount {ns}/{sa} returned no token"
+        ))
+    })
 }
 
 /// A volume-relative path with no `..` or absolute parts.
@@ -189,7 +236,9 @@ fn relative(path: &str) -> Result<PathBuf> {
     if p.components().all(|c| matches!(c, Component::Normal(_))) {
         Ok(p.to_path_buf())
     } else {
-        Err(Error::Config(format!("volume item path {path} must be relative without '..'")))
+        Err(Error::Config(format!(
+            "volume item path {path} must be relative without '..'"
+        )))
     }
 }
 
@@ -216,7 +265,10 @@ pub fn link_mounts(container: &Container, dir: &PodDir) -> Result<()> {
     for mount in container.volume_mounts.iter().flatten() {
         let rel = mount.mount_path.trim_start_matches('/');
         if rel.is_empty() {
-            return Err(Error::Config(format!("volume {} cannot be mounted at /", mount.name)));
+            return Err(Error::Config(format!(
+                "volume {} cannot be mounted at /",
+                mount.name
+            )));
         }
         let mut target = dir.volume(&mount.name);
         if let Some(sub) = mount.sub_path.as_deref().filter(|s| !s.is_empty()) {
@@ -241,6 +293,7 @@ fn link(at: &Path, target: &Path) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
