@@ -18,6 +18,7 @@ mod pod_worker;
 mod probes;
 mod process;
 mod quantity;
+mod service_account;
 mod shim;
 mod sources;
 mod volumes;

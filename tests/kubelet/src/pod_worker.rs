@@ -27,6 +27,7 @@ use crate::paths::{PathRewriter, PodDir};
 use crate::pod_status::{self, ContainerView, PodView, State, Terminated, should_restart};
 use crate::probes::{ProbeState, Target, Verdict};
 use crate::process::{ExitRecord, Launch, Observed, RunRecord, signal_group};
+use crate::service_account;
 use crate::sources::Sources;
 use crate::volumes;
 
@@ -345,10 +346,21 @@ impl PodWorker {
         for c in all_containers(pod) {
             volumes::link_mounts(c, &self.dir)?;
             let rewriter = rewriter_for(c, &root);
+            let mut base = self.base_env(pod, &root);
+            if service_account::mounts_token(c) {
+                let cfg = &self.ctx.config;
+                let kubeconfig = service_account::write_kubeconfig(
+                    &root,
+                    &ns,
+                    &cfg.api_server_host,
+                    cfg.api_server_port,
+                )?;
+                base.push(("KUBECONFIG".to_string(), kubeconfig.display().to_string()));
+            }
             let ctx = EnvContext {
                 pod_ip: ip,
                 host_ip,
-                base: self.base_env(pod, &root),
+                base,
                 rewriter: &rewriter,
             };
             let env = container_env(pod, c, &ctx, &mut sources).await?;
