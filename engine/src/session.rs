@@ -114,9 +114,8 @@ impl FlintSession {
             .with_spark_features()
             .build();
         let ctx = SessionContext::new_with_state(state);
-        // datafusion-spark's avg returns DOUBLE for decimals; Spark (and DataFusion's own
-        // avg) return DECIMAL(p + 4, s + 4).
-        ctx.register_udaf(datafusion::functions_aggregate::average::avg_udaf().as_ref().clone());
+        // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
+        ctx.register_udaf(crate::spark::avg::spark_avg());
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_DATABASE, Arc::new(MemorySchemaProvider::new()))?;
         for (name, format) in PathTables::formats() {

@@ -1,4 +1,5 @@
 //! Spark semantics that differ from DataFusion's, kept in one place.
 
+pub mod avg;
 pub mod format;
 pub mod show;

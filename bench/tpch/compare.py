@@ -1,0 +1,136 @@
+"""Runs the TPC-H queries on DuckDB over the same Parquet files, checks Flint's answers
+against DuckDB's and prints the comparison table.
+
+Answers match when they have the same rows (in order where the query has an ORDER BY,
+as multisets otherwise), numbers equal within 1e-6 relative.
+"""
+
+import argparse
+import datetime
+import decimal
+import json
+import math
+import pathlib
+import re
+import sys
+import time
+
+import duckdb
+
+TABLES = ["nation", "region", "part", "supplier", "partsupp", "customer", "orders", "lineitem"]
+REL_TOL = 1e-6
+
+
+def normalize(value):
+    """A value in a form that compares across engines: numbers as floats."""
+    if isinstance(value, decimal.Decimal):
+        return Number(float(value), 10.0 ** value.as_tuple().exponent / 2)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Number(float(value), 0.0)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+class Number:
+    """A number and the rounding its type allows: a DECIMAL of scale s is exact to half a
+    unit in its last place (Spark's avg of DECIMAL(15,2) is DECIMAL(19,6), DuckDB's a DOUBLE)."""
+
+    def __init__(self, value, rounding):
+        self.value = value
+        self.rounding = rounding
+
+    def __repr__(self):
+        return repr(self.value)
+
+    def __lt__(self, other):
+        return self.value < other.value
+
+    def __eq__(self, other):
+        if not isinstance(other, Number):
+            return False
+        slack = max(self.rounding, other.rounding) * (1 + 1e-9)
+        diff = abs(self.value - other.value)
+        return diff <= slack or math.isclose(self.value, other.value, rel_tol=REL_TOL, abs_tol=1e-9)
+
+
+def sort_key(row):
+    return tuple((v is None, type(v).__name__, v.value if isinstance(v, Number) else (v if v is not None else 0)) for v in row)
+
+
+def same_answer(flint_rows, duck_rows, ordered):
+    if len(flint_rows) != len(duck_rows):
+        return False, f"{len(flint_rows)} rows, DuckDB has {len(duck_rows)}"
+    flint_rows = [tuple(normalize(v) for v in r) for r in flint_rows]
+    duck_rows = [tuple(normalize(v) for v in r) for r in duck_rows]
+    if not ordered:
+        flint_rows.sort(key=sort_key)
+        duck_rows.sort(key=sort_key)
+    for i, (f, d) in enumerate(zip(flint_rows, duck_rows)):
+        if f != d:
+            return False, f"row {i}: flint {f} != duckdb {d}"
+    return True, ""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--queries", required=True)
+    parser.add_argument("--results", required=True, help="Flint's answers and timings.json")
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--memory", default="8GB")
+    parser.add_argument("--iterations", type=int, default=1)
+    parser.add_argument("--sf", required=True)
+    args = parser.parse_args()
+
+    results = pathlib.Path(args.results)
+    timings = {t["query"]: t for t in json.loads((results / "timings.json").read_text())}
+    con = duckdb.connect()
+    con.execute(f"SET threads = {args.threads}")
+    con.execute(f"SET memory_limit = '{args.memory}'")
+    for table in TABLES:
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{args.data}/{table}/*.parquet')")
+
+    print(f"{'query':<6} {'flint_s':>9} {'duckdb_s':>9} {'ratio':>7} {'rows':>6}  result")
+    total_flint = total_duck = 0.0
+    ok = 0
+    failures = []
+    for n in sorted(timings):
+        sql = (pathlib.Path(args.queries) / f"q{n}.sql").read_text()
+        duck_seconds = []
+        for _ in range(max(1, args.iterations)):
+            started = time.perf_counter()
+            duck_rows = con.execute(sql).fetchall()
+            duck_seconds.append(time.perf_counter() - started)
+        duck_s = min(duck_seconds)
+        timing = timings[n]
+        if "error" in timing:
+            status, detail, flint_s, rows = "ERROR", timing["error"], float("nan"), 0
+        else:
+            flint_s = min(timing["seconds"])
+            flint_rows = con.execute(f"SELECT * FROM read_parquet('{results}/q{n}.parquet')").fetchall()
+            rows = len(flint_rows)
+            ordered = re.search(r"\border\s+by\b", sql, re.I) is not None
+            matched, detail = same_answer(flint_rows, duck_rows, ordered)
+            status = "OK" if matched else "DIFF"
+        if status != "ERROR":
+            total_flint += flint_s
+            total_duck += duck_s
+        if status == "OK":
+            ok += 1
+        else:
+            failures.append(f"q{n}: {status}: {detail}")
+        ratio = flint_s / duck_s if duck_s > 0 else float("nan")
+        print(f"q{n:<5} {flint_s:>9.3f} {duck_s:>9.3f} {ratio:>7.2f} {rows:>6}  {status}")
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    ratio = total_flint / total_duck if total_duck > 0 else float("nan")
+    print(
+        f"TOTAL sf={args.sf} flint_s={total_flint:.3f} "
+        f"duckdb_s={total_duck:.3f} ratio={ratio:.2f} ok={ok}/{len(timings)}"
+    )
+    return 0 if ok == len(timings) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
