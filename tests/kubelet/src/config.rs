@@ -99,6 +99,9 @@ pub struct KubeletConfig {
     /// Port pods see as KUBERNETES_SERVICE_PORT.
     #[arg(long, default_value_t = 6443)]
     pub api_server_port: u16,
+    /// Version the Node reports as its kubelet version (`up` passes the control plane's).
+    #[arg(long, default_value = concat!("v", env!("CARGO_PKG_VERSION"), "-flint"))]
+    pub kubelet_version: String,
     /// Seconds between Lease renewals.
     #[arg(long, default_value_t = 10)]
     pub lease_renew_seconds: u64,

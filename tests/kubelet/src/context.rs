@@ -10,6 +10,7 @@ use tokio::sync::Mutex;
 
 use crate::config::KubeletConfig;
 use crate::error::{Error, Result};
+use crate::events::PodEvents;
 use crate::launch::Programs;
 use crate::paths::{PodDir, PodMeta, pod_dirs};
 
@@ -27,6 +28,8 @@ pub struct Context {
     pub programs: Programs,
     /// The kubelet's own PATH, which containers get after the bin dir.
     pub host_path: String,
+    /// Publishes pod events.
+    pub events: PodEvents,
     /// Serialises IP allocation; holds the next index to try.
     next_ip: Mutex<u32>,
 }
@@ -42,6 +45,7 @@ impl Context {
             entrypoints: config.image_entrypoints.clone(),
         };
         Ok(Self {
+            events: PodEvents::new(client.clone(), &config.node_name),
             client,
             net,
             pods_dir,

@@ -8,6 +8,7 @@ mod config;
 mod context;
 mod env;
 mod error;
+mod events;
 mod launch;
 mod log_server;
 mod node;

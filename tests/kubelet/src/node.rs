@@ -133,7 +133,7 @@ fn status(ctx: &Context) -> NodeStatus {
                 .map(|s| s.trim().to_string())
                 .unwrap_or_default(),
             container_runtime_version: "flint-process://0.1".into(),
-            kubelet_version: format!("v{}-flint", env!("CARGO_PKG_VERSION")),
+            kubelet_version: cfg.kubelet_version.clone(),
             machine_id: cfg.node_name.clone(),
             system_uuid: cfg.node_name.clone(),
             boot_id: std::fs::read_to_string("/proc/sys/kernel/random/boot_id")

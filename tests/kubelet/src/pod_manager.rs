@@ -77,9 +77,18 @@ fn dispatch(
         if tx.send(pod.clone()).is_ok() {
             return;
         }
-        // The worker finished (the pod was removed); a new event means a new life only
-        // when the pod still exists.
-        workers.remove(&uid);
+        // The worker finished after deleting the pod; these are the API's echoes of that
+        // deletion. Keep the closed entry until the pod is gone so no echo restarts it.
+        match &pod {
+            None => {
+                workers.remove(&uid);
+                return;
+            }
+            Some(p) if p.metadata.deletion_timestamp.is_some() => return,
+            Some(_) => {
+                workers.remove(&uid);
+            }
+        }
     }
     if pod.is_some() {
         spawn_worker(ctx, workers, uid, pod);

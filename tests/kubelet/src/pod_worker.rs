@@ -198,7 +198,13 @@ impl PodWorker {
                 }
                 Err(e) => {
                     warn!(pod = %name(pod), "setup failed: {e}");
-                    self.setup_error = Some(e.to_string());
+                    let message = e.to_string();
+                    if self.setup_error.as_ref() != Some(&message) {
+                        self.ctx
+                            .events
+                            .warning(pod, "Failed", format!("Error: {message}"));
+                    }
+                    self.setup_error = Some(message);
                     self.setup_retry = Some(Instant::now() + SETUP_RETRY);
                 }
             }
@@ -270,6 +276,15 @@ impl PodWorker {
         };
         match ctr.backoff_until {
             None => {
+                self.ctx.events.warning(
+                    pod,
+                    "BackOff",
+                    format!(
+                        "Back-off restarting failed container {} in pod {}",
+                        c.name,
+                        name(pod)
+                    ),
+                );
                 let secs = 1u64 << ctr.restart.min(5);
                 ctr.backoff_until = Some(Instant::now() + Duration::from_secs(secs.min(30)));
             }
@@ -295,10 +310,16 @@ impl PodWorker {
         match self.dir.container(&c.name).start(restart, launch) {
             Ok(run) => {
                 info!(pod = %name(pod), container = %c.name, restart, pid = run.pid, program = %launch.program.display(), "started container");
+                self.ctx
+                    .events
+                    .normal(pod, "Started", format!("Started container {}", c.name));
                 ctr.observed = Some(Observed::Running(run));
             }
             Err(e) => {
                 warn!(pod = %name(pod), container = %c.name, "start failed: {e}");
+                self.ctx
+                    .events
+                    .warning(pod, "Failed", format!("Error: {e}"));
                 let now = Timestamp::now();
                 let run = RunRecord {
                     pid: 0,
@@ -454,16 +475,20 @@ impl PodWorker {
                 && !p.passing
             {
                 if p.tick(started, &target).await == Verdict::Failed {
+                    unhealthy(&self.ctx, pod, &c.name, "Startup");
                     kill_for_restart(ctr, &c.name, "startup", grace);
                 }
                 continue;
             }
-            if let Some(p) = &mut ctr.readiness {
-                p.tick(started, &target).await;
+            if let Some(p) = &mut ctr.readiness
+                && p.tick(started, &target).await == Verdict::Failed
+            {
+                unhealthy(&self.ctx, pod, &c.name, "Readiness");
             }
             if let Some(p) = &mut ctr.liveness
                 && p.tick(started, &target).await == Verdict::Failed
             {
+                unhealthy(&self.ctx, pod, &c.name, "Liveness");
                 kill_for_restart(ctr, &c.name, "liveness", grace);
             }
         }
@@ -591,6 +616,15 @@ impl PodWorker {
         let deadline = *self.deadline.get_or_insert_with(|| {
             let grace = grace_period(pod, pod.metadata.deletion_grace_period_seconds);
             info!(pod = %name(pod), grace_seconds = grace.as_secs(), "stopping pod");
+            for (container, ctr) in &self.ctrs {
+                if ctr.is_running() {
+                    self.ctx.events.normal(
+                        pod,
+                        "Killing",
+                        format!("Stopping container {container}"),
+                    );
+                }
+            }
             Instant::now() + grace
         });
         if !self.stop_processes(deadline) {
@@ -686,6 +720,11 @@ impl PodWorker {
         }
         false
     }
+}
+
+fn unhealthy(ctx: &Context, pod: &Pod, container: &str, probe: &str) {
+    let note = format!("{probe} probe of container {container} failed");
+    ctx.events.warning(pod, "Unhealthy", note);
 }
 
 fn kill_for_restart(ctr: &mut Ctr, container: &str, probe: &str, grace: Duration) {
