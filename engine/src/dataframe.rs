@@ -108,37 +108,33 @@ impl DataFrame {
     /// Joins on equal columns of the same name, as `join(other, on=["k"], how)`: the
     /// key columns appear once, first, as in Spark.
     pub fn join_using(&self, right: &DataFrame, keys: &[&str], how: &str) -> Result<Self> {
+        const LEFT: &str = "__flint_left";
+        const RIGHT: &str = "__flint_right";
         let join_type = parse_join_type(how)?;
-        let left_columns = self.columns();
-        let right_columns = right.columns();
+        let (left_columns, right_columns) = (self.columns(), right.columns());
         let (_, right_plan) = right.inner.clone().into_parts();
         let (state, left_plan) = self.inner.clone().into_parts();
-        let left_qualifier = left_plan.schema().qualified_field(0).0.cloned();
-        let right_qualifier = right_plan.schema().qualified_field(0).0.cloned();
+        let right_plan = LogicalPlanBuilder::from(right_plan).alias(RIGHT)?.build()?;
         let using = keys.iter().map(|k| Column::from_name(*k)).collect();
-        let plan = LogicalPlanBuilder::from(left_plan).join_using(right_plan, join_type, using)?;
-        let side = |qualifier: &Option<datafusion::common::TableReference>, name: &str| {
-            Expr::Column(Column::new(qualifier.clone(), name))
-        };
+        let joined = LogicalPlanBuilder::from(left_plan).alias(LEFT)?.join_using(right_plan, join_type, using)?;
+        let side = |qualifier: &str, name: &str| Expr::Column(Column::new(Some(qualifier), name));
         let mut projection: Vec<Expr> = keys
             .iter()
             .map(|key| {
-                let left = side(&left_qualifier, key);
-                let right = side(&right_qualifier, key);
                 let expr = match join_type {
-                    JoinType::Right | JoinType::RightSemi | JoinType::RightAnti => right,
-                    JoinType::Full => coalesce(vec![left, right]),
-                    _ => left,
+                    JoinType::Right | JoinType::RightSemi | JoinType::RightAnti => side(RIGHT, key),
+                    JoinType::Full => coalesce(vec![side(LEFT, key), side(RIGHT, key)]),
+                    _ => side(LEFT, key),
                 };
                 expr.alias(*key)
             })
             .collect();
         let is_key = |name: &String| keys.iter().any(|k| k == name);
-        projection.extend(left_columns.iter().filter(|c| !is_key(c)).map(|c| side(&left_qualifier, c)));
+        projection.extend(left_columns.iter().filter(|c| !is_key(c)).map(|c| side(LEFT, c).alias(c)));
         if !matches!(join_type, JoinType::LeftSemi | JoinType::LeftAnti) {
-            projection.extend(right_columns.iter().filter(|c| !is_key(c)).map(|c| side(&right_qualifier, c)));
+            projection.extend(right_columns.iter().filter(|c| !is_key(c)).map(|c| side(RIGHT, c).alias(c)));
         }
-        let plan = plan.project(projection)?.build()?;
+        let plan = joined.project(projection)?.build()?;
         Ok(Self::new(self.session.clone(), DfDataFrame::new(state, plan)))
     }
 

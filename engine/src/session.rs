@@ -7,6 +7,7 @@ use std::sync::Arc;
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider};
 use datafusion::common::config::Dialect;
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -80,9 +81,10 @@ impl FlintSession {
 
     /// Creates a session from `conf`.
     pub fn new(conf: SparkConf) -> Result<Self> {
-        let memory_key = &config::DRIVER_MEMORY;
+        let pool_bytes = conf.memory_bytes(&config::DRIVER_MEMORY)?;
+        let partitions = conf.shuffle_partitions()?;
         let pool = TrackConsumersPool::new(
-            FairSpillPool::new(conf.memory_bytes(memory_key)?),
+            FairSpillPool::new(pool_bytes),
             NonZeroUsize::MIN.saturating_add(4),
         );
         let local_dirs = conf.local_dirs();
@@ -91,12 +93,15 @@ impl FlintSession {
         } else {
             DiskManagerMode::Directories(local_dirs)
         };
+        // No listing cache: a path read again after `mode("overwrite")` must see the new files.
+        let caches = CacheManagerConfig::default().with_list_files_cache_limit(0);
         let runtime = RuntimeEnvBuilder::new()
+            .with_cache_manager(caches)
             .with_memory_pool(Arc::new(pool))
             .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(disk_mode))
             .build_arc()?;
         let mut session_config = SessionConfig::new()
-            .with_target_partitions(conf.shuffle_partitions()?)
+            .with_target_partitions(partitions)
             .with_information_schema(true)
             .with_create_default_catalog_and_schema(false)
             .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_DATABASE);
@@ -107,6 +112,9 @@ impl FlintSession {
         // Spark reads `1.5` as DECIMAL(2,1), not DOUBLE.
         options.sql_parser.parse_float_as_decimal = true;
         options.execution.time_zone = Some(conf.time_zone().to_string());
+        // Each sort keeps this much back for merging its spills; DataFusion's 10 MiB would
+        // not fit the partitions of a small pool.
+        options.execution.sort_spill_reservation_bytes = (pool_bytes / (4 * partitions)).min(10 << 20);
         let state = SessionStateBuilder::new()
             .with_config(session_config)
             .with_runtime_env(runtime)
@@ -116,6 +124,7 @@ impl FlintSession {
         let ctx = SessionContext::new_with_state(state);
         // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
         ctx.register_udaf(crate::spark::avg::spark_avg());
+        ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_DATABASE, Arc::new(MemorySchemaProvider::new()))?;
         for (name, format) in PathTables::formats() {

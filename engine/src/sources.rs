@@ -8,6 +8,11 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
+use datafusion::catalog::view::ViewTable;
+use datafusion::common::Column;
+use datafusion::datasource::provider_as_source;
+use datafusion::functions::expr_fn::nullif;
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast, lit};
 use datafusion::datasource::file_format::options::ReadOptions;
 use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::execution::context::SessionState;
@@ -136,10 +141,37 @@ pub async fn open_table(
             if format == Format::Csv { csv_schema(&inferred, options)? } else { inferred }
         }
     };
+    let null_value = options.get("nullValue").filter(|v| format == Format::Csv && !v.is_empty());
+    let file_schema = match null_value {
+        Some(_) => all_strings(&schema),
+        None => Arc::clone(&schema),
+    };
     let table_config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(listing)
-        .with_schema(schema);
-    Ok(Arc::new(ListingTable::try_new(table_config)?))
+        .with_schema(file_schema);
+    let table: Arc<dyn TableProvider> = Arc::new(ListingTable::try_new(table_config)?);
+    match null_value {
+        Some(null_value) => null_value_view(table, &schema, null_value),
+        None => Ok(table),
+    }
+}
+
+/// `schema` with every column a nullable string.
+fn all_strings(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema.fields().iter().map(|f| Field::new(f.name(), DataType::Utf8, true)).collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// Spark's CSV `nullValue`: the table read as strings, each column NULL where it equals
+/// `null_value`, then cast to its type. (DataFusion's CSV scan applies its null pattern
+/// only while inferring the schema.)
+fn null_value_view(table: Arc<dyn TableProvider>, schema: &SchemaRef, null_value: &str) -> Result<Arc<dyn TableProvider>> {
+    let columns = schema.fields().iter().map(|field| {
+        let column = Expr::Column(Column::from_name(field.name()));
+        cast(nullif(column, lit(null_value)), field.data_type().clone()).alias(field.name())
+    });
+    let plan = LogicalPlanBuilder::scan("csv", provider_as_source(table), None)?.project(columns)?.build()?;
+    Ok(Arc::new(ViewTable::new(plan, None)))
 }
 
 /// The URL of a path, refusing local paths that do not exist.

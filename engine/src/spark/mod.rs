@@ -2,4 +2,5 @@
 
 pub mod avg;
 pub mod format;
+pub mod range;
 pub mod show;
