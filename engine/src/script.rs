@@ -8,7 +8,7 @@ use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use crate::error::Result;
 use crate::progress::JobProgress;
 use crate::session::FlintSession;
-use crate::sql::parse_statements;
+use crate::sql::{parse_statements, substitute_variables};
 
 /// How query results are shown: Spark's `show(num_rows, truncate)`.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +37,8 @@ pub enum StatementOutput {
 }
 
 /// Runs every statement of `sql` in order, handing each output to `on_output` as soon
-/// as it is ready; stops at the first failing statement.
+/// as it is ready; stops at the first failing statement. `${key}` is replaced by the
+/// value of configuration key `key` first.
 pub async fn run_script(
     session: &FlintSession,
     sql: &str,
@@ -45,7 +46,9 @@ pub async fn run_script(
     progress: &Arc<JobProgress>,
     mut on_output: impl FnMut(StatementOutput),
 ) -> Result<()> {
-    for statement in parse_statements(sql)? {
+    let conf = session.conf();
+    let sql = substitute_variables(sql, |key| conf.get(key).map(str::to_string));
+    for statement in parse_statements(&sql)? {
         on_output(run_statement(session, statement, show, progress).await?);
     }
     Ok(())

@@ -18,6 +18,29 @@ pub fn parse_statements(sql: &str) -> Result<VecDeque<Statement>> {
     parsed.map_err(|error| parse_error(sql, error))
 }
 
+/// Replaces `${key}` with the value of configuration key `key`, as Spark's variable
+/// substitution does (`spark.sql.variable.substitute`); unknown keys stay as written.
+pub fn substitute_variables(sql: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find('}').and_then(|end| lookup(&after[..end]).map(|value| (end, value))) {
+            Some((end, value)) => {
+                out.push_str(&value);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("${");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Turns a parser error into [`FlintError::Parse`] with its line and column when the
 /// parser reported them.
 fn parse_error(sql: &str, error: DataFusionError) -> FlintError {
@@ -56,6 +79,16 @@ fn split_location(message: &str) -> Option<(&str, usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn substitutes_known_variables_only() {
+        let lookup = |key: &str| (key == "spark.data").then(|| "/d".to_string());
+        assert_eq!(
+            substitute_variables("select * from parquet.`${spark.data}/t` where x = '${other}'", lookup),
+            "select * from parquet.`/d/t` where x = '${other}'"
+        );
+        assert_eq!(substitute_variables("${spark.data", lookup), "${spark.data");
+    }
 
     #[test]
     fn splits_many_statements() {
