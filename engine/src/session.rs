@@ -22,6 +22,7 @@ use crate::dataframe::DataFrame;
 use crate::error::Result;
 use crate::path_tables::PathTables;
 use crate::reader::DataFrameReader;
+use crate::spark::divide::SparkDivision;
 use crate::sql::parse_statements;
 
 /// Spark's default catalog name.
@@ -115,12 +116,13 @@ impl FlintSession {
         // Each sort keeps this much back for merging its spills; DataFusion's 10 MiB would
         // not fit the partitions of a small pool.
         options.execution.sort_spill_reservation_bytes = (pool_bytes / (4 * partitions)).min(10 << 20);
-        let state = SessionStateBuilder::new()
+        let mut state = SessionStateBuilder::new()
             .with_config(session_config)
             .with_runtime_env(runtime)
             .with_default_features()
-            .with_spark_features()
-            .build();
+            .with_spark_features();
+        state.expr_planners().get_or_insert_with(Vec::new).insert(0, Arc::new(SparkDivision));
+        let state = state.build();
         let ctx = SessionContext::new_with_state(state);
         // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
         ctx.register_udaf(crate::spark::avg::spark_avg());

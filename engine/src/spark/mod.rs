@@ -1,6 +1,7 @@
 //! Spark semantics that differ from DataFusion's, kept in one place.
 
 pub mod avg;
+pub mod divide;
 pub mod format;
 pub mod range;
 pub mod show;
