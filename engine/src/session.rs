@@ -127,6 +127,9 @@ impl FlintSession {
         // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
         ctx.register_udaf(crate::spark::avg::spark_avg());
         ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));
+        for function in crate::spark::rewrites::all() {
+            ctx.register_udf(function);
+        }
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_DATABASE, Arc::new(MemorySchemaProvider::new()))?;
         for (name, format) in PathTables::formats() {

@@ -4,4 +4,5 @@ pub mod avg;
 pub mod divide;
 pub mod format;
 pub mod range;
+pub mod rewrites;
 pub mod show;

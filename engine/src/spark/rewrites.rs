@@ -1,0 +1,113 @@
+//! Spark functions that are expressions over DataFusion's own functions: `year(d)` is
+//! `CAST(date_part('year', d) AS INT)`, Spark's `regexp_replace` replaces every match.
+//! Each is rewritten during optimisation (expression simplification), before execution.
+
+use arrow::datatypes::DataType;
+use datafusion::common::{Result, internal_err};
+use datafusion::functions::expr_fn::{date_part, regexp_replace};
+use datafusion_spark::function::datetime::expr_fn as spark_fn;
+use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, cast,
+    lit,
+};
+
+/// A Spark function defined by rewriting its call into other expressions.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Rewrite {
+    name: &'static str,
+    signature: Signature,
+    return_type: DataType,
+    rewrite: fn(Vec<Expr>, &SimplifyContext) -> Result<Expr>,
+}
+
+/// Every function Flint defines by rewriting, ready to register.
+pub fn all() -> Vec<ScalarUDF> {
+    let date_field = |name: &'static str, rewrite| Rewrite {
+        name,
+        signature: Signature::any(1, Volatility::Immutable),
+        return_type: DataType::Int32,
+        rewrite,
+    };
+    let rewrites = vec![
+        date_field("year", |args, info| date_field_of("year", args, info)),
+        date_field("quarter", |args, info| date_field_of("quarter", args, info)),
+        date_field("month", |args, info| date_field_of("month", args, info)),
+        date_field("day", |args, info| date_field_of("day", args, info)),
+        date_field("dayofmonth", |args, info| date_field_of("day", args, info)),
+        date_field("dayofyear", |args, info| date_field_of("doy", args, info)),
+        date_field("weekofyear", |args, info| date_field_of("week", args, info)),
+        // Spark numbers days from Sunday = 1; date_part's dow from Sunday = 0.
+        date_field("dayofweek", |args, info| Ok(date_field_of("dow", args, info)? + lit(1))),
+        // Spark's integer literals are INT; DataFusion's are BIGINT, which the date
+        // arithmetic functions do not take.
+        Rewrite {
+            name: "date_add",
+            signature: Signature::any(2, Volatility::Immutable),
+            return_type: DataType::Date32,
+            rewrite: |args, _| {
+                let [start, days] = two_args("date_add", args)?;
+                Ok(spark_fn::date_add(cast(start, DataType::Date32), cast(days, DataType::Int32)))
+            },
+        },
+        Rewrite {
+            name: "date_sub",
+            signature: Signature::any(2, Volatility::Immutable),
+            return_type: DataType::Date32,
+            rewrite: |args, _| {
+                let [start, days] = two_args("date_sub", args)?;
+                Ok(spark_fn::date_sub(cast(start, DataType::Date32), cast(days, DataType::Int32)))
+            },
+        },
+        Rewrite {
+            name: "regexp_replace",
+            signature: Signature::string(3, Volatility::Immutable),
+            return_type: DataType::Utf8,
+            rewrite: |args, _| {
+                let [text, pattern, replacement] = <[Expr; 3]>::try_from(args)
+                    .map_err(|_| datafusion::error::DataFusionError::Plan("regexp_replace takes 3 arguments".into()))?;
+                Ok(cast(regexp_replace(text, pattern, replacement, Some(lit("g"))), DataType::Utf8))
+            },
+        },
+    ];
+    rewrites.into_iter().map(ScalarUDF::new_from_impl).collect()
+}
+
+/// The two arguments of a call to `name`.
+fn two_args(name: &str, args: Vec<Expr>) -> Result<[Expr; 2]> {
+    <[Expr; 2]>::try_from(args).map_err(|_| datafusion::error::DataFusionError::Plan(format!("{name} takes 2 arguments")))
+}
+
+/// `CAST(date_part(field, arg) AS INT)`, reading a string argument as a date first.
+fn date_field_of(field: &str, args: Vec<Expr>, info: &SimplifyContext) -> Result<Expr> {
+    let Some(arg) = args.into_iter().next() else {
+        return datafusion::common::plan_err!("{field} takes one argument");
+    };
+    let arg = match arg.get_type(info.schema())? {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => cast(arg, DataType::Date32),
+        _ => arg,
+    };
+    Ok(cast(date_part(lit(field), arg), DataType::Int32))
+}
+
+impl ScalarUDFImpl for Rewrite {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(self.return_type.clone())
+    }
+
+    fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
+        Ok(ExprSimplifyResult::Simplified((self.rewrite)(args, info)?))
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        internal_err!("{} is rewritten during optimisation and never invoked", self.name)
+    }
+}
