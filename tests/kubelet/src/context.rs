@@ -28,6 +28,8 @@ pub struct Context {
     pub programs: Programs,
     /// The kubelet's own PATH, which containers get after the bin dir.
     pub host_path: String,
+    /// When this kubelet started (the Node conditions' transition time).
+    pub started_at: jiff::Timestamp,
     /// Publishes pod events.
     pub events: PodEvents,
     /// Serialises IP allocation; holds the next index to try.
@@ -45,6 +47,7 @@ impl Context {
             entrypoints: config.image_entrypoints.clone(),
         };
         Ok(Self {
+            started_at: jiff::Timestamp::now(),
             events: PodEvents::new(client.clone(), &config.node_name),
             client,
             net,

@@ -64,6 +64,7 @@ pub async fn register(ctx: &Context) -> Result<String> {
 fn status(ctx: &Context) -> NodeStatus {
     let cfg = &ctx.config;
     let now = Time(Timestamp::now());
+    let since = Time(ctx.started_at);
     let resources: std::collections::BTreeMap<String, Quantity> = [
         ("cpu", cfg.cpu.clone()),
         ("memory", cfg.memory.clone()),
@@ -79,7 +80,7 @@ fn status(ctx: &Context) -> NodeStatus {
         reason: Some(reason.into()),
         message: Some(message.into()),
         last_heartbeat_time: Some(now.clone()),
-        last_transition_time: Some(now.clone()),
+        last_transition_time: Some(since.clone()),
     };
     NodeStatus {
         capacity: Some(resources.clone()),
