@@ -1,0 +1,7 @@
+//! Distributed planning: a physical plan split into stages at exchanges.
+
+pub mod in_process;
+pub mod stages;
+
+pub use in_process::run_in_process;
+pub use stages::{Stage, StageKind, StagePlan, resolve_shuffle_reads, split_into_stages};

@@ -1,0 +1,216 @@
+//! Splits an optimised physical plan into shuffle-map stages and a result stage.
+//!
+//! Every exchange is a stage boundary, as in Spark's `DAGScheduler`:
+//! - `RepartitionExec` (hash or round-robin) becomes a [`ShuffleWriterExec`] at the root of
+//!   a map stage and a [`ShuffleReaderExec`] with one partition per reduce partition;
+//! - `CoalescePartitionsExec` and `SortPreservingMergeExec` keep their place in the
+//!   consuming stage, over a reader with one partition per map task.
+//!
+//! A task of a stage computes one partition of the stage's plan, so no plan that runs as
+//! a task holds an exchange.
+
+use crate::ids::{JobId, StageId};
+use crate::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, ExecutionPlan, ExecutionPlanProperties, Partitioning, ReplaceChildrenOptions,
+};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Whether a stage feeds a shuffle or produces the job's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageKind {
+    /// Its plan's root is a [`ShuffleWriterExec`]; its output is map output blocks.
+    ShuffleMap,
+    /// Its partitions are the job's result, in partition order.
+    Result,
+}
+
+/// One stage: a plan fragment run as one task per partition.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// The stage's id (also the id of the shuffle a map stage writes).
+    pub id: StageId,
+    /// What the stage's output is.
+    pub kind: StageKind,
+    /// The fragment; its leaves that read other stages are [`ShuffleReaderExec`]s.
+    pub plan: Arc<dyn ExecutionPlan>,
+    /// The number of tasks (partitions of `plan`).
+    pub partitions: usize,
+    /// The map stages whose output this stage reads.
+    pub parents: Vec<StageId>,
+}
+
+/// A job's stages in an order where parents come first; the last is the result stage.
+#[derive(Debug, Clone)]
+pub struct StagePlan {
+    /// The job.
+    pub job: JobId,
+    /// Stages, parents before children.
+    pub stages: Vec<Stage>,
+}
+
+impl StagePlan {
+    /// The stage with this id.
+    pub fn stage(&self, id: StageId) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// The result stage.
+    pub fn result_stage(&self) -> Option<&Stage> {
+        self.stages.last()
+    }
+}
+
+/// Splits `plan` into stages for `job`. Map stages write under an empty work directory;
+/// the executor that runs a task sets its own.
+pub fn split_into_stages(job: JobId, plan: Arc<dyn ExecutionPlan>) -> Result<StagePlan> {
+    let mut stages: Vec<Stage> = Vec::new();
+    let result = plan
+        .transform_up(|node| {
+            let Some((input, output, read, keep)) = exchange(&node)? else {
+                return Ok(Transformed::no(node));
+            };
+            let id = StageId(stages.len());
+            let maps = input.output_partitioning().partition_count();
+            let schema = input.schema();
+            let parents = stage_inputs(&input);
+            let writer = ShuffleWriterExec::new(input, job, id, output, PathBuf::new());
+            stages.push(Stage { id, kind: StageKind::ShuffleMap, plan: Arc::new(writer), partitions: maps, parents });
+            let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(schema, job, id, maps, read));
+            let replaced = if keep { Arc::clone(&node)
+                    .replace_children(vec![reader], ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute))? } else { reader };
+            Ok(Transformed::yes(replaced))
+        })?
+        .data;
+    let partitions = result.output_partitioning().partition_count();
+    let parents = stage_inputs(&result);
+    stages.push(Stage { id: StageId(stages.len()), kind: StageKind::Result, plan: result, partitions, parents });
+    Ok(StagePlan { job, stages })
+}
+
+/// An exchange's input, how the map side writes, how the reduce side reads, and whether
+/// the exchange node stays above the reader.
+type Exchange = (Arc<dyn ExecutionPlan>, ShuffleOutput, ShuffleRead, bool);
+
+/// If `node` is an exchange: its input, how the map side writes, how the reduce side
+/// reads, and whether `node` itself stays above the reader.
+fn exchange(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Exchange>> {
+    if let Some(repartition) = node.downcast_ref::<RepartitionExec>() {
+        if repartition.preserve_order() {
+            return Err(DataFusionError::NotImplemented(
+                "order-preserving repartitioning across stages".to_string(),
+            ));
+        }
+        let output = match repartition.partitioning() {
+            Partitioning::Hash(exprs, partitions) => ShuffleOutput::Hash { exprs: exprs.clone(), partitions: *partitions },
+            Partitioning::RoundRobinBatch(partitions) => ShuffleOutput::RoundRobin { partitions: *partitions },
+            other => {
+                return Err(DataFusionError::NotImplemented(format!("shuffle with partitioning {other:?}")));
+            }
+        };
+        let read = ShuffleRead::Reduce { partitions: output.partitions() };
+        return Ok(Some((Arc::clone(repartition.input()), output, read, false)));
+    }
+    if let Some(coalesce) = node.downcast_ref::<CoalescePartitionsExec>() {
+        let read = ShuffleRead::Reduce { partitions: 1 };
+        return Ok(Some((Arc::clone(coalesce.input()), ShuffleOutput::Single, read, true)));
+    }
+    if let Some(merge) = node.downcast_ref::<SortPreservingMergeExec>() {
+        return Ok(Some((Arc::clone(merge.input()), ShuffleOutput::Single, ShuffleRead::PerMap, true)));
+    }
+    Ok(None)
+}
+
+/// The map stages read by the readers in `plan`.
+fn stage_inputs(plan: &Arc<dyn ExecutionPlan>) -> Vec<StageId> {
+    let mut parents = Vec::new();
+    let _ = plan.apply(|node| {
+        if let Some(reader) = node.downcast_ref::<ShuffleReaderExec>()
+            && !parents.contains(&reader.stage())
+        {
+            parents.push(reader.stage());
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    });
+    parents
+}
+
+/// Fills in every reader of `plan` with the map output locations of its stage.
+/// `outputs[stage][map]` is where map task `map` of `stage` wrote.
+pub fn resolve_shuffle_reads(
+    plan: Arc<dyn ExecutionPlan>,
+    outputs: &BTreeMap<StageId, Vec<Option<MapOutputLocation>>>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    Ok(plan
+        .transform_up(|node| {
+            let Some(reader) = node.downcast_ref::<ShuffleReaderExec>() else {
+                return Ok(Transformed::no(node));
+            };
+            let locations = outputs.get(&reader.stage()).cloned().ok_or_else(|| {
+                DataFusionError::Internal(format!("no map outputs recorded for stage {}", reader.stage().0))
+            })?;
+            Ok(Transformed::yes(Arc::new(reader.with_locations(locations)) as Arc<dyn ExecutionPlan>))
+        })?
+        .data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FlintSession;
+    use crate::config::SparkConf;
+
+    async fn physical(sql: &str) -> Arc<dyn ExecutionPlan> {
+        let mut conf = SparkConf::new();
+        conf.set("spark.master", "local[2]");
+        let session = FlintSession::new(conf).unwrap();
+        let ctx = session.context();
+        ctx.sql("create table t (k int, v int) as values (1, 10), (2, 20), (1, 30)").await.unwrap().collect().await.unwrap();
+        ctx.sql(sql).await.unwrap().create_physical_plan().await.unwrap()
+    }
+
+    fn contains<T: ExecutionPlan>(plan: &Arc<dyn ExecutionPlan>) -> bool {
+        let mut found = false;
+        let _ = plan.apply(|node| {
+            found |= node.is::<T>();
+            Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+        });
+        found
+    }
+
+    #[tokio::test]
+    async fn aggregation_splits_at_the_hash_exchange_and_the_final_sort() {
+        let plan = physical("select k, sum(v) from t group by k order by k").await;
+        let stages = split_into_stages(JobId(1), plan).unwrap();
+        let kinds: Vec<_> = stages.stages.iter().map(|s| s.kind).collect();
+        assert_eq!(*kinds.last().unwrap(), StageKind::Result);
+        assert!(stages.stages.len() >= 2, "{stages:#?}");
+        for stage in &stages.stages {
+            assert!(!contains::<RepartitionExec>(&stage.plan), "exchange left in {stage:#?}");
+            for parent in &stage.parents {
+                assert!(parent.0 < stage.id.0, "parents come first");
+            }
+        }
+        let result = stages.result_stage().unwrap();
+        assert_eq!(result.partitions, 1);
+        assert!(!result.parents.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_plan_without_exchanges_is_one_result_stage() {
+        let plan = physical("select k from t where v > 10").await;
+        let partitions = plan.output_partitioning().partition_count();
+        let stages = split_into_stages(JobId(1), plan).unwrap();
+        if stages.stages.len() == 1 {
+            assert_eq!(stages.stages[0].partitions, partitions);
+            assert!(stages.stages[0].parents.is_empty());
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle nodes.
+
+use crate::ids::{ExecutorId, JobId, StageId};
+use crate::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec};
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::ipc::reader::StreamReader;
+use arrow::ipc::writer::StreamWriter;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::TaskContext;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion_proto::physical_plan::from_proto::parse_physical_expr;
+use datafusion_proto::physical_plan::to_proto::serialize_physical_expr;
+use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
+use datafusion_proto::protobuf::PhysicalExprNode;
+use prost::Message;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Encodes and decodes [`ShuffleWriterExec`] and [`ShuffleReaderExec`]. Decoded writers
+/// write under the codec's `work_dir` (the executor's block directory).
+#[derive(Debug, Clone)]
+pub struct FlintCodec {
+    work_dir: PathBuf,
+}
+
+impl FlintCodec {
+    /// A codec for an executor whose shuffle blocks go under `work_dir`.
+    pub fn new(work_dir: PathBuf) -> Self {
+        Self { work_dir }
+    }
+}
+
+/// One Flint node; exactly one field is set.
+#[derive(Clone, PartialEq, Message)]
+struct FlintNode {
+    #[prost(message, optional, tag = "1")]
+    writer: Option<WriterNode>,
+    #[prost(message, optional, tag = "2")]
+    reader: Option<ReaderNode>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct WriterNode {
+    #[prost(uint64, tag = "1")]
+    job: u64,
+    #[prost(uint64, tag = "2")]
+    stage: u64,
+    /// 0 single, 1 hash, 2 round-robin.
+    #[prost(uint32, tag = "3")]
+    kind: u32,
+    #[prost(uint64, tag = "4")]
+    partitions: u64,
+    #[prost(message, repeated, tag = "5")]
+    exprs: Vec<PhysicalExprNode>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct ReaderNode {
+    #[prost(uint64, tag = "1")]
+    job: u64,
+    #[prost(uint64, tag = "2")]
+    stage: u64,
+    /// The schema as an Arrow IPC stream with no batches.
+    #[prost(bytes = "vec", tag = "3")]
+    schema: Vec<u8>,
+    #[prost(uint64, tag = "4")]
+    maps: u64,
+    /// 0 means one partition per map task.
+    #[prost(uint64, tag = "5")]
+    reduce_partitions: u64,
+    #[prost(message, repeated, tag = "6")]
+    locations: Vec<LocationNode>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct LocationNode {
+    /// Empty when the location is unknown.
+    #[prost(string, tag = "1")]
+    executor: String,
+    #[prost(string, tag = "2")]
+    work_dir: String,
+    #[prost(string, tag = "3")]
+    address: String,
+}
+
+fn codec_error(what: impl std::fmt::Display) -> DataFusionError {
+    DataFusionError::Internal(format!("flint plan codec: {what}"))
+}
+
+fn schema_to_bytes(schema: &Schema) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut writer = StreamWriter::try_new(&mut bytes, schema)?;
+    writer.finish()?;
+    drop(writer);
+    Ok(bytes)
+}
+
+fn schema_from_bytes(bytes: &[u8]) -> Result<SchemaRef> {
+    Ok(StreamReader::try_new(bytes, None)?.schema())
+}
+
+impl PhysicalExtensionCodec for FlintCodec {
+    fn try_decode(
+        &self,
+        buf: &[u8],
+        inputs: &[Arc<dyn ExecutionPlan>],
+        ctx: &TaskContext,
+        _proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let node = FlintNode::decode(buf).map_err(codec_error)?;
+        if let Some(writer) = node.writer {
+            let input = inputs.first().cloned().ok_or_else(|| codec_error("shuffle writer without input"))?;
+            let partitions = writer.partitions as usize;
+            let output = match writer.kind {
+                0 => ShuffleOutput::Single,
+                1 => {
+                    let schema = input.schema();
+                    let exprs = writer
+                        .exprs
+                        .iter()
+                        .map(|e| parse_physical_expr(e, ctx, &schema, self))
+                        .collect::<Result<Vec<_>>>()?;
+                    ShuffleOutput::Hash { exprs, partitions }
+                }
+                2 => ShuffleOutput::RoundRobin { partitions },
+                other => return Err(codec_error(format!("unknown shuffle output kind {other}"))),
+            };
+            let exec = ShuffleWriterExec::new(
+                input,
+                JobId(writer.job),
+                StageId(writer.stage as usize),
+                output,
+                self.work_dir.clone(),
+            );
+            return Ok(Arc::new(exec));
+        }
+        if let Some(reader) = node.reader {
+            let read = match reader.reduce_partitions {
+                0 => ShuffleRead::PerMap,
+                n => ShuffleRead::Reduce { partitions: n as usize },
+            };
+            let exec = ShuffleReaderExec::new(
+                schema_from_bytes(&reader.schema)?,
+                JobId(reader.job),
+                StageId(reader.stage as usize),
+                reader.maps as usize,
+                read,
+            );
+            let locations = reader
+                .locations
+                .into_iter()
+                .map(|l| {
+                    (!l.executor.is_empty()).then(|| MapOutputLocation {
+                        executor: ExecutorId(l.executor),
+                        work_dir: PathBuf::from(l.work_dir),
+                        address: l.address,
+                    })
+                })
+                .collect();
+            return Ok(Arc::new(exec.with_locations(locations)));
+        }
+        Err(codec_error("empty node"))
+    }
+
+    fn try_encode(
+        &self,
+        node: Arc<dyn ExecutionPlan>,
+        buf: &mut Vec<u8>,
+        _proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> Result<()> {
+        let encoded = if let Some(writer) = node.downcast_ref::<ShuffleWriterExec>() {
+            let (kind, partitions, exprs) = match writer.output() {
+                ShuffleOutput::Single => (0, 1, Vec::new()),
+                ShuffleOutput::Hash { exprs, partitions } => (
+                    1,
+                    *partitions,
+                    exprs.iter().map(|e| serialize_physical_expr(e, self)).collect::<Result<Vec<_>>>()?,
+                ),
+                ShuffleOutput::RoundRobin { partitions } => (2, *partitions, Vec::new()),
+            };
+            FlintNode {
+                writer: Some(WriterNode {
+                    job: writer.job().0,
+                    stage: writer.stage().0 as u64,
+                    kind,
+                    partitions: partitions as u64,
+                    exprs,
+                }),
+                reader: None,
+            }
+        } else if let Some(reader) = node.downcast_ref::<ShuffleReaderExec>() {
+            let reduce_partitions = match reader.read() {
+                ShuffleRead::PerMap => 0,
+                ShuffleRead::Reduce { partitions } => partitions as u64,
+            };
+            let locations = reader
+                .locations()
+                .iter()
+                .map(|l| match l {
+                    Some(l) => LocationNode {
+                        executor: l.executor.0.clone(),
+                        work_dir: l.work_dir.to_string_lossy().into_owned(),
+                        address: l.address.clone(),
+                    },
+                    None => LocationNode::default(),
+                })
+                .collect();
+            FlintNode {
+                writer: None,
+                reader: Some(ReaderNode {
+                    job: reader.job().0,
+                    stage: reader.stage().0 as u64,
+                    schema: schema_to_bytes(&reader.schema())?,
+                    maps: reader.maps() as u64,
+                    reduce_partitions,
+                    locations,
+                }),
+            }
+        } else {
+            return Err(DataFusionError::NotImplemented(format!(
+                "serialising {} for an executor",
+                node.name()
+            )));
+        };
+        encoded.encode(buf).map_err(codec_error)
+    }
+}

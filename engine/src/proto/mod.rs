@@ -1,0 +1,25 @@
+//! Plan fragments on the wire: DataFusion's physical plan protobuf plus [`codec::FlintCodec`]
+//! for Flint's own nodes.
+
+pub mod codec;
+
+pub use codec::FlintCodec;
+
+use datafusion::error::Result;
+use datafusion::execution::TaskContext;
+use datafusion::physical_plan::ExecutionPlan;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Serialises a stage's plan fragment for a task.
+pub fn encode_plan(plan: Arc<dyn ExecutionPlan>) -> Result<Vec<u8>> {
+    let codec = FlintCodec::new(PathBuf::new());
+    Ok(datafusion_proto::bytes::physical_plan_to_bytes_with_extension_codec(plan, &codec)?.to_vec())
+}
+
+/// Deserialises a plan fragment on an executor whose shuffle blocks go under `work_dir`;
+/// functions resolve against `ctx`'s registry.
+pub fn decode_plan(bytes: &[u8], ctx: &TaskContext, work_dir: PathBuf) -> Result<Arc<dyn ExecutionPlan>> {
+    let codec = FlintCodec::new(work_dir);
+    datafusion_proto::bytes::physical_plan_from_bytes_with_extension_codec(bytes, ctx, &codec)
+}

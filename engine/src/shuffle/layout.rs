@@ -1,0 +1,30 @@
+//! Where shuffle blocks live on an executor's disk.
+
+use crate::ids::{JobId, ShuffleBlockId, StageId};
+use std::path::{Path, PathBuf};
+
+/// The directory holding every block a job wrote under `root` (removed when the job ends).
+pub fn job_dir(root: &Path, job: JobId) -> PathBuf {
+    root.join(format!("job-{}", job.0))
+}
+
+/// The directory one map task writes its blocks into.
+pub fn map_dir(root: &Path, job: JobId, stage: StageId, map: usize) -> PathBuf {
+    job_dir(root, job).join(format!("stage-{}", stage.0)).join(format!("map-{map}"))
+}
+
+/// The Arrow IPC file (LZ4-compressed) holding one block.
+pub fn block_path(root: &Path, block: &ShuffleBlockId) -> PathBuf {
+    map_dir(root, block.job, block.stage, block.map).join(format!("part-{}.arrow", block.reduce))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_paths_name_job_stage_map_and_reduce() {
+        let block = ShuffleBlockId { job: JobId(3), stage: StageId(1), map: 4, reduce: 2 };
+        assert_eq!(block_path(Path::new("/d"), &block), PathBuf::from("/d/job-3/stage-1/map-4/part-2.arrow"));
+    }
+}

@@ -1,0 +1,183 @@
+//! `ShuffleReaderExec`: a leaf of a consuming stage that reads a map stage's blocks.
+
+use super::{ShuffleError, layout};
+use crate::ids::{ExecutorId, JobId, ShuffleBlockId, StageId};
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use arrow::ipc::reader::FileReader;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
+};
+use futures::{StreamExt, TryStreamExt};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where one map task's output lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapOutputLocation {
+    /// The executor that ran the map task and keeps its blocks.
+    pub executor: ExecutorId,
+    /// That executor's shuffle work directory.
+    pub work_dir: PathBuf,
+    /// That executor's block service address (`host:port`), for remote fetches.
+    pub address: String,
+}
+
+/// Which blocks each output partition reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShuffleRead {
+    /// Partition `r` reads block `(m, r)` of every map task `m` (after a hash or
+    /// round-robin shuffle).
+    Reduce {
+        /// The number of reduce partitions.
+        partitions: usize,
+    },
+    /// Partition `m` reads block `(m, 0)`: each map task's output stays one partition, so
+    /// a sort-preserving merge above can merge sorted runs.
+    PerMap,
+}
+
+/// Reads the blocks a map stage wrote. Locations are filled in by the driver, through
+/// [`ShuffleReaderExec::with_locations`], once the map stage has run.
+#[derive(Debug, Clone)]
+pub struct ShuffleReaderExec {
+    job: JobId,
+    stage: StageId,
+    maps: usize,
+    read: ShuffleRead,
+    locations: Vec<Option<MapOutputLocation>>,
+    properties: Arc<PlanProperties>,
+}
+
+impl ShuffleReaderExec {
+    /// A reader of map stage `stage` (which has `maps` tasks) producing rows of `schema`.
+    pub fn new(schema: SchemaRef, job: JobId, stage: StageId, maps: usize, read: ShuffleRead) -> Self {
+        let partitions = match read {
+            ShuffleRead::Reduce { partitions } => partitions,
+            ShuffleRead::PerMap => maps,
+        };
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(schema),
+            Partitioning::UnknownPartitioning(partitions),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        ));
+        Self { job, stage, maps, read, locations: vec![None; maps], properties }
+    }
+
+    /// The job this reader belongs to.
+    pub fn job(&self) -> JobId {
+        self.job
+    }
+
+    /// The map stage this reader reads.
+    pub fn stage(&self) -> StageId {
+        self.stage
+    }
+
+    /// The number of map tasks in the map stage.
+    pub fn maps(&self) -> usize {
+        self.maps
+    }
+
+    /// Which blocks each partition reads.
+    pub fn read(&self) -> ShuffleRead {
+        self.read
+    }
+
+    /// The known location of each map task's output, by map index.
+    pub fn locations(&self) -> &[Option<MapOutputLocation>] {
+        &self.locations
+    }
+
+    /// The same reader with map output locations (one per map task, by map index).
+    pub fn with_locations(&self, locations: Vec<Option<MapOutputLocation>>) -> Self {
+        Self { locations, ..self.clone() }
+    }
+
+    fn blocks(&self, partition: usize) -> Vec<ShuffleBlockId> {
+        let (job, stage) = (self.job, self.stage);
+        match self.read {
+            ShuffleRead::Reduce { .. } => {
+                (0..self.maps).map(|map| ShuffleBlockId { job, stage, map, reduce: partition }).collect()
+            }
+            ShuffleRead::PerMap => vec![ShuffleBlockId { job, stage, map: partition, reduce: 0 }],
+        }
+    }
+}
+
+impl DisplayAs for ShuffleReaderExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "ShuffleReaderExec: stage={}, maps={}, read={:?}", self.stage.0, self.maps, self.read)
+    }
+}
+
+impl ExecutionPlan for ShuffleReaderExec {
+    fn name(&self) -> &str {
+        "ShuffleReaderExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(self: Arc<Self>, _children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let mut sources = Vec::new();
+        for block in self.blocks(partition) {
+            let location = self
+                .locations
+                .get(block.map)
+                .cloned()
+                .flatten()
+                .ok_or_else(|| DataFusionError::External(Box::new(ShuffleError::Unresolved { block })))?;
+            sources.push((block, location));
+        }
+        let stream = futures::stream::iter(sources)
+            .then(|(block, location)| async move {
+                tokio::task::spawn_blocking(move || read_block(block, &location))
+                    .await
+                    .map_err(|e| DataFusionError::ExecutionJoin(Box::new(e)))?
+            })
+            .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
+            .try_flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)))
+    }
+}
+
+/// Reads one block from the directory of the executor that wrote it (same host).
+fn read_block(block: ShuffleBlockId, location: &MapOutputLocation) -> Result<Vec<RecordBatch>> {
+    let failed = |source: Box<dyn std::error::Error + Send + Sync>| {
+        DataFusionError::External(Box::new(ShuffleError::FetchFailed {
+            block,
+            executor: location.executor.clone(),
+            source,
+        }))
+    };
+    let path = layout::block_path(&location.work_dir, &block);
+    let file = File::open(&path).map_err(|e| failed(format!("{}: {e}", path.display()).into()))?;
+    let reader = FileReader::try_new(BufReader::new(file), None).map_err(|e| failed(e.into()))?;
+    reader.map(|batch| batch.map_err(|e| failed(e.into()))).collect()
+}

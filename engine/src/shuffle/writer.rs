@@ -1,0 +1,258 @@
+//! `ShuffleWriterExec`: the root of a shuffle-map stage; writes one block per reduce partition.
+
+use super::{ShuffleError, layout};
+use crate::ids::{JobId, ShuffleBlockId, StageId};
+use arrow::array::{ArrayRef, RecordBatch, UInt32Array, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::ipc::CompressionType;
+use arrow::ipc::writer::{FileWriter, IpcWriteOptions};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::Time;
+use datafusion::physical_plan::repartition::BatchPartitioner;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning, PlanProperties, SendableRecordBatchStream,
+};
+use futures::StreamExt;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How a map task splits its rows among reduce partitions.
+#[derive(Debug, Clone)]
+pub enum ShuffleOutput {
+    /// By hash of the expressions, as Spark's `HashPartitioning`.
+    Hash {
+        /// The key expressions, over the writer's input schema.
+        exprs: Vec<Arc<dyn PhysicalExpr>>,
+        /// The number of reduce partitions.
+        partitions: usize,
+    },
+    /// Batches dealt round-robin, as `repartition(n)`.
+    RoundRobin {
+        /// The number of reduce partitions.
+        partitions: usize,
+    },
+    /// Everything to reduce partition 0 (before a coalesce or a sort-preserving merge).
+    Single,
+}
+
+impl ShuffleOutput {
+    /// The number of reduce partitions.
+    pub fn partitions(&self) -> usize {
+        match self {
+            Self::Hash { partitions, .. } | Self::RoundRobin { partitions } => *partitions,
+            Self::Single => 1,
+        }
+    }
+}
+
+/// Runs its input's partition `p` as map task `p` and writes the rows, split by
+/// [`ShuffleOutput`], as compressed Arrow IPC blocks under `work_dir`. Its output is one
+/// row per block: `reduce`, `rows`, `bytes`.
+#[derive(Debug)]
+pub struct ShuffleWriterExec {
+    input: Arc<dyn ExecutionPlan>,
+    job: JobId,
+    stage: StageId,
+    output: ShuffleOutput,
+    work_dir: PathBuf,
+    properties: Arc<PlanProperties>,
+}
+
+/// The schema of a map task's result: one row per block written.
+pub fn map_status_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("reduce", DataType::UInt32, false),
+        Field::new("rows", DataType::UInt64, false),
+        Field::new("bytes", DataType::UInt64, false),
+    ]))
+}
+
+impl ShuffleWriterExec {
+    /// A writer for map stage `stage` of `job`, writing under `work_dir`.
+    pub fn new(
+        input: Arc<dyn ExecutionPlan>,
+        job: JobId,
+        stage: StageId,
+        output: ShuffleOutput,
+        work_dir: PathBuf,
+    ) -> Self {
+        let partitions = input.output_partitioning().partition_count();
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(map_status_schema()),
+            Partitioning::UnknownPartitioning(partitions),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        ));
+        Self { input, job, stage, output, work_dir, properties }
+    }
+
+    /// The job this writer belongs to.
+    pub fn job(&self) -> JobId {
+        self.job
+    }
+
+    /// The stage (and shuffle) this writer writes.
+    pub fn stage(&self) -> StageId {
+        self.stage
+    }
+
+    /// How rows are split among reduce partitions.
+    pub fn output(&self) -> &ShuffleOutput {
+        &self.output
+    }
+
+    /// The plan whose partitions the map tasks run.
+    pub fn input(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.input
+    }
+
+    /// The same writer writing under another directory (the executor's own).
+    pub fn with_work_dir(&self, work_dir: PathBuf) -> Self {
+        Self::new(Arc::clone(&self.input), self.job, self.stage, self.output.clone(), work_dir)
+    }
+}
+
+impl DisplayAs for ShuffleWriterExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "ShuffleWriterExec: stage={}, output={:?}", self.stage.0, self.output)
+    }
+}
+
+impl ExecutionPlan for ShuffleWriterExec {
+    fn name(&self) -> &str {
+        "ShuffleWriterExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        if let ShuffleOutput::Hash { exprs, .. } = &self.output {
+            for expr in exprs {
+                if f(expr)? == TreeNodeRecursion::Stop {
+                    return Ok(TreeNodeRecursion::Stop);
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        let [input] = <[_; 1]>::try_from(children)
+            .map_err(|_| DataFusionError::Internal("ShuffleWriterExec takes one child".to_string()))?;
+        Ok(Arc::new(Self::new(input, self.job, self.stage, self.output.clone(), self.work_dir.clone())))
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, context)?;
+        let num_maps = self.input.output_partitioning().partition_count();
+        let (job, stage, output) = (self.job, self.stage, self.output.clone());
+        let work_dir = self.work_dir.clone();
+        let result = futures::stream::once(async move {
+            write_map_output(input, job, stage, partition, num_maps, output, work_dir).await
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(map_status_schema(), result)))
+    }
+}
+
+/// One reduce partition's open file.
+struct BlockFile {
+    writer: FileWriter<BufWriter<File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+    rows: u64,
+}
+
+async fn write_map_output(
+    mut input: SendableRecordBatchStream,
+    job: JobId,
+    stage: StageId,
+    map: usize,
+    num_maps: usize,
+    output: ShuffleOutput,
+    work_dir: PathBuf,
+) -> Result<RecordBatch> {
+    let schema = input.schema();
+    let reduces = output.partitions();
+    let block = |reduce| ShuffleBlockId { job, stage, map, reduce };
+    let write_err = |reduce: usize, e: Box<dyn std::error::Error + Send + Sync>| {
+        DataFusionError::External(Box::new(ShuffleError::WriteFailed { block: block(reduce), source: e }))
+    };
+    let dir = layout::map_dir(&work_dir, job, stage, map);
+    std::fs::create_dir_all(&dir).map_err(|e| write_err(0, e.into()))?;
+    let options = IpcWriteOptions::default()
+        .try_with_compression(Some(CompressionType::LZ4_FRAME))
+        .map_err(|e| write_err(0, e.into()))?;
+    let mut files = Vec::with_capacity(reduces);
+    for reduce in 0..reduces {
+        let path = layout::block_path(&work_dir, &block(reduce));
+        let tmp = path.with_extension(format!("arrow.tmp{}", std::process::id()));
+        let file = File::create(&tmp).map_err(|e| write_err(reduce, e.into()))?;
+        let writer = FileWriter::try_new_with_options(BufWriter::new(file), &schema, options.clone())
+            .map_err(|e| write_err(reduce, e.into()))?;
+        files.push(BlockFile { writer, tmp, path, rows: 0 });
+    }
+    let mut partitioner = match &output {
+        ShuffleOutput::Hash { exprs, partitions } => Some(BatchPartitioner::try_new(
+            Partitioning::Hash(exprs.clone(), *partitions),
+            Time::new(),
+            map,
+            num_maps,
+        )?),
+        ShuffleOutput::RoundRobin { partitions } => Some(BatchPartitioner::try_new(
+            Partitioning::RoundRobinBatch(*partitions),
+            Time::new(),
+            map,
+            num_maps,
+        )?),
+        ShuffleOutput::Single => None,
+    };
+    while let Some(batch) = input.next().await {
+        let batch = batch?;
+        let mut write = |reduce: usize, part: RecordBatch| -> Result<()> {
+            if part.num_rows() == 0 {
+                return Ok(());
+            }
+            let file = files
+                .get_mut(reduce)
+                .ok_or_else(|| DataFusionError::Internal(format!("reduce partition {reduce} out of range")))?;
+            file.rows += part.num_rows() as u64;
+            file.writer.write(&part).map_err(|e| write_err(reduce, e.into()))
+        };
+        match partitioner.as_mut() {
+            Some(partitioner) => partitioner.partition(batch, &mut write)?,
+            None => write(0, batch)?,
+        }
+    }
+    let (mut reduce_col, mut rows_col, mut bytes_col) = (Vec::new(), Vec::new(), Vec::new());
+    for (reduce, file) in files.into_iter().enumerate() {
+        let buffered = file.writer.into_inner().map_err(|e| write_err(reduce, e.into()))?;
+        buffered.into_inner().map_err(|e| write_err(reduce, e.into_error().into()))?;
+        std::fs::rename(&file.tmp, &file.path).map_err(|e| write_err(reduce, e.into()))?;
+        let bytes = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
+        reduce_col.push(reduce as u32);
+        rows_col.push(file.rows);
+        bytes_col.push(bytes);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(UInt32Array::from(reduce_col)),
+        Arc::new(UInt64Array::from(rows_col)),
+        Arc::new(UInt64Array::from(bytes_col)),
+    ];
+    Ok(RecordBatch::try_new(map_status_schema(), columns)?)
+}
