@@ -34,10 +34,25 @@ enum Command {
         #[command(flatten)]
         job: JobArgs,
     },
-    /// Submits an application, as spark-submit: a `.sql` file of statements.
+    /// Submits an application, as spark-submit: a `.sql` file of statements, or a `.py`
+    /// PySpark script run against an embedded Spark Connect server.
     Submit {
         /// The application file.
         app: PathBuf,
+        /// Arguments passed to a Python application.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        app_args: Vec<String>,
+        #[command(flatten)]
+        job: JobArgs,
+    },
+    /// Serves Spark Connect, so PySpark clients run on Flint (`sc://host:PORT`).
+    ConnectServer {
+        /// The port to listen on.
+        #[arg(long, default_value_t = flint_driver::connect::DEFAULT_PORT)]
+        port: u16,
+        /// The address to listen on.
+        #[arg(long, default_value = "0.0.0.0")]
+        host: String,
         #[command(flatten)]
         job: JobArgs,
     },
@@ -78,6 +93,21 @@ impl JobArgs {
         Ok(builder.build()?)
     }
 
+    /// The Spark keys these options set, for sessions created later (Connect sessions).
+    fn spark_conf(&self) -> Result<Vec<(String, String)>> {
+        let mut pairs = vec![("spark.master".to_string(), self.master.clone())];
+        if let Some(name) = &self.name {
+            pairs.push(("spark.app.name".to_string(), name.clone()));
+        }
+        for pair in &self.conf {
+            let Some((key, value)) = pair.split_once('=') else {
+                bail!("--conf '{pair}' is not of the form key=value");
+            };
+            pairs.push((key.trim().to_string(), value.trim().to_string()));
+        }
+        Ok(pairs)
+    }
+
     fn show(&self) -> ShowOptions {
         ShowOptions { num_rows: self.num_rows, truncate: self.truncate }
     }
@@ -89,13 +119,17 @@ fn read_file(path: &PathBuf) -> Result<String> {
 
 async fn run(cli: Cli) -> Result<()> {
     let (sql, job) = match cli.command {
+        Command::ConnectServer { port, host, job } => return connect_server(&host, port, &job).await,
+        Command::Submit { app, app_args, job } if app.extension().is_some_and(|e| e == "py") => {
+            return submit_python(&app, &app_args, &job).await;
+        }
         Command::Sql { execute: Some(sql), job, .. } => (sql, job),
         Command::Sql { file: Some(file), job, .. } => (read_file(&file)?, job),
         Command::Sql { .. } => bail!("give SQL with -e \"...\" or a file with -f FILE"),
-        Command::Submit { app, job } => match app.extension().and_then(|e| e.to_str()) {
+        Command::Submit { app, job, .. } => match app.extension().and_then(|e| e.to_str()) {
             Some("sql") => (read_file(&app)?, job),
             _ => bail!(
-                "cannot run {}: flint submit runs .sql applications for now (Python applications come with Spark Connect)",
+                "cannot run {}: flint submit runs .sql and .py applications",
                 app.display()
             ),
         },
@@ -120,6 +154,33 @@ async fn run(cli: Cli) -> Result<()> {
     bar.stop();
     result?;
     Ok(written?)
+}
+
+/// `flint connect-server`: serves Spark Connect until interrupted.
+async fn connect_server(host: &str, port: u16, job: &JobArgs) -> Result<()> {
+    let addr: std::net::SocketAddr =
+        format!("{host}:{port}").parse().with_context(|| format!("bad listen address {host}:{port}"))?;
+    let conf = job.spark_conf()?;
+    eprintln!("Spark Connect server listening on sc://{addr} (master {})", job.master);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    flint_driver::connect::serve(addr, conf, shutdown)
+        .await
+        .with_context(|| format!("cannot serve Spark Connect on {addr}"))
+}
+
+/// `flint submit job.py`: runs a PySpark script against an embedded Connect server.
+async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) -> Result<()> {
+    if !app.is_file() {
+        bail!("cannot read {}: no such file", app.display());
+    }
+    let python = std::env::var("FLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let status = flint_driver::connect::python_app::run_python_app(&python, app, args, job.spark_conf()?).await?;
+    if !status.success() {
+        bail!("{} failed: {status}", app.display());
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

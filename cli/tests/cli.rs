@@ -107,7 +107,11 @@ fn bad_arguments_are_refused_clearly() {
     assert_eq!(master.status.code(), Some(1));
     assert!(stderr(&master).contains("invalid value 'yarn' for spark.master"), "{}", stderr(&master));
 
-    let python = flint(&["submit", "job.py"]);
+    let python = flint(&["submit", "/data/nowhere/job.py"]);
     assert_eq!(python.status.code(), Some(1));
-    assert!(stderr(&python).contains("runs .sql applications for now"), "{}", stderr(&python));
+    assert!(stderr(&python).contains("cannot read /data/nowhere/job.py"), "{}", stderr(&python));
+
+    let other = flint(&["submit", "job.jar"]);
+    assert_eq!(other.status.code(), Some(1));
+    assert!(stderr(&other).contains("runs .sql and .py applications"), "{}", stderr(&other));
 }

@@ -1,0 +1,118 @@
+//! Spark built-in functions by name, found among the session's scalar, aggregate and
+//! window functions (DataFusion's and datafusion-spark's), with Spark's aliases.
+
+use datafusion::common::DFSchema;
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::{Expr, ExprFunctionExt, WindowFunctionDefinition};
+
+use crate::connect::errors::{ConnectError, Result};
+
+/// Spark function names whose DataFusion function has another name.
+const ALIASES: &[(&str, &str)] = &[
+    ("mean", "avg"),
+    ("std", "stddev"),
+    ("stddev_samp", "stddev"),
+    ("variance", "var_samp"),
+    ("collect_list", "array_agg"),
+    ("first", "first_value"),
+    ("last", "last_value"),
+    ("startswith", "starts_with"),
+    ("endswith", "ends_with"),
+    ("ifnull", "coalesce"),
+    ("nvl", "coalesce"),
+    ("isnan", "isnan"),
+    ("array", "make_array"),
+    ("approx_count_distinct", "approx_distinct"),
+    ("countDistinct", "count"),
+    ("count_distinct", "count"),
+    ("sumDistinct", "sum"),
+    ("char_length", "character_length"),
+    ("length", "character_length"),
+    ("substring", "substr"),
+    ("power", "power"),
+    ("pow", "power"),
+    ("ln", "ln"),
+    ("log10", "log10"),
+    ("ceiling", "ceil"),
+    ("sign", "signum"),
+    ("to_date", "to_date"),
+    ("lcase", "lower"),
+    ("ucase", "upper"),
+    ("sort_array", "array_sort"),
+    ("split", "string_to_array"),
+];
+
+/// Functions that Spark treats as DISTINCT aggregates by name.
+const DISTINCT_BY_NAME: &[&str] = &["countDistinct", "count_distinct", "sumDistinct", "collect_set"];
+
+/// Calls Spark function `name` on `args`.
+pub fn call(state: &SessionState, name: &str, args: Vec<Expr>, distinct: bool, _schema: &DFSchema) -> Result<Expr> {
+    let lower = name.to_ascii_lowercase();
+    let distinct = distinct || DISTINCT_BY_NAME.contains(&name);
+    let mut args = args;
+    // first(col, ignorenulls) / last(col, ignorenulls): DataFusion takes the column only.
+    if matches!(lower.as_str(), "first" | "last" | "first_value" | "last_value") && args.len() == 2 {
+        args.truncate(1);
+    }
+    // sort_array(arr, asc) → array_sort(arr, 'ASC' | 'DESC', nulls as Spark puts them).
+    if lower == "sort_array" && args.len() == 2 {
+        let asc = !matches!(&args[1], Expr::Literal(datafusion::common::ScalarValue::Boolean(Some(false)), _));
+        args.truncate(1);
+        args.push(datafusion::logical_expr::lit(if asc { "ASC" } else { "DESC" }));
+        args.push(datafusion::logical_expr::lit(if asc { "NULLS FIRST" } else { "NULLS LAST" }));
+    }
+    // split(str, pattern, -1): no limit, as string_to_array.
+    if lower == "split" && args.len() == 3 {
+        args.truncate(2);
+    }
+    if lower == "collect_set" {
+        return aggregate(state, "array_agg", args, true, name);
+    }
+    // Spark-specific implementations first (datafusion-spark registers them under the
+    // Spark name), then DataFusion's under Spark's alias.
+    if let Some(udf) = state.scalar_functions().get(&lower) {
+        return Ok(Expr::ScalarFunction(ScalarFunction::new_udf(udf.clone(), args)));
+    }
+    if state.aggregate_functions().contains_key(&lower) {
+        return aggregate(state, &lower, args, distinct, name);
+    }
+    let target = ALIASES.iter().find(|(spark, _)| *spark == name || *spark == lower).map(|(_, df)| *df);
+    if let Some(target) = target {
+        if let Some(udf) = state.scalar_functions().get(target) {
+            return Ok(Expr::ScalarFunction(ScalarFunction::new_udf(udf.clone(), args)));
+        }
+        if state.aggregate_functions().contains_key(target) {
+            return aggregate(state, target, args, distinct, name);
+        }
+    }
+    if let Some(udwf) = state.window_functions().get(&lower) {
+        return Ok(Expr::from(datafusion::logical_expr::expr::WindowFunction::new(
+            WindowFunctionDefinition::WindowUDF(udwf.clone()),
+            args,
+        )));
+    }
+    Err(ConnectError::UnresolvedRoutine { name: name.to_string() })
+}
+
+fn aggregate(state: &SessionState, df_name: &str, args: Vec<Expr>, distinct: bool, spark: &str) -> Result<Expr> {
+    let Some(udaf) = state.aggregate_functions().get(df_name) else {
+        return Err(ConnectError::UnresolvedRoutine { name: spark.to_string() });
+    };
+    let call = udaf.call(args);
+    Ok(if distinct { call.distinct().build()? } else { call })
+}
+
+/// The window function definition for `name`: a window function (`row_number`, `rank`,
+/// `lag` …) or an aggregate used over a window.
+pub fn window_definition(state: &SessionState, name: &str) -> Result<WindowFunctionDefinition> {
+    let lower = name.to_ascii_lowercase();
+    let target = ALIASES.iter().find(|(spark, _)| *spark == lower).map(|(_, df)| *df).unwrap_or(&lower);
+    if let Some(udwf) = state.window_functions().get(&lower).or_else(|| state.window_functions().get(target)) {
+        return Ok(WindowFunctionDefinition::WindowUDF(udwf.clone()));
+    }
+    if let Some(udaf) = state.aggregate_functions().get(&lower).or_else(|| state.aggregate_functions().get(target)) {
+        return Ok(WindowFunctionDefinition::AggregateUDF(udaf.clone()));
+    }
+    Err(ConnectError::UnresolvedRoutine { name: name.to_string() })
+}

@@ -1,0 +1,10 @@
+//! Connect plans (relations, expressions, commands) as Flint DataFrames.
+
+pub mod expressions;
+pub mod functions;
+pub mod identifiers;
+pub mod literals;
+pub mod local_relation;
+pub mod names;
+pub mod relations;
+pub mod statistics;

@@ -1,0 +1,139 @@
+//! Output column names as Spark prints them: `count(1)`, `sum(x)`, `(a + b)`,
+//! `CAST(a AS INT)`, computed from the unresolved Connect expression.
+
+use spark_connect_proto::Expression;
+use spark_connect_proto::expression::ExprType;
+use spark_connect_proto::expression::cast::CastToType;
+
+use crate::connect::plan::identifiers::parse_identifier;
+use crate::connect::plan::literals;
+use crate::connect::types::{arrow_type, parse_type_name, sql_type_name};
+
+/// Spark's name for the column an expression produces.
+pub fn spark_name(expr: &Expression) -> String {
+    match expr.expr_type.as_ref() {
+        Some(ExprType::Literal(literal)) => literals::name(literal),
+        Some(ExprType::UnresolvedAttribute(attr)) => {
+            parse_identifier(&attr.unparsed_identifier).last().cloned().unwrap_or_default()
+        }
+        Some(ExprType::UnresolvedFunction(f)) => {
+            let args: Vec<String> = f.arguments.iter().map(spark_name).collect();
+            function_name(&f.function_name, &args, f.is_distinct)
+        }
+        Some(ExprType::Alias(alias)) => alias.name.join("."),
+        Some(ExprType::Cast(cast)) => {
+            let child = cast.expr.as_deref().map(spark_name).unwrap_or_default();
+            let type_name = match &cast.cast_to_type {
+                Some(CastToType::Type(t)) => arrow_type(t).map(|t| sql_type_name(&t)),
+                Some(CastToType::TypeStr(s)) => parse_type_name(s).map(|t| sql_type_name(&t)),
+                None => None,
+            }
+            .unwrap_or_else(|| "?".into());
+            format!("CAST({child} AS {type_name})")
+        }
+        Some(ExprType::ExpressionString(s)) => s.expression.clone(),
+        Some(ExprType::UnresolvedStar(_)) => "*".into(),
+        Some(ExprType::SortOrder(order)) => order.child.as_deref().map(spark_name).unwrap_or_default(),
+        Some(ExprType::Window(w)) => {
+            let function = w.window_function.as_deref().map(spark_name).unwrap_or_default();
+            format!("{function} OVER ({})", window_spec_name(w))
+        }
+        Some(ExprType::UnresolvedExtractValue(e)) => {
+            let child = e.child.as_deref().map(spark_name).unwrap_or_default();
+            let field = e.extraction.as_deref().map(spark_name).unwrap_or_default();
+            format!("{child}.{field}")
+        }
+        Some(ExprType::CallFunction(f)) => {
+            let args: Vec<String> = f.arguments.iter().map(spark_name).collect();
+            function_name(&f.function_name, &args, false)
+        }
+        _ => "expr".into(),
+    }
+}
+
+fn window_spec_name(w: &spark_connect_proto::expression::Window) -> String {
+    let mut parts = Vec::new();
+    if !w.partition_spec.is_empty() {
+        let keys: Vec<String> = w.partition_spec.iter().map(spark_name).collect();
+        parts.push(format!("PARTITION BY {}", keys.join(", ")));
+    }
+    if !w.order_spec.is_empty() {
+        let keys: Vec<String> = w
+            .order_spec
+            .iter()
+            .map(|o| {
+                let child = o.child.as_deref().map(spark_name).unwrap_or_default();
+                let desc = o.direction == 2;
+                let nulls_first = match o.null_ordering {
+                    1 => true,
+                    2 => false,
+                    _ => !desc,
+                };
+                format!(
+                    "{child} {} NULLS {}",
+                    if desc { "DESC" } else { "ASC" },
+                    if nulls_first { "FIRST" } else { "LAST" }
+                )
+            })
+            .collect();
+        parts.push(format!("ORDER BY {}", keys.join(", ")));
+    }
+    let frame = if w.order_spec.is_empty() {
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+    } else {
+        "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    };
+    parts.push(frame.to_string());
+    parts.join(" ")
+}
+
+/// Spark's name for a function call over arguments already named.
+pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
+    let binary = |op: &str| format!("({} {op} {})", args[0], args[1]);
+    let lower = name.to_ascii_lowercase();
+    match (lower.as_str(), args.len()) {
+        ("+" | "-" | "*" | "/" | "%" | "<" | "<=" | ">" | ">=" | "<=>" | "&" | "|" | "^", 2) => binary(name),
+        ("==", 2) => binary("="),
+        ("!=", 2) => format!("(NOT ({} = {}))", args[0], args[1]),
+        ("and", 2) => binary("AND"),
+        ("or", 2) => binary("OR"),
+        ("not", 1) => format!("(NOT {})", args[0]),
+        ("negative", 1) => format!("(- {})", args[0]),
+        ("isnull", 1) => format!("({} IS NULL)", args[0]),
+        ("isnotnull", 1) => format!("({} IS NOT NULL)", args[0]),
+        ("like", 2) => format!("{} LIKE {}", args[0], args[1]),
+        ("ilike", 2) => format!("ilike({}, {})", args[0], args[1]),
+        ("rlike", 2) => format!("RLIKE({}, {})", args[0], args[1]),
+        ("in", n) if n >= 1 => format!("({} IN ({}))", args[0], args[1..].join(", ")),
+        ("when", n) if n >= 2 => {
+            let mut text = String::from("CASE");
+            for pair in args.chunks(2) {
+                match pair {
+                    [cond, value] => text.push_str(&format!(" WHEN {cond} THEN {value}")),
+                    [otherwise] => text.push_str(&format!(" ELSE {otherwise}")),
+                    _ => {}
+                }
+            }
+            text.push_str(" END");
+            text
+        }
+        ("count", 1) if args[0] == "*" => "count(1)".into(),
+        ("mean", _) => format!("avg({})", args.join(", ")),
+        _ => {
+            let distinct = if distinct { "DISTINCT " } else { "" };
+            format!("{name}({distinct}{})", args.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_print_like_spark() {
+        assert_eq!(function_name("+", &["a".into(), "b".into()], false), "(a + b)");
+        assert_eq!(function_name("count", &["x".into()], true), "count(DISTINCT x)");
+        assert_eq!(function_name("count", &["*".into()], false), "count(1)");
+    }
+}

@@ -1,0 +1,297 @@
+//! The `SparkConnectService` implementation: request routing, session checks and
+//! response streams. Planning lives in `plan/`, execution in `execute`.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use spark_connect_proto as sc;
+use spark_connect_proto::interrupt_request::{Interrupt, InterruptType};
+use spark_connect_proto::release_execute_request::Release;
+use tonic::{Request, Response, Status};
+
+use crate::connect::analyze;
+use crate::connect::errors::ConnectError;
+use crate::connect::execute;
+use crate::connect::generated::spark_connect_service_server::{SparkConnectService, SparkConnectServiceServer};
+use crate::connect::session_manager::{ConnectSession, Operation, SessionManager};
+
+/// The default Spark Connect port.
+pub const DEFAULT_PORT: u16 = 15002;
+
+/// A stream of execute responses.
+pub type ResponseStream = Pin<Box<dyn Stream<Item = Result<sc::ExecutePlanResponse, Status>> + Send>>;
+
+/// Flint's Spark Connect service.
+#[derive(Debug, Clone)]
+pub struct FlintConnectService {
+    sessions: Arc<SessionManager>,
+}
+
+impl FlintConnectService {
+    /// A service whose sessions start from `base_conf` (Spark keys such as `spark.master`).
+    pub fn new(base_conf: Vec<(String, String)>) -> Self {
+        Self { sessions: Arc::new(SessionManager::new(base_conf)) }
+    }
+
+    /// The tonic service, accepting messages up to the size PySpark may send.
+    pub fn into_server(self) -> SparkConnectServiceServer<Self> {
+        SparkConnectServiceServer::new(self)
+            .max_decoding_message_size(1 << 30)
+            .max_encoding_message_size(1 << 30)
+    }
+
+    fn session(&self, id: &str, observed: Option<&str>) -> Result<Arc<ConnectSession>, Status> {
+        Ok(self.sessions.get_or_create(id, observed)?)
+    }
+}
+
+/// Serves Spark Connect on `addr` until `shutdown` completes.
+pub async fn serve(
+    addr: SocketAddr,
+    base_conf: Vec<(String, String)>,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), tonic::transport::Error> {
+    tonic::transport::Server::builder()
+        .add_service(FlintConnectService::new(base_conf).into_server())
+        .serve_with_shutdown(addr, shutdown)
+        .await
+}
+
+/// Serves Spark Connect on an already bound listener until `shutdown` completes (for an
+/// embedded server on a free port).
+pub async fn serve_listener(
+    listener: tokio::net::TcpListener,
+    base_conf: Vec<(String, String)>,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), tonic::transport::Error> {
+    tonic::transport::Server::builder()
+        .add_service(FlintConnectService::new(base_conf).into_server())
+        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+        .await
+}
+
+fn stream_of(responses: Vec<sc::ExecutePlanResponse>) -> ResponseStream {
+    Box::pin(futures::stream::iter(responses.into_iter().map(Ok)))
+}
+
+#[tonic::async_trait]
+impl SparkConnectService for FlintConnectService {
+    type ExecutePlanStream = ResponseStream;
+    type ReattachExecuteStream = ResponseStream;
+
+    async fn execute_plan(&self, request: Request<sc::ExecutePlanRequest>) -> Result<Response<ResponseStream>, Status> {
+        let request = request.into_inner();
+        let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
+        let operation_id = request.operation_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let plan = request.plan.unwrap_or_default();
+        let task = {
+            let session = Arc::clone(&session);
+            tokio::spawn(async move { execute::execute(&session, &plan).await })
+        };
+        session.operations.lock().insert(
+            operation_id.clone(),
+            Operation { responses: vec![], tags: request.tags.clone(), abort: Some(task.abort_handle()) },
+        );
+        let outcome = match task.await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(ConnectError::Interrupted { operation_id: operation_id.clone() }),
+        };
+        match outcome {
+            Ok(payloads) => {
+                let responses = execute::responses(&session, &operation_id, payloads);
+                if let Some(operation) = session.operations.lock().get_mut(&operation_id) {
+                    operation.responses = responses.clone();
+                    operation.abort = None;
+                }
+                Ok(Response::new(stream_of(responses)))
+            }
+            Err(error) => {
+                session.operations.lock().remove(&operation_id);
+                tracing::debug!(%operation_id, %error, "execute failed");
+                Err(error.to_status())
+            }
+        }
+    }
+
+    async fn analyze_plan(&self, request: Request<sc::AnalyzePlanRequest>) -> Result<Response<sc::AnalyzePlanResponse>, Status> {
+        let request = request.into_inner();
+        let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
+        let Some(analyze) = request.analyze else {
+            return Err(ConnectError::InvalidPlan { reason: "analyze request without a question".into() }.into());
+        };
+        let result = analyze::analyze(&session, analyze).await?;
+        Ok(Response::new(sc::AnalyzePlanResponse {
+            session_id: session.session_id.clone(),
+            server_side_session_id: session.server_side_session_id.clone(),
+            result: Some(result),
+        }))
+    }
+
+    async fn config(&self, request: Request<sc::ConfigRequest>) -> Result<Response<sc::ConfigResponse>, Status> {
+        let request = request.into_inner();
+        let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
+        let outcome = session.conf.lock().apply(request.operation)?;
+        for (key, value) in &outcome.set {
+            if key.starts_with("spark.sql.") {
+                session.flint.set_conf(key, value).map_err(ConnectError::from)?;
+            }
+        }
+        Ok(Response::new(sc::ConfigResponse {
+            session_id: session.session_id.clone(),
+            server_side_session_id: session.server_side_session_id.clone(),
+            pairs: outcome.pairs,
+            warnings: vec![],
+        }))
+    }
+
+    async fn add_artifacts(
+        &self,
+        request: Request<tonic::Streaming<sc::AddArtifactsRequest>>,
+    ) -> Result<Response<sc::AddArtifactsResponse>, Status> {
+        let mut stream = request.into_inner();
+        let mut names = Vec::new();
+        let mut session_id = String::new();
+        while let Some(message) = stream.message().await? {
+            session_id = message.session_id.clone();
+            match message.payload {
+                Some(sc::add_artifacts_request::Payload::Batch(batch)) => {
+                    names.extend(batch.artifacts.into_iter().map(|a| a.name));
+                }
+                Some(sc::add_artifacts_request::Payload::BeginChunk(begin)) => names.push(begin.name),
+                _ => {}
+            }
+        }
+        let session = self.session(&session_id, None)?;
+        Ok(Response::new(sc::AddArtifactsResponse {
+            session_id: session.session_id.clone(),
+            server_side_session_id: session.server_side_session_id.clone(),
+            artifacts: names
+                .into_iter()
+                .map(|name| sc::add_artifacts_response::ArtifactSummary { name, is_crc_successful: true })
+                .collect(),
+        }))
+    }
+
+    async fn artifact_status(
+        &self,
+        request: Request<sc::ArtifactStatusesRequest>,
+    ) -> Result<Response<sc::ArtifactStatusesResponse>, Status> {
+        let request = request.into_inner();
+        let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
+        Ok(Response::new(sc::ArtifactStatusesResponse {
+            session_id: session.session_id.clone(),
+            server_side_session_id: session.server_side_session_id.clone(),
+            statuses: request
+                .names
+                .into_iter()
+                .map(|name| (name, sc::artifact_statuses_response::ArtifactStatus { exists: false }))
+                .collect(),
+        }))
+    }
+
+    async fn interrupt(&self, request: Request<sc::InterruptRequest>) -> Result<Response<sc::InterruptResponse>, Status> {
+        let request = request.into_inner();
+        let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
+        let kind = InterruptType::try_from(request.interrupt_type).unwrap_or(InterruptType::Unspecified);
+        let mut interrupted = Vec::new();
+        for (id, operation) in session.operations.lock().iter_mut() {
+            let selected = match (kind, &request.interrupt) {
+                (InterruptType::All, _) => true,
+                (InterruptType::Tag, Some(Interrupt::OperationTag(tag))) => operation.tags.contains(tag),
+                (InterruptType::OperationId, Some(Interrupt::OperationId(wanted))) => wanted == id,
+                _ => false,
+            };
+            if let (true, Some(abort)) = (selected, operation.abort.take()) {
+                abort.abort();
+                interrupted.push(id.clone());
+            }
+        }
+        Ok(Response::new(sc::InterruptResponse {
+            session_id: session.session_id.clone(),
+            server_side_session_id: session.server_side_session_id.clone(),
+            interrupted_ids: interrupted,
+        }))
+    }
+
+    async fn reattach_execute(
+        &self,
+        request: Request<sc::ReattachExecuteRequest>,
+    ) -> Result<Response<ResponseStream>, Status> {
+        let request = request.into_inner();
+        let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
+        let operations = session.operations.lock();
+        let Some(operation) = operations.get(&request.operation_id) else {
+            return Err(ConnectError::OperationNotFound { operation_id: request.operation_id }.into());
+        };
+        let start = match &request.last_response_id {
+            Some(last) => operation.responses.iter().position(|r| &r.response_id == last).map_or(0, |i| i + 1),
+            None => 0,
+        };
+        Ok(Response::new(stream_of(operation.responses[start..].to_vec())))
+    }
+
+    async fn release_execute(
+        &self,
+        request: Request<sc::ReleaseExecuteRequest>,
+    ) -> Result<Response<sc::ReleaseExecuteResponse>, Status> {
+        let request = request.into_inner();
+        let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
+        let mut operations = session.operations.lock();
+        match &request.release {
+            Some(Release::ReleaseUntil(until)) => {
+                if let Some(operation) = operations.get_mut(&request.operation_id)
+                    && let Some(i) = operation.responses.iter().position(|r| r.response_id == until.response_id)
+                {
+                    operation.responses.drain(..=i);
+                }
+            }
+            _ => {
+                operations.remove(&request.operation_id);
+            }
+        }
+        Ok(Response::new(sc::ReleaseExecuteResponse {
+            session_id: session.session_id.clone(),
+            server_side_session_id: session.server_side_session_id.clone(),
+            operation_id: Some(request.operation_id),
+        }))
+    }
+
+    async fn release_session(
+        &self,
+        request: Request<sc::ReleaseSessionRequest>,
+    ) -> Result<Response<sc::ReleaseSessionResponse>, Status> {
+        let request = request.into_inner();
+        let released = self.sessions.release(&request.session_id);
+        Ok(Response::new(sc::ReleaseSessionResponse {
+            session_id: request.session_id,
+            server_side_session_id: released.map(|s| s.server_side_session_id.clone()).unwrap_or_default(),
+        }))
+    }
+
+    async fn fetch_error_details(
+        &self,
+        request: Request<sc::FetchErrorDetailsRequest>,
+    ) -> Result<Response<sc::FetchErrorDetailsResponse>, Status> {
+        let request = request.into_inner();
+        let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
+        Ok(Response::new(sc::FetchErrorDetailsResponse {
+            server_side_session_id: session.server_side_session_id.clone(),
+            session_id: session.session_id.clone(),
+            root_error_idx: None,
+            errors: vec![],
+        }))
+    }
+
+    async fn clone_session(
+        &self,
+        _request: Request<sc::CloneSessionRequest>,
+    ) -> Result<Response<sc::CloneSessionResponse>, Status> {
+        Err(ConnectError::Unsupported { what: "CloneSession".into() }.into())
+    }
+
+    async fn get_status(&self, _request: Request<sc::GetStatusRequest>) -> Result<Response<sc::GetStatusResponse>, Status> {
+        Err(ConnectError::Unsupported { what: "GetStatus".into() }.into())
+    }
+}

@@ -1,0 +1,102 @@
+//! Connect sessions by client `session_id`: each has its own Flint session, a stable
+//! `server_side_session_id`, its configuration and its operations.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use flint_engine::FlintSession;
+use parking_lot::Mutex;
+use spark_connect_proto::ExecutePlanResponse;
+
+use crate::connect::config::SessionConf;
+use crate::connect::errors::{ConnectError, Result};
+
+/// One client session.
+#[derive(Debug)]
+pub struct ConnectSession {
+    /// The id the client chose.
+    pub session_id: String,
+    /// The id of this server-side session; stays the same for the session's life.
+    pub server_side_session_id: String,
+    /// The engine session that plans and runs its queries.
+    pub flint: FlintSession,
+    /// Configuration set through the `Config` RPC.
+    pub conf: Mutex<SessionConf>,
+    /// Operations by id: their responses, kept for `ReattachExecute` until released.
+    pub operations: Mutex<HashMap<String, Operation>>,
+}
+
+/// An execution the client may reattach to.
+#[derive(Debug, Default)]
+pub struct Operation {
+    /// Every response sent so far, in order.
+    pub responses: Vec<ExecutePlanResponse>,
+    /// Tags the client gave the operation (for `interruptTag`).
+    pub tags: Vec<String>,
+    /// Aborts the running execution (for `Interrupt`).
+    pub abort: Option<tokio::task::AbortHandle>,
+}
+
+/// All sessions of one server.
+#[derive(Debug)]
+pub struct SessionManager {
+    base_conf: Vec<(String, String)>,
+    sessions: Mutex<HashMap<String, Arc<ConnectSession>>>,
+}
+
+impl SessionManager {
+    /// A manager whose sessions start from `base_conf` (`--master`, `--conf`).
+    pub fn new(base_conf: Vec<(String, String)>) -> Self {
+        Self { base_conf, sessions: Mutex::new(HashMap::new()) }
+    }
+
+    /// The session `session_id`, created on first use. Fails when the client last saw a
+    /// different server-side session (the server restarted or the session was released).
+    pub fn get_or_create(&self, session_id: &str, observed: Option<&str>) -> Result<Arc<ConnectSession>> {
+        if session_id.is_empty() {
+            return Err(ConnectError::InvalidPlan { reason: "request without a session_id".into() });
+        }
+        let mut sessions = self.sessions.lock();
+        if let Some(session) = sessions.get(session_id) {
+            if let Some(observed) = observed.filter(|o| !o.is_empty())
+                && observed != session.server_side_session_id
+            {
+                return Err(ConnectError::IllegalArgument {
+                    reason: format!(
+                        "[INVALID_HANDLE.SESSION_CHANGED] The existing Spark server driver instance has restarted. Please reconnect. (session {session_id})"
+                    ),
+                });
+            }
+            return Ok(Arc::clone(session));
+        }
+        if observed.is_some_and(|o| !o.is_empty()) {
+            return Err(ConnectError::IllegalArgument {
+                reason: format!("[INVALID_HANDLE.SESSION_CLOSED] Session {session_id} was closed. Please reconnect."),
+            });
+        }
+        let mut builder = FlintSession::builder();
+        for (key, value) in &self.base_conf {
+            builder = builder.config(key, value);
+        }
+        let session = Arc::new(ConnectSession {
+            session_id: session_id.to_string(),
+            server_side_session_id: uuid::Uuid::new_v4().to_string(),
+            flint: builder.build()?,
+            conf: Mutex::new(SessionConf::new(&self.base_conf)),
+            operations: Mutex::new(HashMap::new()),
+        });
+        sessions.insert(session_id.to_string(), Arc::clone(&session));
+        Ok(session)
+    }
+
+    /// Drops a session and aborts its running operations.
+    pub fn release(&self, session_id: &str) -> Option<Arc<ConnectSession>> {
+        let session = self.sessions.lock().remove(session_id)?;
+        for operation in session.operations.lock().values() {
+            if let Some(abort) = &operation.abort {
+                abort.abort();
+            }
+        }
+        Some(session)
+    }
+}

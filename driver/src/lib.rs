@@ -1,0 +1,3 @@
+//! Flint's driver: the Spark Connect service that stock PySpark clients talk to.
+
+pub mod connect;

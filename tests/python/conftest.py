@@ -1,0 +1,69 @@
+"""Starts `flint connect-server` as a real process on a free port for the whole test
+session and gives tests a stock PySpark (pyspark-client) session connected to it."""
+
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+from pyspark.sql import SparkSession
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port, process, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"flint connect-server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"flint connect-server did not listen on {port} within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def server():
+    flint = os.environ.get("FLINT_BIN", "flint")
+    port = _free_port()
+    log = open(os.environ.get("FLINT_SERVER_LOG", os.devnull), "w")
+    process = subprocess.Popen(
+        [flint, "connect-server", "--host", "127.0.0.1", "--port", str(port), "--master", "local[2]",
+         "--conf", "spark.sql.shuffle.partitions=4"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_port(port, process)
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def spark(server):
+    session = SparkSession.builder.remote(server).getOrCreate()
+    yield session
+    session.stop()
+
+
+@pytest.fixture()
+def people(spark):
+    return spark.createDataFrame(
+        [(1, "Alice", 34, "eng"), (2, "Bob", 45, "ops"), (3, "Carol", 29, "eng"), (4, "Dan", None, "ops"),
+         (5, "Eve", 52, None)],
+        "id INT, name STRING, age INT, dept STRING",
+    )
