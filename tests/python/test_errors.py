@@ -42,7 +42,7 @@ def test_server_survives_errors(spark):
 
 def test_unsupported_relation_is_clear(spark):
     with pytest.raises(Exception, match="not supported"):
-        spark.range(3).unpivot("id", [], "var", "val").collect()
+        spark.range(3).stat.crosstab("id", "id").collect()
 
 
 def test_schema_error_on_analyze(people):

@@ -112,3 +112,15 @@ def test_expr_with_sql_functions(people):
 def test_function_names(spark):
     df = spark.createDataFrame([("a",)], "s STRING")
     assert df.select(F.upper("s"), F.concat("s", F.lit("x"))).columns == ["upper(s)", "concat(s, x)"]
+
+
+def test_explode(spark):
+    out = spark.range(1).select(F.explode(F.array(F.lit(1), F.lit(2))))
+    assert out.columns == ["col"]
+    assert rows(out) == [(1,), (2,)]
+
+
+def test_explode_with_other_columns(spark):
+    df = spark.createDataFrame([("a", [1, 2]), ("b", [3])], "k STRING, vs ARRAY<INT>")
+    out = df.select("k", F.explode("vs").alias("v")).orderBy("k", "v")
+    assert rows(out) == [("a", 1), ("a", 2), ("b", 3)]

@@ -177,3 +177,15 @@ def test_startswith_endswith_contains(people):
 
 def test_select_without_input(spark):
     assert rows(spark.range(1).select(F.lit(1) + F.lit(2))) == [(3,)]
+
+
+def test_unpivot(spark):
+    df = spark.createDataFrame([(1, 10, 20)], "id INT, a INT, b INT")
+    out = df.unpivot("id", ["a", "b"], "var", "val")
+    assert out.columns == ["id", "var", "val"]
+    assert rows(out.orderBy("var")) == [(1, "a", 10), (1, "b", 20)]
+
+
+def test_melt_all_other_columns(spark):
+    df = spark.createDataFrame([(1, 10, 20)], "id INT, a INT, b INT")
+    assert rows(df.melt("id", None, "k", "v").orderBy("k")) == [(1, "a", 10), (1, "b", 20)]

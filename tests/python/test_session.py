@@ -173,3 +173,37 @@ def test_many_rows_in_batches(spark):
     assert spark.range(50000).count() == 50000
     collected = spark.range(20000).collect()
     assert len(collected) == 20000 and collected[-1].id == 19999
+
+
+def test_interrupt_all_with_nothing_running(spark):
+    assert spark.interruptAll() == []
+
+
+def test_tags(spark):
+    spark.addTag("flint-tag")
+    try:
+        assert spark.range(2).count() == 2
+        assert spark.interruptTag("flint-tag") == []
+    finally:
+        spark.removeTag("flint-tag")
+
+
+def test_sessions_are_isolated(spark, server):
+    from pyspark.sql import SparkSession
+
+    other = SparkSession.builder.remote(server).create()
+    try:
+        spark.range(1).createOrReplaceTempView("only_in_first")
+        assert other.range(3).count() == 3
+        with pytest.raises(Exception):
+            other.table("only_in_first").collect()
+        assert other.client._session_id != spark.client._session_id
+    finally:
+        other.stop()
+
+
+def test_create_dataframe_many_rows(spark):
+    data = [(i, f"name-{i}") for i in range(20000)]
+    df = spark.createDataFrame(data, "n INT, s STRING")
+    assert df.count() == 20000
+    assert rows(df.where("n = 19999")) == [(19999, "name-19999")]

@@ -216,6 +216,7 @@ impl ExprConverter<'_> {
                 let value = args.remove(0);
                 Expr::InList(InList::new(Box::new(value), args, false))
             }
+            ("explode", 1) => Expr::Unnest(datafusion::logical_expr::expr::Unnest::new(args.remove(0))),
             ("when", n) if n >= 2 => {
                 let otherwise = if n % 2 == 1 { args.pop().map(Box::new) } else { None };
                 let mut pairs = Vec::new();

@@ -118,6 +118,7 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
             text
         }
         ("count", 1) if args[0] == "*" => "count(1)".into(),
+        ("explode", 1) => "col".into(),
         ("mean", _) => format!("avg({})", args.join(", ")),
         _ => {
             let distinct = if distinct { "DISTINCT " } else { "" };

@@ -11,7 +11,7 @@ use datafusion::datasource::MemTable;
 use datafusion::functions::expr_fn::{coalesce, random};
 use datafusion::logical_expr::expr::Case;
 use datafusion::logical_expr::{
-    Expr, ExprFunctionExt, GroupingSet, LogicalPlanBuilder, SortExpr, cast, col, lit,
+    Expr, ExprFunctionExt, ExprSchemable, GroupingSet, LogicalPlanBuilder, SortExpr, cast, col, lit,
 };
 use flint_engine::{DataFrame, FlintSession};
 use futures::future::BoxFuture;
@@ -96,7 +96,36 @@ impl RelationPlanner {
                     )?)?),
                 };
                 let exprs = self.with_exprs(&input, |c| projection(c, &input, &project.expressions))?;
-                self.wrap(input.inner().clone().select(exprs)?)
+                // explode(x) AS name: project x as name, then unnest that column.
+                let mut exploded = Vec::new();
+                let exprs: Vec<Expr> = exprs
+                    .into_iter()
+                    .map(|e| match e {
+                        Expr::Alias(alias) => {
+                            let datafusion::logical_expr::expr::Alias { expr, relation, name, metadata } = alias;
+                            match *expr {
+                                Expr::Unnest(unnest) => {
+                                    exploded.push(name.clone());
+                                    unnest.expr.alias(name)
+                                }
+                                other => Expr::Alias(datafusion::logical_expr::expr::Alias {
+                                    expr: Box::new(other),
+                                    relation,
+                                    name,
+                                    metadata,
+                                }),
+                            }
+                        }
+                        other => other,
+                    })
+                    .collect();
+                let selected = input.inner().clone().select(exprs)?;
+                if exploded.is_empty() {
+                    self.wrap(selected)
+                } else {
+                    let names: Vec<&str> = exploded.iter().map(String::as_str).collect();
+                    self.wrap(selected.unnest_columns(&names)?)
+                }
             }
             RelType::Filter(filter) => {
                 let input = self.input(filter.input.as_deref(), "filter").await?;
@@ -325,6 +354,10 @@ impl RelationPlanner {
                 let (schema, batch) = statistics::statistics(&input, &[], &stats).await?;
                 self.memory(schema, vec![batch])?
             }
+            RelType::Unpivot(unpivot) => {
+                let input = self.input(unpivot.input.as_deref(), "unpivot").await?;
+                self.unpivot(&input, unpivot)?
+            }
             RelType::Replace(replace) => {
                 let input = self.input(replace.input.as_deref(), "replace").await?;
                 let exprs = na_replace(&input, replace)?;
@@ -370,6 +403,47 @@ impl RelationPlanner {
             }
             None => Err(ConnectError::InvalidPlan { reason: "read without a source".into() }),
         }
+    }
+
+    /// `unpivot(ids, values, var, val)`: one row per input row and value column.
+    fn unpivot(&self, input: &DataFrame, unpivot: &spark_connect_proto::Unpivot) -> Result<DataFrame> {
+        let (ids, values) = self.with_exprs(input, |c| {
+            let ids = unpivot.ids.iter().map(|e| c.named(e)).collect::<Result<Vec<_>>>()?;
+            let values = match &unpivot.values {
+                Some(values) => values
+                    .values
+                    .iter()
+                    .map(|e| Ok((spark_name(e), c.expr(e)?)))
+                    .collect::<Result<Vec<_>>>()?,
+                None => {
+                    let id_names: Vec<String> = ids.iter().map(|e| e.schema_name().to_string()).collect();
+                    input_columns(input)
+                        .into_iter()
+                        .filter(|col| !id_names.iter().any(|n| n == &col.name || n.ends_with(&format!(".{}", col.name))))
+                        .map(|col| (col.name.clone(), Expr::Column(col)))
+                        .collect()
+                }
+            };
+            Ok((ids, values))
+        })?;
+        let Some((_, first)) = values.first() else {
+            return Err(ConnectError::IllegalArgument {
+                reason: "[UNPIVOT_REQUIRES_VALUE_COLUMNS] At least one value column needs to be specified for UNPIVOT".into(),
+            });
+        };
+        let value_type = first.get_type(input.inner().schema())?;
+        let mut result: Option<datafusion::dataframe::DataFrame> = None;
+        for (name, value) in values {
+            let mut exprs = ids.clone();
+            exprs.push(lit(name).alias(&unpivot.variable_column_name));
+            exprs.push(cast(value, value_type.clone()).alias(&unpivot.value_column_name));
+            let part = input.inner().clone().select(exprs)?;
+            result = Some(match result {
+                Some(acc) => acc.union(part)?,
+                None => part,
+            });
+        }
+        result.map(|df| self.wrap(df)).ok_or_else(|| ConnectError::InvalidPlan { reason: "unpivot without values".into() })
     }
 
     async fn aggregate(&self, aggregate: &spark_connect_proto::Aggregate) -> Result<DataFrame> {
