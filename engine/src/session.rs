@@ -66,6 +66,7 @@ impl SessionBuilder {
 pub struct FlintSession {
     ctx: SessionContext,
     conf: Arc<Mutex<SparkConf>>,
+    runner: Arc<Mutex<Option<Arc<dyn crate::job_runner::JobRunner>>>>,
 }
 
 impl std::fmt::Debug for FlintSession {
@@ -116,6 +117,10 @@ impl FlintSession {
         // Each sort keeps this much back for merging its spills; DataFusion's 10 MiB would
         // not fit the partitions of a small pool.
         options.execution.sort_spill_reservation_bytes = (pool_bytes / (4 * partitions)).min(10 << 20);
+        // DataFusion's own settings pass through by their names, for tuning.
+        for (key, value) in conf.iter().filter(|(key, _)| key.starts_with("datafusion.")) {
+            options.set(key, value)?;
+        }
         let mut state = SessionStateBuilder::new()
             .with_config(session_config)
             .with_runtime_env(runtime)
@@ -136,7 +141,17 @@ impl FlintSession {
             catalog.register_schema(name, Arc::new(PathTables::new(format, ctx.state_weak_ref())))?;
         }
         ctx.register_catalog(DEFAULT_CATALOG, Arc::new(catalog));
-        Ok(Self { ctx, conf: Arc::new(Mutex::new(conf)) })
+        Ok(Self { ctx, conf: Arc::new(Mutex::new(conf)), runner: Arc::new(Mutex::new(None)) })
+    }
+
+    /// Sends every later action to `runner` (a cluster backend) instead of running it here.
+    pub fn set_job_runner(&self, runner: Arc<dyn crate::job_runner::JobRunner>) {
+        *self.runner.lock() = Some(runner);
+    }
+
+    /// The cluster backend actions go to, if any.
+    pub fn job_runner(&self) -> Option<Arc<dyn crate::job_runner::JobRunner>> {
+        self.runner.lock().clone()
     }
 
     /// The DataFusion context underneath, for the layers that plan and run jobs.
@@ -240,4 +255,18 @@ fn spark_set(statement: &Statement) -> Option<(String, String)> {
         .collect::<Vec<_>>()
         .join(",");
     Some((key, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datafusion_settings_pass_through() {
+        let session = FlintSession::builder().config("datafusion.execution.batch_size", "1024").build();
+        let batch_size = session.map(|s| s.context().copied_config().batch_size()).ok();
+        assert_eq!(batch_size, Some(1024));
+        let unknown = FlintSession::builder().config("datafusion.no.such.key", "1").build();
+        assert!(unknown.is_err());
+    }
 }
