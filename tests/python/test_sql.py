@@ -89,3 +89,10 @@ def test_sql_window(spark):
         "SELECT id, row_number() OVER (ORDER BY id DESC) AS rn FROM range(3) ORDER BY id"
     )
     assert rows(out) == [(0, 3), (1, 2), (2, 1)]
+
+
+def test_sql_aggregate_names(people, spark):
+    people.createOrReplaceTempView("people_names")
+    out = spark.sql("SELECT count(*), sum(age), upper(max(name)) FROM people_names")
+    assert out.columns == ["count(1)", "sum(age)", "upper(max(name))"]
+    assert rows(out) == [(5, 160, "EVE")]

@@ -82,7 +82,8 @@ impl RelationPlanner {
                 if !sql.pos_arguments.is_empty() || !sql.named_arguments.is_empty() || !sql.args.is_empty() {
                     return Err(ConnectError::Unsupported { what: "spark.sql with args".into() });
                 }
-                self.session.sql(&sql.query).await?
+                let df = self.session.sql(&sql.query).await?;
+                spark_sql_names(self, df)?
             }
             RelType::LocalRelation(local) => local_relation::read(&self.session, local)?,
             RelType::Read(read) => self.read(read).await?,
@@ -664,6 +665,22 @@ fn below_projection(input: Option<&Relation>, op: impl FnOnce(Relation) -> RelTy
             expressions: project.expressions.clone(),
         }))),
     })
+}
+
+/// `df` with its columns renamed as Spark names SQL output (see [`spark_sql_name`]).
+fn spark_sql_names(planner: &RelationPlanner, df: DataFrame) -> Result<DataFrame> {
+    let columns = input_columns(&df);
+    if columns.iter().all(|c| crate::connect::plan::names::spark_sql_name(&c.name) == c.name) {
+        return Ok(df);
+    }
+    let exprs: Vec<Expr> = columns
+        .into_iter()
+        .map(|c| {
+            let name = crate::connect::plan::names::spark_sql_name(&c.name);
+            if name == c.name { Expr::Column(c) } else { Expr::Column(c).alias(name) }
+        })
+        .collect();
+    Ok(planner.wrap(df.inner().clone().select(exprs)?))
 }
 
 /// The columns of `df`, qualified as in its schema.
