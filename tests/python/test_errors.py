@@ -48,3 +48,21 @@ def test_unsupported_relation_is_clear(spark):
 def test_schema_error_on_analyze(people):
     with pytest.raises(AnalysisException):
         people.select("nope").schema
+
+
+def test_unknown_table_error_class(spark):
+    with pytest.raises(AnalysisException) as info:
+        spark.table("no_such_table_abc").collect()
+    assert info.value.getCondition() == "TABLE_OR_VIEW_NOT_FOUND"
+
+
+def test_unknown_column_in_sql_expression(people):
+    with pytest.raises(AnalysisException) as info:
+        people.selectExpr("nope + 1").collect()
+    assert info.value.getCondition() == "UNRESOLVED_COLUMN.WITH_SUGGESTION"
+
+
+def test_error_message_names_the_problem(people):
+    with pytest.raises(AnalysisException) as info:
+        people.select("agee").collect()
+    assert "`agee`" in str(info.value) and "`age`" in str(info.value)

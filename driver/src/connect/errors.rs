@@ -141,6 +141,16 @@ fn engine_class(error: &FlintError) -> SparkClass {
     match error {
         FlintError::DataFusion(df) => match df.find_root() {
             DataFusionError::SQL(..) => class(PARSE, Some("PARSE_SYNTAX_ERROR"), Code::InvalidArgument),
+            DataFusionError::SchemaError(error, _)
+                if matches!(error.as_ref(), datafusion::common::SchemaError::FieldNotFound { .. }) =>
+            {
+                class(ANALYSIS, Some("UNRESOLVED_COLUMN.WITH_SUGGESTION"), Code::InvalidArgument)
+            }
+            DataFusionError::Plan(message)
+                if message.contains("No table named") || (message.contains("table") && message.contains("not found")) =>
+            {
+                class(ANALYSIS, Some("TABLE_OR_VIEW_NOT_FOUND"), Code::InvalidArgument)
+            }
             DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => {
                 class(ANALYSIS, None, Code::InvalidArgument)
             }
