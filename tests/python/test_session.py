@@ -207,3 +207,15 @@ def test_create_dataframe_many_rows(spark):
     df = spark.createDataFrame(data, "n INT, s STRING")
     assert df.count() == 20000
     assert rows(df.where("n = 19999")) == [(19999, "name-19999")]
+
+
+def test_cached_local_relation(spark):
+    # A threshold of 0 makes the client upload rows as artifacts (ChunkedCachedLocalRelation).
+    spark.conf.set("spark.sql.session.localRelationCacheThreshold", "0")
+    try:
+        df = spark.createDataFrame([(i, str(i)) for i in range(1000)], "n INT, s STRING")
+        assert type(df._plan).__name__ == "ChunkedCachedLocalRelation"
+        assert df.count() == 1000
+        assert rows(df.where("n = 999")) == [(999, "999")]
+    finally:
+        spark.conf.unset("spark.sql.session.localRelationCacheThreshold")

@@ -75,7 +75,7 @@ pub async fn analyze(session: &ConnectSession, analyze: Analyze) -> Result<Analy
 
 async fn plan(session: &ConnectSession, plan: Option<&Plan>) -> Result<flint_engine::DataFrame> {
     match plan.and_then(|p| p.op_type.as_ref()) {
-        Some(OpType::Root(relation)) => Ok(RelationPlanner::new(session.flint.clone()).plan(relation).await?),
+        Some(OpType::Root(relation)) => Ok(RelationPlanner::new(session.flint.clone()).with_artifacts(session.artifacts.clone()).plan(relation).await?),
         _ => Err(ConnectError::InvalidPlan { reason: "analyze needs a plan with a root relation".into() }),
     }
 }

@@ -151,26 +151,41 @@ impl SparkConnectService for FlintConnectService {
         request: Request<tonic::Streaming<sc::AddArtifactsRequest>>,
     ) -> Result<Response<sc::AddArtifactsResponse>, Status> {
         let mut stream = request.into_inner();
-        let mut names = Vec::new();
+        let mut received: Vec<(String, Vec<u8>)> = Vec::new();
         let mut session_id = String::new();
         while let Some(message) = stream.message().await? {
             session_id = message.session_id.clone();
             match message.payload {
                 Some(sc::add_artifacts_request::Payload::Batch(batch)) => {
-                    names.extend(batch.artifacts.into_iter().map(|a| a.name));
+                    for artifact in batch.artifacts {
+                        let data = artifact.data.map(|d| d.data.to_vec()).unwrap_or_default();
+                        received.push((artifact.name, data));
+                    }
                 }
-                Some(sc::add_artifacts_request::Payload::BeginChunk(begin)) => names.push(begin.name),
-                _ => {}
+                Some(sc::add_artifacts_request::Payload::BeginChunk(begin)) => {
+                    let data = begin.initial_chunk.map(|d| d.data.to_vec()).unwrap_or_default();
+                    received.push((begin.name, data));
+                }
+                Some(sc::add_artifacts_request::Payload::Chunk(chunk)) => {
+                    if let Some((_, data)) = received.last_mut() {
+                        data.extend_from_slice(&chunk.data);
+                    }
+                }
+                None => {}
             }
         }
         let session = self.session(&session_id, None)?;
+        let mut summaries = Vec::new();
+        let mut artifacts = session.artifacts.lock();
+        for (name, data) in received {
+            summaries.push(sc::add_artifacts_response::ArtifactSummary { name: name.clone(), is_crc_successful: true });
+            artifacts.insert(name, data.into());
+        }
+        drop(artifacts);
         Ok(Response::new(sc::AddArtifactsResponse {
             session_id: session.session_id.clone(),
             server_side_session_id: session.server_side_session_id.clone(),
-            artifacts: names
-                .into_iter()
-                .map(|name| sc::add_artifacts_response::ArtifactSummary { name, is_crc_successful: true })
-                .collect(),
+            artifacts: summaries,
         }))
     }
 
@@ -186,7 +201,10 @@ impl SparkConnectService for FlintConnectService {
             statuses: request
                 .names
                 .into_iter()
-                .map(|name| (name, sc::artifact_statuses_response::ArtifactStatus { exists: false }))
+                .map(|name| {
+                    let exists = session.artifacts.lock().contains_key(&name);
+                    (name, sc::artifact_statuses_response::ArtifactStatus { exists })
+                })
                 .collect(),
         }))
     }

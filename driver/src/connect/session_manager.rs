@@ -24,7 +24,12 @@ pub struct ConnectSession {
     pub conf: Mutex<SessionConf>,
     /// Operations by id: their responses, kept for `ReattachExecute` until released.
     pub operations: Mutex<HashMap<String, Operation>>,
+    /// Artifacts the client uploaded, by name (`cache/<hash>` for cached local relations).
+    pub artifacts: Artifacts,
 }
+
+/// Uploaded artifacts by name, shared with the planner.
+pub type Artifacts = Arc<Mutex<HashMap<String, bytes::Bytes>>>;
 
 /// An execution the client may reattach to.
 #[derive(Debug, Default)]
@@ -84,6 +89,7 @@ impl SessionManager {
             flint: builder.build()?,
             conf: Mutex::new(SessionConf::new(&self.base_conf)),
             operations: Mutex::new(HashMap::new()),
+            artifacts: Arc::default(),
         });
         sessions.insert(session_id.to_string(), Arc::clone(&session));
         Ok(session)

@@ -33,6 +33,27 @@ pub fn read(session: &FlintSession, local: &spark_connect_proto::LocalRelation) 
     Ok(DataFrame::new(session.clone(), session.context().read_table(Arc::new(table))?))
 }
 
+/// The DataFrame of a cached local relation: Arrow IPC streams uploaded as artifacts,
+/// with the schema string for when there are no rows.
+pub fn read_chunks(session: &FlintSession, chunks: &[bytes::Bytes], schema: Option<&str>) -> Result<DataFrame> {
+    let mut arrow_schema = None;
+    let mut batches = Vec::new();
+    for chunk in chunks.iter().filter(|c| !c.is_empty()) {
+        let reader = StreamReader::try_new(Cursor::new(chunk.to_vec()), None)?;
+        arrow_schema.get_or_insert_with(|| reader.schema());
+        for batch in reader {
+            batches.push(batch?);
+        }
+    }
+    let schema = match (arrow_schema, schema) {
+        (Some(found), _) => found,
+        (None, Some(text)) => Arc::new(parse_schema(text)?),
+        (None, None) => Arc::new(Schema::empty()),
+    };
+    let table = MemTable::try_new(schema, vec![batches])?;
+    Ok(DataFrame::new(session.clone(), session.context().read_table(Arc::new(table))?))
+}
+
 /// A schema from Spark's JSON form (`{"type":"struct","fields":[…]}`) or a DDL string
 /// (`a INT, b STRING`).
 pub fn parse_schema(text: &str) -> Result<Schema> {

@@ -34,6 +34,7 @@ use crate::connect::plan::statistics;
 /// id so that `df["col"]` references resolve after joins.
 pub struct RelationPlanner {
     session: FlintSession,
+    artifacts: Option<crate::connect::session_manager::Artifacts>,
     qualifiers: Mutex<HashMap<i64, String>>,
     aliases: AtomicUsize,
 }
@@ -41,7 +42,20 @@ pub struct RelationPlanner {
 impl RelationPlanner {
     /// A planner over `session`.
     pub fn new(session: FlintSession) -> Self {
-        Self { session, qualifiers: Mutex::new(HashMap::new()), aliases: AtomicUsize::new(0) }
+        Self { session, artifacts: None, qualifiers: Mutex::new(HashMap::new()), aliases: AtomicUsize::new(0) }
+    }
+
+    /// A planner that can read the session's cached local relations.
+    pub fn with_artifacts(mut self, artifacts: crate::connect::session_manager::Artifacts) -> Self {
+        self.artifacts = Some(artifacts);
+        self
+    }
+
+    fn artifact(&self, hash: &str) -> Result<bytes::Bytes> {
+        let name = format!("cache/{hash}");
+        self.artifacts.as_ref().and_then(|a| a.lock().get(&name).cloned()).ok_or_else(|| {
+            ConnectError::InvalidPlan { reason: format!("cached local relation {hash} was not uploaded") }
+        })
     }
 
     /// The lazy DataFrame of `relation`.
@@ -86,6 +100,18 @@ impl RelationPlanner {
                 spark_sql_names(self, df)?
             }
             RelType::LocalRelation(local) => local_relation::read(&self.session, local)?,
+            RelType::CachedLocalRelation(cached) => {
+                let data = self.artifact(&cached.hash)?;
+                local_relation::read_chunks(&self.session, &[data], None)?
+            }
+            RelType::ChunkedCachedLocalRelation(chunked) => {
+                let chunks = chunked.data_hashes.iter().map(|h| self.artifact(h)).collect::<Result<Vec<_>>>()?;
+                let schema = match &chunked.schema_hash {
+                    Some(hash) => Some(String::from_utf8_lossy(&self.artifact(hash)?).into_owned()),
+                    None => None,
+                };
+                local_relation::read_chunks(&self.session, &chunks, schema.as_deref())?
+            }
             RelType::Read(read) => self.read(read).await?,
             RelType::Project(project) => {
                 let input = match project.input.as_deref() {
