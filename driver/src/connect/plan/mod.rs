@@ -1,5 +1,6 @@
 //! Connect plans (relations, expressions, commands) as Flint DataFrames.
 
+pub mod catalog;
 pub mod expressions;
 pub mod functions;
 pub mod identifiers;

@@ -381,6 +381,7 @@ impl RelationPlanner {
                 let (schema, batch) = statistics::statistics(&input, &[], &stats).await?;
                 self.memory(schema, vec![batch])?
             }
+            RelType::Catalog(catalog) => crate::connect::plan::catalog::catalog(&self.session, catalog).await?,
             RelType::Unpivot(unpivot) => {
                 let input = self.input(unpivot.input.as_deref(), "unpivot").await?;
                 self.unpivot(&input, unpivot)?
