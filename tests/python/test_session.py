@@ -219,3 +219,16 @@ def test_cached_local_relation(spark):
         assert rows(df.where("n = 999")) == [(999, "999")]
     finally:
         spark.conf.unset("spark.sql.session.localRelationCacheThreshold")
+
+
+def test_show_vertical(spark, capsys):
+    df = spark.createDataFrame([(1, "Alice"), (2, None)], "id INT, name STRING")
+    df.show(vertical=True)
+    assert capsys.readouterr().out == (
+        "-RECORD 0-----\n id   | 1     \n name | Alice \n-RECORD 1-----\n id   | 2     \n name | NULL  \n\n"
+    )
+
+
+def test_show_vertical_more_rows(spark, capsys):
+    spark.range(3).show(1, vertical=True)
+    assert capsys.readouterr().out == "-RECORD 0--\n id  | 0   \nonly showing top 1 row\n\n"

@@ -8,4 +8,5 @@ pub mod literals;
 pub mod local_relation;
 pub mod names;
 pub mod relations;
+pub mod show_vertical;
 pub mod statistics;

@@ -328,12 +328,14 @@ impl RelationPlanner {
             }
             RelType::ShowString(show) => {
                 let input = self.input(show.input.as_deref(), "show").await?;
-                if show.vertical {
-                    return Err(ConnectError::Unsupported { what: "show(vertical=True)".into() });
-                }
                 let rows = non_negative(show.num_rows, "show numRows")?;
                 let truncate = usize::try_from(show.truncate.max(0)).unwrap_or(0);
-                let text = input.show_string(rows, truncate).await?;
+                let text = if show.vertical {
+                    let batches = input.limit(rows.saturating_add(1))?.collect().await?;
+                    crate::connect::plan::show_vertical::show_vertical(&input.schema(), &batches, rows, truncate)
+                } else {
+                    input.show_string(rows, truncate).await?
+                };
                 self.single_string("show_string", text)?
             }
             RelType::FillNa(fill) => {
