@@ -1,5 +1,6 @@
 //! The `flint` binary: parses arguments and wires the engine to the terminal.
 
+mod cluster;
 mod progress_bar;
 
 use std::io::Write;
@@ -23,6 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs an executor for a driver (started by a cluster backend).
+    Executor(cluster::ExecutorArgs),
     /// Runs SQL on local files and prints the results as `show()` does.
     Sql {
         /// SQL to run (one or more statements separated by `;`).
@@ -61,7 +64,7 @@ enum Command {
 /// Options shared by every command that runs a job.
 #[derive(Debug, Args)]
 struct JobArgs {
-    /// Where to run: local, local[N] or local[*].
+    /// Where to run: local, local[N], local[*] or local-cluster[E,C,M].
     #[arg(long, default_value = "local[*]")]
     master: String,
     /// Application name.
@@ -119,6 +122,7 @@ fn read_file(path: &PathBuf) -> Result<String> {
 
 async fn run(cli: Cli) -> Result<()> {
     let (sql, job) = match cli.command {
+        Command::Executor(args) => return cluster::run_executor(args).await,
         Command::ConnectServer { port, host, job } => return connect_server(&host, port, &job).await,
         Command::Submit { app, app_args, job } if app.extension().is_some_and(|e| e == "py") => {
             return submit_python(&app, &app_args, &job).await;
@@ -135,6 +139,7 @@ async fn run(cli: Cli) -> Result<()> {
         },
     };
     let session = job.session()?;
+    let cluster = cluster::attach(&session).await?;
     let progress = Arc::new(JobProgress::default());
     let bar = progress_bar::spawn(Arc::clone(&progress), session.conf().app_name().to_string());
     let mut stdout = std::io::stdout().lock();
@@ -152,6 +157,9 @@ async fn run(cli: Cli) -> Result<()> {
     })
     .await;
     bar.stop();
+    if let Some(cluster) = cluster {
+        cluster.shutdown().await;
+    }
     result?;
     Ok(written?)
 }

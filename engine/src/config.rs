@@ -78,6 +78,16 @@ pub enum Master {
         /// Worker threads, one per core Spark would use.
         cores: usize,
     },
+    /// `local-cluster[E,C,M]`: E executor processes of this binary on loopback, C cores
+    /// and M MiB each, as Spark's local-cluster.
+    LocalCluster {
+        /// Executor processes.
+        executors: usize,
+        /// Cores (task slots) per executor.
+        cores: usize,
+        /// Memory per executor in MiB.
+        memory_mb: usize,
+    },
 }
 
 impl Master {
@@ -86,9 +96,18 @@ impl Master {
         let invalid = || FlintError::InvalidConf {
             key: MASTER.name.to_string(),
             value: value.to_string(),
-            reason: "expected local, local[N] or local[*]".to_string(),
+            reason: "expected local, local[N], local[*] or local-cluster[E,C,M]".to_string(),
         };
         let value = value.trim();
+        if let Some(inner) = value.strip_prefix("local-cluster[").and_then(|rest| rest.strip_suffix(']')) {
+            let numbers: Vec<usize> = inner
+                .split(',')
+                .map(|n| n.trim().parse::<usize>().ok().filter(|n| *n > 0))
+                .collect::<Option<_>>()
+                .ok_or_else(invalid)?;
+            let [executors, cores, memory_mb] = numbers[..] else { return Err(invalid()) };
+            return Ok(Self::LocalCluster { executors, cores, memory_mb });
+        }
         if value == "local" {
             return Ok(Self::Local { cores: 1 });
         }
@@ -108,6 +127,7 @@ impl Master {
     pub fn cores(&self) -> usize {
         match self {
             Self::Local { cores } => *cores,
+            Self::LocalCluster { executors, cores, .. } => executors * cores,
         }
     }
 }
@@ -229,6 +249,12 @@ mod tests {
         assert!(Master::parse("local[*]").is_ok_and(|m| m.cores() >= 1));
         assert!(Master::parse("local[0]").is_err());
         assert!(Master::parse("yarn").is_err());
+        assert_eq!(
+            Master::parse("local-cluster[2,1,2048]").ok(),
+            Some(Master::LocalCluster { executors: 2, cores: 1, memory_mb: 2048 })
+        );
+        assert!(Master::parse("local-cluster[2,1]").is_err());
+        assert!(Master::parse("local-cluster[0,1,512]").is_err());
     }
 
     #[test]

@@ -200,6 +200,10 @@ impl DataFrame {
 
     /// Runs the job, recording finished partitions and rows in `progress` as it goes.
     pub async fn collect_with_progress(&self, progress: &Arc<JobProgress>) -> Result<Vec<RecordBatch>> {
+        if let Some(runner) = self.session.job_runner() {
+            let plan = self.inner.clone().create_physical_plan().await?;
+            return runner.run_job(plan, Arc::clone(progress)).await.map_err(|e| self.explain_error(e));
+        }
         let streams = self.inner.clone().execute_stream_partitioned().await?;
         progress.start(streams.len());
         let mut tasks = tokio::task::JoinSet::new();

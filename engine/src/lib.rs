@@ -9,6 +9,7 @@ pub mod config;
 pub mod dataframe;
 pub mod error;
 pub mod ids;
+pub mod job_runner;
 pub mod path_tables;
 pub mod planner;
 pub mod progress;

@@ -4,4 +4,4 @@ pub mod in_process;
 pub mod stages;
 
 pub use in_process::run_in_process;
-pub use stages::{Stage, StageKind, StagePlan, resolve_shuffle_reads, split_into_stages};
+pub use stages::{Stage, configure_session_for_stages, StageKind, StagePlan, resolve_shuffle_reads, split_into_stages};

@@ -68,6 +68,22 @@ impl StagePlan {
     }
 }
 
+/// Turns off the DataFusion features that share state between the partitions of one
+/// plan instance, which a task (one partition of its own instance) would wait on or steal
+/// from: dynamic filters (a hash join's build-side barrier across partitions) and file
+/// work stealing between sibling scan partitions. Call on the planning session and on
+/// every executor's session.
+pub fn configure_session_for_stages(ctx: &datafusion::prelude::SessionContext) {
+    let state = ctx.state_ref();
+    let mut state = state.write();
+    let options = state.config_mut().options_mut();
+    options.optimizer.enable_dynamic_filter_pushdown = false;
+    options.optimizer.enable_join_dynamic_filter_pushdown = false;
+    options.optimizer.enable_topk_dynamic_filter_pushdown = false;
+    options.optimizer.enable_aggregate_dynamic_filter_pushdown = false;
+    options.execution.enable_file_stream_work_stealing = false;
+}
+
 /// Splits `plan` into stages for `job`. Map stages write under an empty work directory;
 /// the executor that runs a task sets its own.
 pub fn split_into_stages(job: JobId, plan: Arc<dyn ExecutionPlan>) -> Result<StagePlan> {

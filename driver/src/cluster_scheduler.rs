@@ -1,0 +1,466 @@
+//! The scheduler's I/O shell: serves `DriverService` to executors, owns the executor
+//! registry, DAG and task schedulers in one event loop, launches tasks over
+//! `ExecutorService`, and runs jobs for sessions as their [`JobRunner`].
+
+use crate::cluster::{ClusterBackend, ExecutorExit};
+use crate::dag_scheduler::DagScheduler;
+use crate::executor_registry::{ExecutorInfo, ExecutorRegistry};
+use crate::task_scheduler::{Assignment, TaskScheduler};
+use arrow::array::RecordBatch;
+use arrow::ipc::reader::StreamReader;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::ExecutionPlan;
+use flint_engine::config::SparkConf;
+use flint_engine::ids::{ExecutorId, JobId, StageId};
+use flint_engine::job_runner::JobRunner;
+use flint_engine::planner::{resolve_shuffle_reads, split_into_stages};
+use flint_engine::progress::JobProgress;
+use flint_engine::proto::encode_plan;
+use flint_engine::shuffle::MapOutputLocation;
+use flint_proto::driver_service_server::{DriverService, DriverServiceServer};
+use flint_proto::executor_service_client::ExecutorServiceClient;
+use flint_proto::{
+    CleanupJobRequest, HeartbeatRequest, HeartbeatResponse, KillTaskRequest, LaunchTasksRequest,
+    RegisterExecutorRequest, RegisterExecutorResponse, StopExecutorRequest, TaskDefinition, TaskRef, TaskStatusAck,
+    TaskStatusUpdate,
+};
+use futures::future::BoxFuture;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tonic::transport::Channel;
+use tonic::{Request, Response, Status};
+
+/// Scheduler settings from Spark keys.
+#[derive(Debug, Clone)]
+pub struct SchedulerConf {
+    /// `spark.task.maxFailures` (default 4).
+    pub max_failures: u32,
+    /// `spark.network.timeout` (default 120s): a silent executor is lost after it.
+    pub network_timeout: Duration,
+    /// Fetch failures tolerated per job before it fails (Spark's stage attempts, 4).
+    pub max_fetch_failures: u32,
+}
+
+impl SchedulerConf {
+    /// Reads `spark.task.maxFailures` and `spark.network.timeout`.
+    pub fn from_spark(conf: &SparkConf) -> Self {
+        let max_failures = conf.get("spark.task.maxFailures").and_then(|v| v.trim().parse().ok()).unwrap_or(4);
+        let network_timeout = conf.get("spark.network.timeout").and_then(parse_duration).unwrap_or(Duration::from_secs(120));
+        Self { max_failures, network_timeout, max_fetch_failures: 4 }
+    }
+}
+
+/// Parses Spark durations: `120s`, `500ms`, `2m`, or bare seconds.
+pub fn parse_duration(value: &str) -> Option<Duration> {
+    let value = value.trim().to_ascii_lowercase();
+    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    match unit {
+        "" | "s" => Some(Duration::from_secs(n)),
+        "ms" => Some(Duration::from_millis(n)),
+        "m" | "min" => Some(Duration::from_secs(n * 60)),
+        "h" => Some(Duration::from_secs(n * 3600)),
+        _ => None,
+    }
+}
+
+enum Event {
+    Register(RegisterExecutorRequest, oneshot::Sender<Result<(), Status>>),
+    Heartbeat(HeartbeatRequest, oneshot::Sender<bool>),
+    Status(TaskStatusUpdate),
+    Exit(ExecutorExit),
+    Submit(Box<ActiveJob>),
+    Tick,
+    Shutdown(oneshot::Sender<()>),
+}
+
+struct ActiveJob {
+    id: JobId,
+    dag: DagScheduler,
+    progress: Arc<JobProgress>,
+    reply: oneshot::Sender<Result<Vec<RecordBatch>>>,
+    fetch_failures: u32,
+}
+
+/// Runs jobs on a cluster's executors. Cheap to share; dropping the last handle does not
+/// stop executors: call [`ClusterScheduler::shutdown`].
+#[derive(Debug)]
+pub struct ClusterScheduler {
+    events: mpsc::UnboundedSender<Event>,
+    next_job: AtomicU64,
+    address: String,
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Event")
+    }
+}
+
+impl ClusterScheduler {
+    /// Serves `DriverService` on loopback, starts the backend's executors and the event loop.
+    pub async fn start(backend: Arc<dyn ClusterBackend>, conf: SchedulerConf) -> std::io::Result<Arc<Self>> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?.to_string();
+        let (events, receiver) = mpsc::unbounded_channel();
+        let service = DriverServiceImpl { events: events.clone() };
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(
+                    DriverServiceServer::new(service)
+                        .max_decoding_message_size(usize::MAX)
+                        .max_encoding_message_size(usize::MAX),
+                )
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+        let (exits_tx, mut exits_rx) = mpsc::unbounded_channel();
+        let forward = events.clone();
+        tokio::spawn(async move {
+            while let Some(exit) = exits_rx.recv().await {
+                if forward.send(Event::Exit(exit)).is_err() {
+                    break;
+                }
+            }
+        });
+        let ticks = events.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                if ticks.send(Event::Tick).is_err() {
+                    break;
+                }
+            }
+        });
+        let state = State {
+            registry: ExecutorRegistry::new(flint_proto::PROTOCOL_VERSION, conf.network_timeout),
+            tasks: TaskScheduler::new(conf.max_failures),
+            conf,
+            clients: HashMap::new(),
+            job: None,
+            exits: Vec::new(),
+            expected: backend.executors(),
+            events: events.clone(),
+            backend: Arc::clone(&backend),
+        };
+        tokio::spawn(state.run(receiver));
+        backend.start(format!("http://{address}"), exits_tx).await?;
+        Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address }))
+    }
+
+    /// The driver's `DriverService` address.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Stops every executor and waits until they were told.
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.events.send(Event::Shutdown(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+impl JobRunner for ClusterScheduler {
+    fn run_job(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>> {
+        Box::pin(async move {
+            let id = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
+            let stages = split_into_stages(id, plan)?;
+            progress.start(stages.stages.iter().map(|s| s.partitions).sum());
+            let (reply, result) = oneshot::channel();
+            let job = ActiveJob { id, dag: DagScheduler::new(stages), progress, reply, fetch_failures: 0 };
+            self.events
+                .send(Event::Submit(Box::new(job)))
+                .map_err(|_| DataFusionError::Execution("the scheduler has stopped".to_string()))?;
+            result.await.map_err(|_| DataFusionError::Execution("the scheduler dropped the job".to_string()))?
+        })
+    }
+}
+
+struct State {
+    registry: ExecutorRegistry,
+    tasks: TaskScheduler,
+    conf: SchedulerConf,
+    clients: HashMap<ExecutorId, ExecutorServiceClient<Channel>>,
+    job: Option<ActiveJob>,
+    exits: Vec<String>,
+    expected: usize,
+    events: mpsc::UnboundedSender<Event>,
+    backend: Arc<dyn ClusterBackend>,
+}
+
+impl State {
+    async fn run(mut self, mut events: mpsc::UnboundedReceiver<Event>) {
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::Register(request, reply) => {
+                    let _ = reply.send(self.register(request).await);
+                }
+                Event::Heartbeat(request, reply) => {
+                    let _ = reply.send(self.registry.heartbeat(&ExecutorId(request.executor_id), Instant::now()));
+                }
+                Event::Status(update) => self.status(update),
+                Event::Exit(exit) => self.executor_gone(exit.executor, &exit.reason),
+                Event::Tick => {
+                    for executor in self.registry.expired(Instant::now()) {
+                        let reason = format!("no heartbeat for {:?} (spark.network.timeout)", self.conf.network_timeout);
+                        self.executor_gone(executor, &reason);
+                    }
+                }
+                Event::Submit(job) => {
+                    tracing::info!("{} submitted with {} stages", job.id, job.dag.plan().stages.len());
+                    self.job = Some(*job);
+                }
+                Event::Shutdown(reply) => {
+                    for client in self.clients.values() {
+                        let mut client = client.clone();
+                        let request = StopExecutorRequest { reason: "the application ended".to_string() };
+                        let _ = tokio::time::timeout(Duration::from_secs(2), client.stop_executor(request)).await;
+                    }
+                    self.backend.stop();
+                    let _ = reply.send(());
+                    return;
+                }
+            }
+            self.schedule();
+        }
+    }
+
+    async fn register(&mut self, request: RegisterExecutorRequest) -> Result<(), Status> {
+        let id = ExecutorId(request.executor_id.clone());
+        let info = ExecutorInfo {
+            address: request.address.clone(),
+            cores: request.cores as usize,
+            work_dir: PathBuf::from(&request.work_dir),
+            pid: request.pid,
+            last_seen: Instant::now(),
+        };
+        if let Err(refused) = self.registry.register(id.clone(), request.protocol_version, info) {
+            let message = refused.to_string();
+            eprintln!("flint: refused {id}: {message}");
+            self.exits.push(format!("{id} was refused: {message}"));
+            return Err(Status::failed_precondition(message));
+        }
+        let client = ExecutorServiceClient::connect(format!("http://{}", request.address))
+            .await
+            .map_err(|e| Status::unavailable(format!("the driver cannot reach {id} at {}: {e}", request.address)))?
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX);
+        self.clients.insert(id.clone(), client);
+        self.tasks.add_executor(id.clone(), request.cores as usize);
+        eprintln!("flint: registered {id} (pid {}, {} cores) at {}", request.pid, request.cores, request.address);
+        Ok(())
+    }
+
+    fn status(&mut self, update: TaskStatusUpdate) {
+        let executor = ExecutorId(update.executor_id.clone());
+        let Some(task) = update.task else { return };
+        let stage = StageId(task.stage as usize);
+        let key = (stage, task.partition as usize);
+        let Some(job) = self.job.as_mut() else { return };
+        if task.job != job.id.0 || !self.tasks.finished(key, task.attempt, &executor) {
+            return;
+        }
+        if update.succeeded {
+            job.progress.finish_partition();
+            if job.dag.is_result_stage(stage) {
+                job.progress.add_rows(update.rows as usize);
+                job.dag.result_finished(key.1, update.result);
+            } else if let Some(info) = self.registry.get(&executor) {
+                let location = MapOutputLocation {
+                    executor: executor.clone(),
+                    work_dir: info.work_dir.clone(),
+                    address: info.address.clone(),
+                };
+                job.dag.map_finished(stage, key.1, location);
+            }
+            return;
+        }
+        if let Some(fetch) = update.fetch_failure {
+            job.fetch_failures += 1;
+            eprintln!(
+                "flint: task {} of stage {} could not fetch map output {} of stage {} from executor {}; recomputing it",
+                key.1, stage.0, fetch.map, fetch.stage, fetch.executor
+            );
+            let lost = job.dag.executor_lost(&ExecutorId(fetch.executor));
+            tracing::info!("{lost} map outputs to recompute");
+            if job.fetch_failures > self.conf.max_fetch_failures {
+                let message = format!(
+                    "{} failed: {} shuffle fetch failures (last in task {} of stage {}): {}",
+                    job.id, job.fetch_failures, key.1, stage.0, update.error
+                );
+                self.fail_job(message);
+            }
+            return;
+        }
+        eprintln!("flint: task {} of stage {} failed on {executor} (attempt {}): {}", key.1, stage.0, task.attempt, update.error);
+        if let Err(exhausted) = self.tasks.record_failure(key, &executor, &update.error) {
+            let message = format!("{} failed: {exhausted}", job.id);
+            self.fail_job(message);
+        }
+    }
+
+    fn executor_gone(&mut self, executor: ExecutorId, reason: &str) {
+        self.exits.push(format!("{executor}: {reason}"));
+        if self.registry.remove(&executor) {
+            eprintln!("flint: lost {executor}: {reason}");
+            let requeued = self.tasks.remove_executor(&executor);
+            self.clients.remove(&executor);
+            if let Some(job) = self.job.as_mut() {
+                let lost = job.dag.executor_lost(&executor);
+                eprintln!("flint: rerunning {} tasks that were running and {lost} lost map outputs", requeued.len());
+            }
+        }
+    }
+
+    fn fail_job(&mut self, message: String) {
+        let Some(job) = self.job.take() else { return };
+        eprintln!("flint: {message}");
+        for running in self.tasks.running() {
+            if let Some(client) = self.clients.get(&running.executor) {
+                let mut client = client.clone();
+                let task = Some(task_ref(job.id, &running));
+                tokio::spawn(async move { client.kill_task(KillTaskRequest { task }).await });
+            }
+        }
+        self.tasks.clear_tasks();
+        self.cleanup(job.id);
+        let _ = job.reply.send(Err(DataFusionError::Execution(message)));
+    }
+
+    fn cleanup(&self, job: JobId) {
+        for client in self.clients.values() {
+            let mut client = client.clone();
+            tokio::spawn(async move { client.cleanup_job(CleanupJobRequest { job: job.0 }).await });
+        }
+    }
+
+    fn schedule(&mut self) {
+        let Some(job) = self.job.as_mut() else { return };
+        if job.dag.is_done() {
+            let Some(job) = self.job.take() else { return };
+            self.finish(job);
+            return;
+        }
+        if self.registry.is_empty() && self.exits.len() >= self.expected {
+            let message = format!("{} failed: no executor is left ({})", job.id, self.exits.join("; "));
+            self.fail_job(message);
+            return;
+        }
+        let runnable = job.dag.runnable();
+        for assignment in self.tasks.assign(&runnable) {
+            let Some(stage) = job.dag.plan().stage(assignment.stage) else { continue };
+            let result_stage = job.dag.is_result_stage(assignment.stage);
+            let plan = resolve_shuffle_reads(Arc::clone(&stage.plan), job.dag.outputs()).and_then(encode_plan);
+            let plan = match plan {
+                Ok(plan) => plan,
+                Err(e) => {
+                    let message = format!("{} failed: stage {} cannot be sent to executors: {e}", job.id, stage.id.0);
+                    self.fail_job(message);
+                    return;
+                }
+            };
+            let Some(client) = self.clients.get(&assignment.executor) else { continue };
+            let mut client = client.clone();
+            let definition = TaskDefinition { task: Some(task_ref(job.id, &assignment)), plan, result_stage };
+            let events = self.events.clone();
+            let executor = assignment.executor.clone();
+            tokio::spawn(async move {
+                let request = LaunchTasksRequest { tasks: vec![definition] };
+                if let Err(status) = client.launch_tasks(request).await {
+                    let reason = format!("task launch failed: {}", status.message());
+                    let _ = events.send(Event::Exit(ExecutorExit { executor, reason }));
+                }
+            });
+        }
+    }
+
+    fn finish(&mut self, mut job: ActiveJob) {
+        self.tasks.clear_tasks();
+        self.cleanup(job.id);
+        let mut batches = Vec::new();
+        for bytes in job.dag.take_results() {
+            match StreamReader::try_new(bytes.as_slice(), None) {
+                Ok(reader) => {
+                    for batch in reader {
+                        match batch {
+                            Ok(batch) => batches.push(batch),
+                            Err(e) => {
+                                let _ = job.reply.send(Err(e.into()));
+                                return;
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    let _ = job.reply.send(Err(e.into()));
+                    return;
+                }
+            }
+        }
+        tracing::info!("{} finished", job.id);
+        let _ = job.reply.send(Ok(batches));
+    }
+}
+
+fn task_ref(job: JobId, assignment: &Assignment) -> TaskRef {
+    TaskRef {
+        job: job.0,
+        stage: assignment.stage.0 as u64,
+        partition: assignment.partition as u64,
+        attempt: assignment.attempt,
+    }
+}
+
+/// `DriverService`: forwards executors' calls into the event loop.
+struct DriverServiceImpl {
+    events: mpsc::UnboundedSender<Event>,
+}
+
+impl DriverServiceImpl {
+    async fn ask<T>(&self, event: impl FnOnce(oneshot::Sender<T>) -> Event) -> Result<T, Status> {
+        let (tx, rx) = oneshot::channel();
+        self.events.send(event(tx)).map_err(|_| Status::unavailable("the driver is stopping"))?;
+        rx.await.map_err(|_| Status::unavailable("the driver is stopping"))
+    }
+}
+
+#[tonic::async_trait]
+impl DriverService for DriverServiceImpl {
+    async fn register_executor(
+        &self,
+        request: Request<RegisterExecutorRequest>,
+    ) -> Result<Response<RegisterExecutorResponse>, Status> {
+        self.ask(|tx| Event::Register(request.into_inner(), tx)).await??;
+        Ok(Response::new(RegisterExecutorResponse { protocol_version: flint_proto::PROTOCOL_VERSION }))
+    }
+
+    async fn heartbeat(&self, request: Request<HeartbeatRequest>) -> Result<Response<HeartbeatResponse>, Status> {
+        let known = self.ask(|tx| Event::Heartbeat(request.into_inner(), tx)).await?;
+        Ok(Response::new(HeartbeatResponse { unknown_executor: !known }))
+    }
+
+    async fn task_status(&self, request: Request<TaskStatusUpdate>) -> Result<Response<TaskStatusAck>, Status> {
+        self.events.send(Event::Status(request.into_inner())).map_err(|_| Status::unavailable("the driver is stopping"))?;
+        Ok(Response::new(TaskStatusAck {}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spark_durations_parse() {
+        assert_eq!(parse_duration("120s"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("30"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("soon"), None);
+    }
+}

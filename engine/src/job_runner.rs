@@ -1,0 +1,16 @@
+//! The hook a distributed backend plugs into: a session with a [`JobRunner`] hands each
+//! action's physical plan to it instead of running the plan in this process.
+
+use crate::progress::JobProgress;
+use arrow::array::RecordBatch;
+use datafusion::error::Result;
+use datafusion::physical_plan::ExecutionPlan;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+
+/// Runs a job's optimised physical plan somewhere (for example on a cluster's executors)
+/// and returns its rows in partition order.
+pub trait JobRunner: Send + Sync + std::fmt::Debug {
+    /// Runs `plan`, recording finished tasks in `progress`.
+    fn run_job(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>>;
+}

@@ -1,0 +1,42 @@
+//! The block manager: owns the executor's block directory (shuffle outputs) and removes a
+//! job's blocks when the job ends.
+
+use crate::ExecutorError;
+use flint_engine::ids::JobId;
+use flint_engine::shuffle::layout;
+use std::path::{Path, PathBuf};
+
+/// The executor's blocks on local disk, under one root directory.
+#[derive(Debug)]
+pub struct BlockManager {
+    root: PathBuf,
+}
+
+impl BlockManager {
+    /// A block manager over `root`, created if missing.
+    pub fn new(root: PathBuf) -> Result<Self, ExecutorError> {
+        std::fs::create_dir_all(&root)
+            .map_err(|source| ExecutorError::BlockDir { path: root.display().to_string(), source })?;
+        Ok(Self { root })
+    }
+
+    /// The root directory map tasks write under.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Removes every block of `job`.
+    pub fn remove_job(&self, job: JobId) {
+        let dir = layout::job_dir(&self.root, job);
+        if let Err(e) = std::fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!("could not remove {}: {e}", dir.display());
+        }
+    }
+
+    /// Removes everything (at executor stop).
+    pub fn remove_all(&self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}

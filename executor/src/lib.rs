@@ -1,0 +1,67 @@
+//! Flint's executor: registers with the driver, runs up to `spark.executor.cores` tasks at
+//! once, keeps shuffle blocks in its block manager and reports task status and heartbeats.
+
+pub mod block_manager;
+pub mod error;
+pub mod registration;
+pub mod service;
+pub mod task_runner;
+
+pub use error::ExecutorError;
+
+use flint_proto::executor_service_server::ExecutorServiceServer;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How an executor process is started (`flint executor ...`).
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    /// This executor's id, given by the cluster backend.
+    pub id: String,
+    /// The driver's `DriverService` URL, e.g. `http://127.0.0.1:7077`.
+    pub driver_url: String,
+    /// Task slots (`spark.executor.cores`).
+    pub cores: usize,
+    /// Memory pool size in bytes (`spark.executor.memory`).
+    pub memory_bytes: u64,
+    /// Where shuffle blocks and spill files go (`spark.local.dir`).
+    pub work_dir: PathBuf,
+    /// The host to listen on and advertise.
+    pub host: String,
+    /// Between heartbeats (`spark.executor.heartbeatInterval`).
+    pub heartbeat_interval: Duration,
+    /// The protocol version to announce (tests announce a wrong one).
+    pub protocol_version: u32,
+}
+
+/// Runs the executor until the driver stops it or goes away.
+pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), 0))
+        .await
+        .map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
+    let address = listener.local_addr().map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
+    let blocks = Arc::new(block_manager::BlockManager::new(config.work_dir.join(format!("executor-{}", config.id)))?);
+    let driver = registration::register(&config, &address.to_string(), blocks.root()).await?;
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let runner = Arc::new(task_runner::TaskRunner::new(&config, Arc::clone(&blocks), driver.clone())?);
+    let service = service::ExecutorServiceImpl::new(Arc::clone(&runner), blocks, stop_tx.clone());
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let mut server_stop = stop_rx.clone();
+    let server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(
+                ExecutorServiceServer::new(service)
+                    .max_decoding_message_size(usize::MAX)
+                    .max_encoding_message_size(usize::MAX),
+            )
+            .serve_with_incoming_shutdown(incoming, async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            }),
+    );
+    let heartbeats = tokio::spawn(registration::heartbeat_loop(config.clone(), driver, runner, stop_tx));
+    let _ = stop_rx.wait_for(|stop| *stop).await;
+    heartbeats.abort();
+    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Registration with the driver and the heartbeat loop.
+
+use crate::task_runner::TaskRunner;
+use crate::{ExecutorConfig, ExecutorError};
+use flint_proto::driver_service_client::DriverServiceClient;
+use flint_proto::{HeartbeatRequest, RegisterExecutorRequest};
+use std::path::Path;
+use std::sync::Arc;
+use tonic::transport::Channel;
+
+/// A client of the driver's `DriverService`.
+pub type DriverClient = DriverServiceClient<Channel>;
+
+/// Connects to the driver and registers; the driver refuses a mismatched protocol version.
+pub async fn register(config: &ExecutorConfig, address: &str, work_dir: &Path) -> Result<DriverClient, ExecutorError> {
+    let mut client = DriverServiceClient::connect(config.driver_url.clone())
+        .await
+        .map_err(|source| ExecutorError::Connect { url: config.driver_url.clone(), source })?
+        .max_decoding_message_size(usize::MAX)
+        .max_encoding_message_size(usize::MAX);
+    let request = RegisterExecutorRequest {
+        protocol_version: config.protocol_version,
+        executor_id: config.id.clone(),
+        address: address.to_string(),
+        cores: config.cores as u32,
+        memory_bytes: config.memory_bytes,
+        work_dir: work_dir.display().to_string(),
+        pid: std::process::id(),
+    };
+    client
+        .register_executor(request)
+        .await
+        .map_err(|status| ExecutorError::Refused { executor: config.id.clone(), message: status.message().to_string() })?;
+    tracing::info!("executor {} registered with the driver at {}", config.id, config.driver_url);
+    Ok(client)
+}
+
+/// Sends heartbeats until the driver disowns this executor or stops answering
+/// (three missed beats), then asks the executor to stop.
+pub async fn heartbeat_loop(
+    config: ExecutorConfig,
+    mut driver: DriverClient,
+    runner: Arc<TaskRunner>,
+    stop: tokio::sync::watch::Sender<bool>,
+) {
+    let mut missed = 0;
+    loop {
+        tokio::time::sleep(config.heartbeat_interval).await;
+        let request = HeartbeatRequest { executor_id: config.id.clone(), running: runner.running() };
+        match driver.heartbeat(request).await {
+            Ok(response) if response.get_ref().unknown_executor => {
+                tracing::warn!("the driver no longer knows executor {}; stopping", config.id);
+                break;
+            }
+            Ok(_) => missed = 0,
+            Err(status) => {
+                missed += 1;
+                tracing::warn!("heartbeat to the driver failed ({missed}): {}", status.message());
+                if missed >= 3 {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = stop.send(true);
+}

@@ -1,0 +1,148 @@
+//! Runs tasks: decodes a fragment, computes one partition, reports the status.
+
+use crate::block_manager::BlockManager;
+use crate::registration::DriverClient;
+use crate::{ExecutorConfig, ExecutorError};
+use arrow::ipc::writer::StreamWriter;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::common::collect;
+use flint_engine::FlintSession;
+use flint_engine::proto::decode_plan;
+use flint_engine::shuffle::fetch_failure;
+use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// Runs up to `cores` tasks at once and reports each to the driver.
+#[derive(Debug)]
+pub struct TaskRunner {
+    executor: String,
+    session: FlintSession,
+    blocks: Arc<BlockManager>,
+    slots: Arc<Semaphore>,
+    driver: DriverClient,
+    running: Mutex<HashMap<(u64, u64, u64, u32), tokio::task::AbortHandle>>,
+}
+
+fn key(task: &TaskRef) -> (u64, u64, u64, u32) {
+    (task.job, task.stage, task.partition, task.attempt)
+}
+
+impl TaskRunner {
+    /// A runner with a session whose memory pool is the executor's memory.
+    pub fn new(config: &ExecutorConfig, blocks: Arc<BlockManager>, driver: DriverClient) -> Result<Self, ExecutorError> {
+        let session = FlintSession::builder()
+            .master(&format!("local[{}]", config.cores))
+            .config("spark.driver.memory", &config.memory_bytes.to_string())
+            .config("spark.local.dir", &blocks.root().join("spill").display().to_string())
+            .build()?;
+        flint_engine::planner::configure_session_for_stages(session.context());
+        Ok(Self {
+            executor: config.id.clone(),
+            session,
+            blocks,
+            slots: Arc::new(Semaphore::new(config.cores.max(1))),
+            driver,
+            running: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The tasks running now.
+    pub fn running(&self) -> Vec<TaskRef> {
+        self.running
+            .lock()
+            .map(|running| {
+                running
+                    .keys()
+                    .map(|&(job, stage, partition, attempt)| TaskRef { job, stage, partition, attempt })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Starts a task; its status goes to the driver when it ends.
+    pub fn launch(self: &Arc<Self>, definition: TaskDefinition) {
+        let Some(task) = definition.task else { return };
+        let this = Arc::clone(self);
+        let handle = tokio::spawn(async move {
+            let Ok(_permit) = Arc::clone(&this.slots).acquire_owned().await else { return };
+            let started = Instant::now();
+            let outcome = this.run(&task, &definition.plan, definition.result_stage).await;
+            let mut update = TaskStatusUpdate {
+                executor_id: this.executor.clone(),
+                task: Some(task),
+                duration_ms: started.elapsed().as_millis() as u64,
+                ..Default::default()
+            };
+            match outcome {
+                Ok((rows, bytes, result)) => {
+                    update.succeeded = true;
+                    update.rows = rows;
+                    update.bytes = bytes;
+                    update.result = result;
+                }
+                Err(error) => {
+                    update.fetch_failure = fetch_failure(&error).map(|(block, executor)| FetchFailure {
+                        stage: block.stage.0 as u64,
+                        map: block.map as u64,
+                        executor: executor.0,
+                    });
+                    update.error = error.to_string();
+                }
+            }
+            if let Ok(mut running) = this.running.lock() {
+                running.remove(&key(&task));
+            }
+            let mut driver = this.driver.clone();
+            if let Err(status) = driver.task_status(update).await {
+                tracing::warn!("could not report task status: {}", status.message());
+            }
+        });
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(key(&task), handle.abort_handle());
+        }
+    }
+
+    /// Stops a running task (its status is not reported).
+    pub fn kill(&self, task: &TaskRef) {
+        if let Ok(mut running) = self.running.lock()
+            && let Some(handle) = running.remove(&key(task))
+        {
+            handle.abort();
+        }
+    }
+
+    async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<(u64, u64, Vec<u8>)> {
+        let ctx = self.session.context().task_ctx();
+        let plan = decode_plan(plan, &ctx, self.blocks.root().to_path_buf())?;
+        let batches = collect(plan.execute(task.partition as usize, ctx)?).await?;
+        if result_stage {
+            let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+            let mut bytes = Vec::new();
+            let mut writer = StreamWriter::try_new(&mut bytes, &plan.schema())?;
+            for batch in &batches {
+                writer.write(batch)?;
+            }
+            writer.finish()?;
+            drop(writer);
+            let size = bytes.len() as u64;
+            return Ok((rows, size, bytes));
+        }
+        let (mut rows, mut bytes) = (0, 0);
+        for batch in &batches {
+            let column = |i: usize| {
+                batch
+                    .column(i)
+                    .as_any()
+                    .downcast_ref::<arrow::array::UInt64Array>()
+                    .map(|a| a.values().iter().sum::<u64>())
+                    .ok_or_else(|| DataFusionError::Internal("map task returned no block sizes".to_string()))
+            };
+            rows += column(1)?;
+            bytes += column(2)?;
+        }
+        Ok((rows, bytes, Vec::new()))
+    }
+}

@@ -1,0 +1,9 @@
+//! Flint's internal protocol between driver and executors: `flint.v1` messages and the
+//! `DriverService` / `ExecutorService` gRPC clients and servers generated from
+//! `flint/v1/internal.proto`.
+#![allow(missing_docs, clippy::all)]
+
+/// Bumped on any incompatible change; the driver refuses executors that speak another.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+tonic::include_proto!("flint.v1");
