@@ -1,0 +1,112 @@
+//! `--master local-cluster[E,C,M]` with real executor processes: same answers as local,
+//! executor loss, task failures and protocol mismatches.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const FLINT: &str = env!("CARGO_BIN_EXE_flint");
+
+/// Two views over generated rows.
+fn tables() -> String {
+    concat!(
+        "create temporary view orders as select id as o_id, id % 97 as o_cust, ",
+        "cast(id % 1000 as double) as o_total from range(0, 200000);\n",
+        "create temporary view customers as select id as c_id, concat('c', cast(id as string)) as c_name from range(0, 97);\n",
+    )
+    .to_string()
+}
+
+const QUERY: &str = "select c_name, count(*) as n, sum(o_total) as t from orders join customers on o_cust = c_id group by c_name order by t desc, c_name limit 20;\n";
+
+fn submit(master: &str, script: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(FLINT).args(["submit", "--master", master]).args(extra).arg(script).output().unwrap()
+}
+
+#[test]
+fn local_cluster_answers_like_local_and_survives_a_killed_executor() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("job.sql");
+    std::fs::write(&script, format!("{}{QUERY}{QUERY}", tables())).unwrap();
+    let local = submit("local[2]", &script, &[]);
+    assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+    let expected = String::from_utf8_lossy(&local.stdout).to_string();
+    assert!(expected.lines().count() > 20, "{expected}");
+
+    // Run the same script on three executors; after the first answer, kill -9 one.
+    let mut child = Command::new(FLINT)
+        .args(["submit", "--master", "local-cluster[3,1,512]"])
+        .arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (pids_tx, pids_rx) = std::sync::mpsc::channel();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("flint: registered executor ") {
+                let pid = rest.split("(pid ").nth(1).and_then(|p| p.split(',').next()).unwrap_or("").to_string();
+                let _ = pids_tx.send(pid);
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut actual = String::new();
+    let mut borders = 0;
+    let mut killed = false;
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        if line.starts_with("+-") {
+            borders += 1;
+        }
+        actual.push_str(&line);
+        line.clear();
+        if borders == 3 && !killed {
+            let pid = pids_rx.recv().unwrap();
+            let status = Command::new("kill").args(["-9", &pid]).status().unwrap();
+            assert!(status.success());
+            killed = true;
+        }
+    }
+    let status = child.wait().unwrap();
+    let log = log.join().unwrap();
+    assert!(status.success(), "{log}");
+    assert!(killed);
+    assert!(log.contains("flint: lost executor"), "{log}");
+    assert_eq!(actual, expected, "{log}");
+}
+
+#[test]
+fn a_task_that_always_fails_ends_the_job_after_max_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("fail.sql");
+    std::fs::write(
+        &script,
+        "create temporary view v as select concat('x', cast(id as string)) as s from range(0, 100);\nselect sum(cast(s as int)) from v;\n",
+    )
+    .unwrap();
+    let out = submit("local-cluster[2,1,512]", &script, &["--conf", "spark.task.maxFailures=3"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("failed 3 times"), "{stderr}");
+    assert!(stderr.contains("of stage"), "{stderr}");
+    assert!(stderr.contains("Cannot cast string 'x"), "{stderr}");
+}
+
+#[test]
+fn an_executor_with_another_protocol_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("count.sql");
+    std::fs::write(&script, "select count(*) from range(0, 100);\n").unwrap();
+    let out = submit("local-cluster[1,1,512]", &script, &["--conf", "spark.flint.test.executorProtocolVersion=99"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("speaks protocol version 99 but this driver speaks 1"), "{stderr}");
+}
