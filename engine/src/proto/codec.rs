@@ -83,6 +83,9 @@ struct LocationNode {
     address: String,
 }
 
+/// Marks a DataFusion built-in scalar function.
+const DATAFUSION_UDF: &[u8] = b"datafusion";
+
 fn codec_error(what: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Internal(format!("flint plan codec: {what}"))
 }
@@ -160,6 +163,25 @@ impl PhysicalExtensionCodec for FlintCodec {
             return Ok(Arc::new(exec.with_locations(locations)));
         }
         Err(codec_error("empty node"))
+    }
+
+    /// DataFusion's own scalar functions travel with a marker, so an executor does not
+    /// resolve them by name to a Spark function registered under the same name (such as
+    /// `date_part`).
+    fn try_encode_udf(&self, node: &datafusion::logical_expr::ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
+        if datafusion::functions::all_default_functions().iter().any(|f| f.as_ref() == node) {
+            buf.extend_from_slice(DATAFUSION_UDF);
+        }
+        Ok(())
+    }
+
+    fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<datafusion::logical_expr::ScalarUDF>> {
+        if buf == DATAFUSION_UDF
+            && let Some(udf) = datafusion::functions::all_default_functions().into_iter().find(|f| f.name() == name)
+        {
+            return Ok(udf);
+        }
+        Err(DataFusionError::NotImplemented(format!("decoding scalar function {name}")))
     }
 
     fn try_encode(
