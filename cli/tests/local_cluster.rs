@@ -8,6 +8,14 @@ use std::process::{Command, Stdio};
 
 const FLINT: &str = env!("CARGO_BIN_EXE_flint");
 
+/// One local cluster at a time: each test starts its own executor processes, and on two
+/// cores clusters running side by side starve each other's heartbeats.
+static ONE_CLUSTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_cluster() -> std::sync::MutexGuard<'static, ()> {
+    ONE_CLUSTER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Two views over generated rows.
 fn tables() -> String {
     concat!(
@@ -26,6 +34,7 @@ fn submit(master: &str, script: &Path, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn local_cluster_answers_like_local_and_survives_a_killed_executor() {
+    let _cluster = one_cluster();
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("job.sql");
     std::fs::write(&script, format!("{}{QUERY}{QUERY}", tables())).unwrap();
@@ -83,8 +92,46 @@ fn local_cluster_answers_like_local_and_survives_a_killed_executor() {
     assert_eq!(actual, expected, "{log}");
 }
 
+/// Outer, semi and anti joins over multi-file Parquet tables with a small build side,
+/// which DataFusion would collect into every probe partition: each task on its own
+/// executor must still emit the right unmatched rows.
+#[test]
+fn outer_semi_and_anti_joins_answer_like_local() {
+    let _cluster = one_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display();
+    let setup = format!(
+        "CREATE EXTERNAL TABLE o (o_id BIGINT, o_cust BIGINT, o_total DOUBLE) STORED AS PARQUET LOCATION '{data}/orders/';\n\
+         INSERT INTO o SELECT id, id % 1500, cast(id % 1000 AS double) FROM range(0, 8000);\n\
+         INSERT INTO o SELECT id, id % 1500, cast(id % 1000 AS double) FROM range(8000, 16000);\n\
+         CREATE EXTERNAL TABLE c (c_id BIGINT) STORED AS PARQUET LOCATION '{data}/customers/';\n\
+         INSERT INTO c SELECT id FROM range(0, 1000);\n\
+         INSERT INTO c SELECT id FROM range(1000, 2000);\n"
+    );
+    let written = Command::new(FLINT).args(["sql", "-e", &setup]).output().unwrap();
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let script = dir.path().join("joins.sql");
+    let queries = format!(
+        "CREATE TEMPORARY VIEW orders AS SELECT * FROM parquet.`{data}/orders`;\n\
+         CREATE TEMPORARY VIEW customers AS SELECT * FROM parquet.`{data}/customers`;\n\
+         SELECT count(*) AS n, sum(cnt) AS s FROM (SELECT c_id, count(o_id) AS cnt FROM customers \
+         LEFT JOIN orders ON c_id = o_cust AND o_total > 990 GROUP BY c_id);\n\
+         SELECT count(*) AS with_orders FROM customers WHERE EXISTS \
+         (SELECT 1 FROM orders WHERE o_cust = c_id AND o_total < 3);\n\
+         SELECT count(*) AS without_orders FROM customers WHERE NOT EXISTS \
+         (SELECT 1 FROM orders WHERE o_cust = c_id AND o_total < 3);\n"
+    );
+    std::fs::write(&script, queries).unwrap();
+    let local = submit("local[2]", &script, &[]);
+    assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+    let cluster = submit("local-cluster[2,1,512]", &script, &[]);
+    assert!(cluster.status.success(), "{}", String::from_utf8_lossy(&cluster.stderr));
+    assert_eq!(String::from_utf8_lossy(&cluster.stdout), String::from_utf8_lossy(&local.stdout));
+}
+
 #[test]
 fn a_task_that_always_fails_ends_the_job_after_max_failures() {
+    let _cluster = one_cluster();
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("fail.sql");
     std::fs::write(
@@ -102,6 +149,7 @@ fn a_task_that_always_fails_ends_the_job_after_max_failures() {
 
 #[test]
 fn an_executor_with_another_protocol_version_is_refused() {
+    let _cluster = one_cluster();
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("count.sql");
     std::fs::write(&script, "select count(*) from range(0, 100);\n").unwrap();
