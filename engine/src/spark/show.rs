@@ -1,32 +1,42 @@
-//! The text table of Spark's `Dataset.show()`.
+//! The text of Spark's `Dataset.show()`, as a table or vertically.
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::Schema;
 
 use super::format::format_cell;
+
+/// What `show()` prints: column names and up to `num_rows` rows, cut and escaped, and
+/// whether rows were left out.
+struct Cells {
+    names: Vec<String>,
+    rows: Vec<Vec<String>>,
+    has_more: bool,
+}
+
+impl Cells {
+    fn new(schema: &Schema, batches: &[RecordBatch], num_rows: usize, truncate: usize) -> Self {
+        let names = schema.fields().iter().map(|f| cut(&escape(f.name()), truncate)).collect();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut has_more = false;
+        'batches: for batch in batches {
+            for row in 0..batch.num_rows() {
+                if rows.len() == num_rows {
+                    has_more = true;
+                    break 'batches;
+                }
+                let cells = batch.columns().iter().map(|c| cut(&escape(&format_cell(c.as_ref(), row)), truncate));
+                rows.push(cells.collect());
+            }
+        }
+        Self { names, rows, has_more }
+    }
+}
 
 /// Renders up to `num_rows` rows of `batches` as Spark's `show(num_rows, truncate)`
 /// does: cells cut to `truncate` characters (0: no cut) and right-aligned when cut is
 /// on, and a footer when more rows exist than were shown.
-pub fn show_string(
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-    num_rows: usize,
-    truncate: usize,
-) -> String {
-    let header: Vec<String> = schema.fields().iter().map(|f| cut(&escape(f.name()), truncate)).collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut has_more = false;
-    'batches: for batch in batches {
-        for row in 0..batch.num_rows() {
-            if rows.len() == num_rows {
-                has_more = true;
-                break 'batches;
-            }
-            let cells = batch.columns().iter().map(|c| cut(&escape(&format_cell(c.as_ref(), row)), truncate));
-            rows.push(cells.collect());
-        }
-    }
+pub fn show_string(schema: &Schema, batches: &[RecordBatch], num_rows: usize, truncate: usize) -> String {
+    let Cells { names: header, rows, has_more } = Cells::new(schema, batches, num_rows, truncate);
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             let cells = std::iter::once(&header[i]).chain(rows.iter().map(|r| &r[i]));
@@ -57,10 +67,45 @@ pub fn show_string(
     }
     out.push_str(&separator);
     if has_more {
-        let noun = if num_rows == 1 { "row" } else { "rows" };
-        out.push_str(&format!("only showing top {num_rows} {noun}\n"));
+        out.push_str(&footer(num_rows));
     }
     out
+}
+
+/// Renders up to `num_rows` rows as Spark's `show(vertical=True)` does: one
+/// `-RECORD n-` block per row.
+pub fn show_vertical(schema: &Schema, batches: &[RecordBatch], num_rows: usize, truncate: usize) -> String {
+    let Cells { names, rows, has_more } = Cells::new(schema, batches, num_rows, truncate);
+    let width = |s: &String| s.chars().count();
+    let name_width = names.iter().map(width).fold(3, usize::max);
+    let data_width = rows.iter().flat_map(|r| r.iter().map(width)).fold(3, usize::max);
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let header = format!("-RECORD {i}");
+        let pad = (name_width + data_width + 5).saturating_sub(width(&header));
+        out.push_str(&header);
+        out.push_str(&"-".repeat(pad));
+        out.push('\n');
+        for (name, cell) in names.iter().zip(row) {
+            out.push_str(&format!(
+                " {name}{} | {cell}{} \n",
+                " ".repeat(name_width - width(name)),
+                " ".repeat(data_width - width(cell))
+            ));
+        }
+    }
+    if rows.is_empty() {
+        out.push_str("(0 rows)\n");
+    } else if has_more {
+        out.push_str(&footer(num_rows));
+    }
+    out
+}
+
+/// Spark's footer when rows were left out.
+fn footer(num_rows: usize) -> String {
+    let noun = if num_rows == 1 { "row" } else { "rows" };
+    format!("only showing top {num_rows} {noun}\n")
 }
 
 /// Spark's cut: longer cells keep `truncate - 3` characters and gain `...`.
@@ -90,7 +135,7 @@ mod tests {
     use std::sync::Arc;
 
     use arrow::array::{Int64Array, StringArray};
-    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::datatypes::{DataType, Field, SchemaRef};
 
     use super::*;
 
@@ -128,5 +173,13 @@ mod tests {
         let (schema, batch) = batch();
         let text = show_string(&schema, &[batch], 1, 0);
         assert!(text.ends_with("|1  |a   |\n+---+----+\nonly showing top 1 row\n"), "{text}");
+    }
+
+    #[test]
+    fn vertical_records_as_spark_prints_them() {
+        let (schema, batch) = batch();
+        let text = show_vertical(&schema, &[batch.slice(0, 2)], 20, 20);
+        assert_eq!(text, "-RECORD 0----\n id   | 1    \n name | a    \n-RECORD 1----\n id   | 22   \n name | NULL \n");
+        assert_eq!(show_vertical(&schema, &[batch.slice(0, 0)], 20, 20), "(0 rows)\n");
     }
 }

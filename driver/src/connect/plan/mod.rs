@@ -8,5 +8,4 @@ pub mod literals;
 pub mod local_relation;
 pub mod names;
 pub mod relations;
-pub mod show_vertical;
 pub mod statistics;

@@ -332,7 +332,7 @@ impl RelationPlanner {
                 let truncate = usize::try_from(show.truncate.max(0)).unwrap_or(0);
                 let text = if show.vertical {
                     let batches = input.limit(rows.saturating_add(1))?.collect().await?;
-                    crate::connect::plan::show_vertical::show_vertical(&input.schema(), &batches, rows, truncate)
+                    flint_engine::spark::show::show_vertical(&input.schema(), &batches, rows, truncate)
                 } else {
                     input.show_string(rows, truncate).await?
                 };
