@@ -42,24 +42,14 @@ pub fn all() -> Vec<ScalarUDF> {
         date_field("dayofweek", |args, info| Ok(date_field_of("dow", args, info)? + lit(1))),
         // Spark's integer literals are INT; DataFusion's are BIGINT, which the date
         // arithmetic functions do not take.
-        Rewrite {
-            name: "date_add",
-            signature: Signature::any(2, Volatility::Immutable),
-            return_type: DataType::Date32,
-            rewrite: |args, _| {
-                let [start, days] = two_args("date_add", args)?;
-                Ok(spark_fn::date_add(cast(start, DataType::Date32), cast(days, DataType::Int32)))
-            },
-        },
-        Rewrite {
-            name: "date_sub",
-            signature: Signature::any(2, Volatility::Immutable),
-            return_type: DataType::Date32,
-            rewrite: |args, _| {
-                let [start, days] = two_args("date_sub", args)?;
-                Ok(spark_fn::date_sub(cast(start, DataType::Date32), cast(days, DataType::Int32)))
-            },
-        },
+        date_shift("date_add", |args, _| {
+            let [start, days] = start_and_days("date_add", args)?;
+            Ok(spark_fn::date_add(start, days))
+        }),
+        date_shift("date_sub", |args, _| {
+            let [start, days] = start_and_days("date_sub", args)?;
+            Ok(spark_fn::date_sub(start, days))
+        }),
         Rewrite {
             name: "regexp_replace",
             signature: Signature::string(3, Volatility::Immutable),
@@ -74,9 +64,17 @@ pub fn all() -> Vec<ScalarUDF> {
     rewrites.into_iter().map(ScalarUDF::new_from_impl).collect()
 }
 
-/// The two arguments of a call to `name`.
-fn two_args(name: &str, args: Vec<Expr>) -> Result<[Expr; 2]> {
-    <[Expr; 2]>::try_from(args).map_err(|_| datafusion::error::DataFusionError::Plan(format!("{name} takes 2 arguments")))
+/// A `(start, days) -> DATE` function.
+fn date_shift(name: &'static str, rewrite: fn(Vec<Expr>, &SimplifyContext) -> Result<Expr>) -> Rewrite {
+    Rewrite { name, signature: Signature::any(2, Volatility::Immutable), return_type: DataType::Date32, rewrite }
+}
+
+/// The arguments of a call to `name(start, days)`, as the DATE and INT Spark's date
+/// arithmetic takes.
+fn start_and_days(name: &str, args: Vec<Expr>) -> Result<[Expr; 2]> {
+    let [start, days] = <[Expr; 2]>::try_from(args)
+        .map_err(|_| datafusion::error::DataFusionError::Plan(format!("{name} takes 2 arguments")))?;
+    Ok([cast(start, DataType::Date32), cast(days, DataType::Int32)])
 }
 
 /// `CAST(date_part(field, arg) AS INT)`, reading a string argument as a date first.
