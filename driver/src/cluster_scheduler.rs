@@ -14,7 +14,7 @@ use flint_engine::config::SparkConf;
 use flint_engine::ids::{ExecutorId, JobId, StageId};
 use flint_engine::job_runner::JobRunner;
 use flint_engine::planner::{resolve_shuffle_reads, split_into_stages};
-use flint_engine::progress::JobProgress;
+use flint_engine::progress::{JobProgress, TaskMetrics};
 use flint_engine::proto::encode_plan;
 use flint_engine::shuffle::MapOutputLocation;
 use flint_proto::driver_service_server::{DriverService, DriverServiceServer};
@@ -171,7 +171,9 @@ impl JobRunner for ClusterScheduler {
         Box::pin(async move {
             let id = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
             let stages = split_into_stages(id, plan)?;
-            progress.start(stages.stages.iter().map(|s| s.partitions).sum());
+            for stage in &stages.stages {
+                progress.add_stage_tasks(id.0, stage.id.0, stage.partitions);
+            }
             let (reply, result) = oneshot::channel();
             let job = ActiveJob { id, dag: DagScheduler::new(stages), progress, reply, fetch_failures: 0 };
             self.events
@@ -267,7 +269,7 @@ impl State {
             return;
         }
         if update.succeeded {
-            job.progress.finish_partition();
+            job.progress.task_finished(job.id.0, stage.0, task_metrics(&update));
             if job.dag.is_result_stage(stage) {
                 job.progress.add_rows(update.rows as usize);
                 job.dag.result_finished(key.1, update.result);
@@ -281,13 +283,14 @@ impl State {
             }
             return;
         }
+        job.progress.task_failed(job.id.0, stage.0);
         if let Some(fetch) = update.fetch_failure {
             job.fetch_failures += 1;
             eprintln!(
                 "flint: task {} of stage {} could not fetch map output {} of stage {} from executor {}; recomputing it",
                 key.1, stage.0, fetch.map, fetch.stage, fetch.executor
             );
-            let lost = job.dag.executor_lost(&ExecutorId(fetch.executor));
+            let lost = forget_outputs(job, &ExecutorId(fetch.executor));
             tracing::info!("{lost} map outputs to recompute");
             if job.fetch_failures > self.conf.max_fetch_failures {
                 let message = format!(
@@ -312,7 +315,7 @@ impl State {
             let requeued = self.tasks.remove_executor(&executor);
             self.clients.remove(&executor);
             if let Some(job) = self.job.as_mut() {
-                let lost = job.dag.executor_lost(&executor);
+                let lost = forget_outputs(job, &executor);
                 eprintln!("flint: rerunning {} tasks that were running and {lost} lost map outputs", requeued.len());
             }
         }
@@ -404,7 +407,32 @@ impl State {
             }
         }
         tracing::info!("{} finished", job.id);
+        for stage in job.progress.stages(job.id.0) {
+            tracing::info!("{stage}");
+        }
         let _ = job.reply.send(Ok(batches));
+    }
+}
+
+/// Forgets the map outputs `executor` held and counts their recomputation as tasks to run
+/// in the job's progress; returns how many were lost.
+fn forget_outputs(job: &mut ActiveJob, executor: &ExecutorId) -> usize {
+    for (stage, outputs) in job.dag.outputs() {
+        let held = outputs.iter().flatten().filter(|location| &location.executor == executor).count();
+        if held > 0 {
+            job.progress.add_stage_tasks(job.id.0, stage.0, held);
+        }
+    }
+    job.dag.executor_lost(executor)
+}
+
+/// What a successful task reported about itself.
+fn task_metrics(update: &TaskStatusUpdate) -> TaskMetrics {
+    TaskMetrics {
+        rows: update.rows,
+        bytes: update.bytes,
+        duration: Duration::from_millis(update.duration_ms),
+        spill_bytes: update.spill_bytes,
     }
 }
 
