@@ -1,5 +1,6 @@
 //! Distributed planning: a physical plan split into stages at exchanges.
 
+pub mod distributed_joins;
 pub mod in_process;
 pub mod stages;
 
