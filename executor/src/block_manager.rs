@@ -13,6 +13,20 @@ pub struct BlockManager {
 }
 
 impl BlockManager {
+    /// The block manager of this executor process under `local_dir` (`spark.local.dir`):
+    /// `executor-<id>-<pid>`, emptied first. The process id keeps apart executors of
+    /// different applications sharing `local_dir` (every local-cluster numbers its
+    /// executors from 0), so no application reads, overwrites or removes another's blocks.
+    pub fn for_process(local_dir: &Path, executor: &str) -> Result<Self, ExecutorError> {
+        let root = local_dir.join(format!("executor-{executor}-{}", std::process::id()));
+        if let Err(source) = std::fs::remove_dir_all(&root)
+            && source.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(ExecutorError::BlockDir { path: root.display().to_string(), source });
+        }
+        Self::new(root)
+    }
+
     /// A block manager over `root`, created if missing.
     pub fn new(root: PathBuf) -> Result<Self, ExecutorError> {
         std::fs::create_dir_all(&root)

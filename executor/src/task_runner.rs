@@ -6,9 +6,11 @@ use crate::{ExecutorConfig, ExecutorError};
 use arrow::ipc::writer::StreamWriter;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::common::collect;
+use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
+use flint_engine::ids::ExecutorId;
 use flint_engine::proto::decode_plan;
-use flint_engine::shuffle::fetch_failure;
+use flint_engine::shuffle::{ShuffleEnv, fetch_failure};
 use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,7 +22,7 @@ use tokio::sync::Semaphore;
 pub struct TaskRunner {
     executor: String,
     session: FlintSession,
-    blocks: Arc<BlockManager>,
+    shuffle: ShuffleEnv,
     slots: Arc<Semaphore>,
     driver: DriverClient,
     running: Mutex<HashMap<(u64, u64, u64, u32), tokio::task::AbortHandle>>,
@@ -32,7 +34,7 @@ fn key(task: &TaskRef) -> (u64, u64, u64, u32) {
 
 impl TaskRunner {
     /// A runner with a session whose memory pool is the executor's memory.
-    pub fn new(config: &ExecutorConfig, blocks: Arc<BlockManager>, driver: DriverClient) -> Result<Self, ExecutorError> {
+    pub fn new(config: &ExecutorConfig, blocks: &BlockManager, driver: DriverClient) -> Result<Self, ExecutorError> {
         let session = FlintSession::builder()
             .master(&format!("local[{}]", config.cores))
             .config("spark.driver.memory", &config.memory_bytes.to_string())
@@ -42,7 +44,8 @@ impl TaskRunner {
         Ok(Self {
             executor: config.id.clone(),
             session,
-            blocks,
+            shuffle: ShuffleEnv::local(ExecutorId(config.id.clone()), blocks.root().to_path_buf())
+                .with_remote(Arc::new(FlightBlocks::default())),
             slots: Arc::new(Semaphore::new(config.cores.max(1))),
             driver,
             running: Mutex::new(HashMap::new()),
@@ -116,7 +119,7 @@ impl TaskRunner {
 
     async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<(u64, u64, Vec<u8>)> {
         let ctx = self.session.context().task_ctx();
-        let plan = decode_plan(plan, &ctx, self.blocks.root().to_path_buf())?;
+        let plan = decode_plan(plan, &ctx, self.shuffle.clone())?;
         let batches = collect(plan.execute(task.partition as usize, ctx)?).await?;
         if result_stage {
             let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
