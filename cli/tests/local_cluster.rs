@@ -353,6 +353,43 @@ fn losing_every_executor_fails_the_job_promptly_and_leaves_no_process() {
     assert!(left.is_empty(), "processes left behind: {left:?}");
 }
 
+/// Two applications whose executors share `spark.local.dir` (both numbered from 0, both
+/// running job 0 with the same plan shape over different data) each get their own answer.
+/// Executors used to keep blocks under `executor-<id>`, so side by side local clusters
+/// read, overwrote and removed each other's blocks and answered wrongly.
+#[test]
+fn two_applications_sharing_spark_local_dir_answer_independently() {
+    let _cluster = one_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = local_dir_conf(&dir.path().join("local"));
+    let scripts: Vec<PathBuf> = ["1000", "999"]
+        .iter()
+        .map(|modulus| {
+            let script = dir.path().join(format!("job{modulus}.sql"));
+            std::fs::write(&script, format!("{}{QUERY}", tables().replace("id % 1000", &format!("id % {modulus}")))).unwrap();
+            script
+        })
+        .collect();
+    let expected: Vec<String> = scripts
+        .iter()
+        .map(|script| {
+            let local = submit("local[2]", script, &[]);
+            assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+            String::from_utf8_lossy(&local.stdout).to_string()
+        })
+        .collect();
+    assert_ne!(expected[0], expected[1]);
+    for _ in 0..2 {
+        let runs: Vec<Submission> =
+            scripts.iter().map(|script| Submission::start("local-cluster[2,1,512]", script, &["--conf", &conf])).collect();
+        for (run, expected) in runs.into_iter().zip(&expected) {
+            let (status, actual, log) = run.finish(Duration::from_secs(120));
+            assert!(status.success(), "{log}");
+            assert_eq!(&actual, expected, "{log}");
+        }
+    }
+}
+
 /// Outer, semi and anti joins over multi-file Parquet tables with a small build side,
 /// which DataFusion would collect into every probe partition: each task on its own
 /// executor must still emit the right unmatched rows.

@@ -45,7 +45,7 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
         .await
         .map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
     let address = listener.local_addr().map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
-    let blocks = Arc::new(block_manager::BlockManager::for_process(&config.work_dir, &config.id)?);
+    let blocks = Arc::new(block_manager::BlockManager::for_process(&config.work_dir, &config.id, std::process::id())?);
     let driver = registration::register(&config, &address.to_string(), blocks.root()).await?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
