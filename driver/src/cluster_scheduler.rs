@@ -3,7 +3,7 @@
 //! `ExecutorService`, and runs jobs for sessions as their [`JobRunner`].
 
 use crate::cluster::{ClusterBackend, ExecutorExit};
-use crate::dag_scheduler::DagScheduler;
+use crate::dag_scheduler::{DagScheduler, LostOutputs};
 use crate::executor_registry::{ExecutorInfo, ExecutorRegistry};
 use crate::task_scheduler::{Assignment, TaskScheduler};
 use arrow::array::RecordBatch;
@@ -282,17 +282,23 @@ impl State {
             return;
         }
         if let Some(fetch) = update.fetch_failure {
-            job.fetch_failures += 1;
             eprintln!(
                 "flint: task {} of stage {} could not fetch map output {} of stage {} from executor {}; recomputing it",
                 key.1, stage.0, fetch.map, fetch.stage, fetch.executor
             );
             let lost = job.dag.executor_lost(&ExecutorId(fetch.executor));
-            tracing::info!("{lost} map outputs to recompute");
-            if job.fetch_failures > self.conf.max_fetch_failures {
+            tracing::info!("{} map outputs to recompute", lost.outputs);
+            // Only a failure that loses outputs counts: reducers that fetched from an
+            // executor already known to be lost report nothing new.
+            if lost.outputs > 0 {
+                job.fetch_failures += 1;
+            }
+            let (id, failures) = (job.id, job.fetch_failures);
+            self.roll_back(id, &lost);
+            if failures > self.conf.max_fetch_failures {
                 let message = format!(
-                    "{} failed: {} shuffle fetch failures (last in task {} of stage {}): {}",
-                    job.id, job.fetch_failures, key.1, stage.0, update.error
+                    "{id} failed: {failures} shuffle fetch failures (last in task {} of stage {}): {}",
+                    key.1, stage.0, update.error
                 );
                 self.fail_job(message);
             }
@@ -313,7 +319,13 @@ impl State {
             self.clients.remove(&executor);
             if let Some(job) = self.job.as_mut() {
                 let lost = job.dag.executor_lost(&executor);
-                eprintln!("flint: rerunning {} tasks that were running and {lost} lost map outputs", requeued.len());
+                eprintln!(
+                    "flint: rerunning {} tasks that were running and {} lost map outputs",
+                    requeued.len(),
+                    lost.outputs
+                );
+                let id = job.id;
+                self.roll_back(id, &lost);
             }
         }
     }
@@ -321,16 +333,32 @@ impl State {
     fn fail_job(&mut self, message: String) {
         let Some(job) = self.job.take() else { return };
         eprintln!("flint: {message}");
-        for running in self.tasks.running() {
-            if let Some(client) = self.clients.get(&running.executor) {
-                let mut client = client.clone();
-                let task = Some(task_ref(job.id, &running));
-                tokio::spawn(async move { client.kill_task(KillTaskRequest { task }).await });
-            }
-        }
+        self.kill(job.id, &self.tasks.running());
         self.tasks.clear_tasks();
         self.cleanup(job.id);
         let _ = job.reply.send(Err(DataFusionError::Execution(message)));
+    }
+
+    /// Stages downstream of a lost round-robin output run again from scratch: their
+    /// running attempts read the lost attempt's blocks, so they are killed and forgotten.
+    fn roll_back(&mut self, job: JobId, lost: &LostOutputs) {
+        if lost.rolled_back.is_empty() {
+            return;
+        }
+        let stages: Vec<String> = lost.rolled_back.iter().map(|s| s.0.to_string()).collect();
+        eprintln!("flint: a lost map output was round-robin; recomputing stages {} from scratch", stages.join(", "));
+        let abandoned = self.tasks.abandon(&lost.rolled_back);
+        self.kill(job, &abandoned);
+    }
+
+    fn kill(&self, job: JobId, tasks: &[Assignment]) {
+        for running in tasks {
+            if let Some(client) = self.clients.get(&running.executor) {
+                let mut client = client.clone();
+                let task = Some(task_ref(job, running));
+                tokio::spawn(async move { client.kill_task(KillTaskRequest { task }).await });
+            }
+        }
     }
 
     fn cleanup(&self, job: JobId) {

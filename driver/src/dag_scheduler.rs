@@ -2,12 +2,18 @@
 //! map outputs that exist. A stage runs when its parents' outputs all exist; losing an
 //! executor loses its map outputs, and exactly those map partitions are computed again
 //! (lineage). Pure state.
+//!
+//! A round-robin map output is indeterminate: a recomputed map task may deal its rows to
+//! reduce partitions differently than the lost attempt, whose blocks some reducers have
+//! already read. When such an output is lost, every stage downstream of it is computed
+//! again from scratch, as Spark does for indeterminate stages, so no reducer mixes rows
+//! of two attempts.
 
 use crate::task_scheduler::TaskKey;
 use flint_engine::ids::{ExecutorId, StageId};
 use flint_engine::planner::{StageKind, StagePlan};
-use flint_engine::shuffle::MapOutputLocation;
-use std::collections::BTreeMap;
+use flint_engine::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleWriterExec};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A job's stages and what each has produced so far.
 #[derive(Debug)]
@@ -15,6 +21,17 @@ pub struct DagScheduler {
     plan: StagePlan,
     outputs: BTreeMap<StageId, Vec<Option<MapOutputLocation>>>,
     results: BTreeMap<usize, Vec<u8>>,
+    indeterminate: BTreeSet<StageId>,
+}
+
+/// What losing an executor's map outputs undid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LostOutputs {
+    /// Map outputs the executor held.
+    pub outputs: usize,
+    /// Stages downstream of a lost indeterminate output, whose outputs and results were
+    /// all forgotten: their running tasks read the lost attempt and must be abandoned.
+    pub rolled_back: Vec<StageId>,
 }
 
 impl DagScheduler {
@@ -26,7 +43,17 @@ impl DagScheduler {
             .filter(|s| s.kind == StageKind::ShuffleMap)
             .map(|s| (s.id, vec![None; s.partitions]))
             .collect();
-        Self { plan, outputs, results: BTreeMap::new() }
+        let indeterminate = plan
+            .stages
+            .iter()
+            .filter(|s| {
+                s.plan
+                    .downcast_ref::<ShuffleWriterExec>()
+                    .is_some_and(|w| matches!(w.output(), ShuffleOutput::RoundRobin { .. }))
+            })
+            .map(|s| s.id)
+            .collect();
+        Self { plan, outputs, results: BTreeMap::new(), indeterminate }
     }
 
     /// The job's stages.
@@ -77,18 +104,43 @@ impl DagScheduler {
         self.results.insert(partition, rows);
     }
 
-    /// Forgets every map output `executor` held; returns how many were lost.
-    pub fn executor_lost(&mut self, executor: &ExecutorId) -> usize {
-        let mut lost = 0;
-        for outputs in self.outputs.values_mut() {
+    /// Forgets every map output `executor` held, and everything computed downstream of a
+    /// lost indeterminate (round-robin) output.
+    pub fn executor_lost(&mut self, executor: &ExecutorId) -> LostOutputs {
+        let mut lost = LostOutputs::default();
+        let mut indeterminate_lost = Vec::new();
+        for (stage, outputs) in &mut self.outputs {
             for slot in outputs.iter_mut() {
                 if slot.as_ref().is_some_and(|l| &l.executor == executor) {
                     *slot = None;
-                    lost += 1;
+                    lost.outputs += 1;
+                    if self.indeterminate.contains(stage) && !indeterminate_lost.contains(stage) {
+                        indeterminate_lost.push(*stage);
+                    }
                 }
             }
         }
+        lost.rolled_back = self.downstream(&indeterminate_lost);
+        for stage in &lost.rolled_back {
+            if let Some(outputs) = self.outputs.get_mut(stage) {
+                outputs.iter_mut().for_each(|slot| *slot = None);
+            }
+            if self.is_result_stage(*stage) {
+                self.results.clear();
+            }
+        }
         lost
+    }
+
+    /// Every stage that reads, directly or not, one of `stages`; parents first.
+    fn downstream(&self, stages: &[StageId]) -> Vec<StageId> {
+        let mut found: Vec<StageId> = Vec::new();
+        for stage in &self.plan.stages {
+            if stage.parents.iter().any(|p| stages.contains(p) || found.contains(p)) {
+                found.push(stage.id);
+            }
+        }
+        found
     }
 
     /// Whether every result partition is in.
@@ -126,6 +178,13 @@ mod tests {
         }
     }
 
+    fn round_robin(id: usize, partitions: usize, parents: &[usize]) -> Stage {
+        let input = Arc::new(EmptyExec::new(Arc::new(arrow::datatypes::Schema::empty())).with_partitions(partitions));
+        let output = ShuffleOutput::RoundRobin { partitions: 2 };
+        let writer = ShuffleWriterExec::new(input, JobId(0), StageId(id), output, std::path::PathBuf::new());
+        Stage { plan: Arc::new(writer), ..stage(id, StageKind::ShuffleMap, partitions, parents) }
+    }
+
     fn at(executor: &str) -> MapOutputLocation {
         MapOutputLocation { executor: ExecutorId(executor.into()), work_dir: "/w".into(), address: String::new() }
     }
@@ -146,11 +205,58 @@ mod tests {
         dag.map_finished(StageId(0), 1, at("b"));
         dag.map_finished(StageId(1), 0, at("a"));
         assert_eq!(dag.runnable(), vec![(StageId(2), 0)]);
-        assert_eq!(dag.executor_lost(&ExecutorId("a".into())), 2);
+        assert_eq!(dag.executor_lost(&ExecutorId("a".into())).outputs, 2);
         assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(1), 0)], "only a's outputs run again");
         dag.map_finished(StageId(0), 0, at("b"));
         dag.map_finished(StageId(1), 0, at("b"));
         dag.result_finished(0, vec![1]);
         assert!(dag.is_done());
+    }
+
+    /// A recomputed round-robin map task may deal rows differently from the lost attempt,
+    /// so reducers that read the lost attempt must not be mixed with ones that read the
+    /// new one: everything downstream runs again (the wrong-answer risk of suspect (i)).
+    #[test]
+    fn losing_a_round_robin_output_recomputes_everything_downstream() {
+        let plan = StagePlan {
+            job: JobId(0),
+            stages: vec![
+                round_robin(0, 2, &[]),
+                stage(1, StageKind::ShuffleMap, 2, &[0]),
+                stage(2, StageKind::ShuffleMap, 1, &[]),
+                stage(3, StageKind::Result, 2, &[1, 2]),
+            ],
+        };
+        let mut dag = DagScheduler::new(plan);
+        dag.map_finished(StageId(0), 0, at("a"));
+        dag.map_finished(StageId(0), 1, at("b"));
+        dag.map_finished(StageId(1), 0, at("b"));
+        dag.map_finished(StageId(1), 1, at("b"));
+        dag.map_finished(StageId(2), 0, at("b"));
+        dag.result_finished(0, vec![1]);
+        let lost = dag.executor_lost(&ExecutorId("a".into()));
+        assert_eq!(lost, LostOutputs { outputs: 1, rolled_back: vec![StageId(1), StageId(3)] });
+        assert_eq!(dag.runnable(), vec![(StageId(0), 0)], "stage 1 waits for the new round-robin output");
+        dag.map_finished(StageId(0), 0, at("b"));
+        assert_eq!(dag.runnable(), vec![(StageId(1), 0), (StageId(1), 1)], "every reducer reads the new attempt");
+        dag.map_finished(StageId(1), 0, at("b"));
+        dag.map_finished(StageId(1), 1, at("b"));
+        assert_eq!(dag.runnable(), vec![(StageId(3), 0), (StageId(3), 1)], "results of the old attempt are dropped");
+        assert_eq!(dag.outputs()[&StageId(2)], vec![Some(at("b"))], "stages not downstream keep their outputs");
+    }
+
+    #[test]
+    fn losing_a_hash_output_recomputes_only_that_output() {
+        let plan = StagePlan {
+            job: JobId(0),
+            stages: vec![stage(0, StageKind::ShuffleMap, 2, &[]), stage(1, StageKind::Result, 2, &[0])],
+        };
+        let mut dag = DagScheduler::new(plan);
+        dag.map_finished(StageId(0), 0, at("a"));
+        dag.map_finished(StageId(0), 1, at("b"));
+        dag.result_finished(0, vec![1]);
+        assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![] });
+        dag.map_finished(StageId(0), 0, at("b"));
+        assert_eq!(dag.runnable(), vec![(StageId(1), 1)], "the finished result partition stands");
     }
 }
