@@ -286,10 +286,11 @@ impl State {
                 "flint: task {} of stage {} could not fetch map output {} of stage {} from executor {}; recomputing it",
                 key.1, stage.0, fetch.map, fetch.stage, fetch.executor
             );
-            let lost = job.dag.executor_lost(&ExecutorId(fetch.executor));
+            let lost = job.dag.fetch_failed(key, &ExecutorId(fetch.executor));
             tracing::info!("{} map outputs to recompute", lost.outputs);
             // Only a failure that loses outputs counts: reducers that fetched from an
-            // executor already known to be lost report nothing new.
+            // executor already known to be lost, or read an output since replaced,
+            // report nothing new.
             if lost.outputs > 0 {
                 job.fetch_failures += 1;
             }
@@ -394,6 +395,7 @@ impl State {
                 }
             };
             let Some(client) = self.clients.get(&assignment.executor) else { continue };
+            job.dag.task_launched((assignment.stage, assignment.partition));
             let mut client = client.clone();
             let definition = TaskDefinition { task: Some(task_ref(job.id, &assignment)), plan, result_stage };
             let events = self.events.clone();

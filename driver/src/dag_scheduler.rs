@@ -8,6 +8,10 @@
 //! already read. When such an output is lost, every stage downstream of it is computed
 //! again from scratch, as Spark does for indeterminate stages, so no reducer mixes rows
 //! of two attempts.
+//!
+//! A reducer's fetch failure only forgets outputs it could have read: ones recorded
+//! before it was launched. A late report from a reducer that read a lost attempt does
+//! not throw away the output that replaced it.
 
 use crate::task_scheduler::TaskKey;
 use flint_engine::ids::{ExecutorId, StageId};
@@ -22,6 +26,12 @@ pub struct DagScheduler {
     outputs: BTreeMap<StageId, Vec<Option<MapOutputLocation>>>,
     results: BTreeMap<usize, Vec<u8>>,
     indeterminate: BTreeSet<StageId>,
+    /// Counts recorded map outputs; orders outputs and task launches.
+    clock: u64,
+    /// When each map output was recorded.
+    recorded: BTreeMap<(StageId, usize), u64>,
+    /// When each task's latest attempt was launched.
+    launched: BTreeMap<TaskKey, u64>,
 }
 
 /// What losing an executor's map outputs undid.
@@ -53,7 +63,15 @@ impl DagScheduler {
             })
             .map(|s| s.id)
             .collect();
-        Self { plan, outputs, results: BTreeMap::new(), indeterminate }
+        Self {
+            plan,
+            outputs,
+            results: BTreeMap::new(),
+            indeterminate,
+            clock: 0,
+            recorded: BTreeMap::new(),
+            launched: BTreeMap::new(),
+        }
     }
 
     /// The job's stages.
@@ -92,10 +110,17 @@ impl DagScheduler {
         tasks
     }
 
+    /// Records that an attempt of `task` was launched, reading the outputs known now.
+    pub fn task_launched(&mut self, task: TaskKey) {
+        self.launched.insert(task, self.clock);
+    }
+
     /// Records a map task's output location.
     pub fn map_finished(&mut self, stage: StageId, map: usize, location: MapOutputLocation) {
         if let Some(slot) = self.outputs.get_mut(&stage).and_then(|o| o.get_mut(map)) {
             *slot = Some(location);
+            self.clock += 1;
+            self.recorded.insert((stage, map), self.clock);
         }
     }
 
@@ -107,11 +132,25 @@ impl DagScheduler {
     /// Forgets every map output `executor` held, and everything computed downstream of a
     /// lost indeterminate (round-robin) output.
     pub fn executor_lost(&mut self, executor: &ExecutorId) -> LostOutputs {
+        self.forget(executor, u64::MAX)
+    }
+
+    /// `task` could not fetch a block `executor` wrote: forgets the outputs `executor`
+    /// held when the task was launched (as [`DagScheduler::executor_lost`]), not ones
+    /// recorded since.
+    pub fn fetch_failed(&mut self, task: TaskKey, executor: &ExecutorId) -> LostOutputs {
+        let launched = self.launched.get(&task).copied().unwrap_or(u64::MAX);
+        self.forget(executor, launched)
+    }
+
+    /// Forgets the outputs `executor` held that were recorded at or before `clock`.
+    fn forget(&mut self, executor: &ExecutorId, clock: u64) -> LostOutputs {
         let mut lost = LostOutputs::default();
         let mut indeterminate_lost = Vec::new();
         for (stage, outputs) in &mut self.outputs {
-            for slot in outputs.iter_mut() {
-                if slot.as_ref().is_some_and(|l| &l.executor == executor) {
+            for (map, slot) in outputs.iter_mut().enumerate() {
+                let seen = self.recorded.get(&(*stage, map)).is_none_or(|recorded| *recorded <= clock);
+                if seen && slot.as_ref().is_some_and(|l| &l.executor == executor) {
                     *slot = None;
                     lost.outputs += 1;
                     if self.indeterminate.contains(stage) && !indeterminate_lost.contains(stage) {
@@ -258,5 +297,26 @@ mod tests {
         assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![] });
         dag.map_finished(StageId(0), 0, at("b"));
         assert_eq!(dag.runnable(), vec![(StageId(1), 1)], "the finished result partition stands");
+    }
+
+    /// A reducer launched before a lost output was recomputed reports its fetch failure
+    /// late: the new output, on the same executor, stays.
+    #[test]
+    fn a_late_fetch_failure_does_not_forget_the_output_that_replaced_the_lost_one() {
+        let plan = StagePlan {
+            job: JobId(0),
+            stages: vec![stage(0, StageKind::ShuffleMap, 2, &[]), stage(1, StageKind::Result, 2, &[0])],
+        };
+        let mut dag = DagScheduler::new(plan);
+        dag.map_finished(StageId(0), 0, at("a"));
+        dag.map_finished(StageId(0), 1, at("b"));
+        dag.task_launched((StageId(1), 0));
+        dag.task_launched((StageId(1), 1));
+        assert_eq!(dag.fetch_failed((StageId(1), 0), &ExecutorId("a".into())).outputs, 1);
+        dag.map_finished(StageId(0), 0, at("a"));
+        assert_eq!(dag.fetch_failed((StageId(1), 1), &ExecutorId("a".into())).outputs, 0, "a stale report");
+        assert_eq!(dag.outputs()[&StageId(0)], vec![Some(at("a")), Some(at("b"))]);
+        dag.task_launched((StageId(1), 1));
+        assert_eq!(dag.fetch_failed((StageId(1), 1), &ExecutorId("a".into())).outputs, 1, "a fresh report counts");
     }
 }
