@@ -2,6 +2,7 @@
 //! once, keeps shuffle blocks in its block manager, serves them to other executors over
 //! Arrow Flight and reports task status and heartbeats.
 
+pub mod attempts;
 pub mod block_manager;
 pub mod error;
 pub mod registration;

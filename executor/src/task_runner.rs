@@ -1,5 +1,6 @@
 //! Runs tasks: decodes a fragment, computes one partition, reports the status.
 
+use crate::attempts::AttemptLocks;
 use crate::block_manager::BlockManager;
 use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
@@ -26,6 +27,7 @@ pub struct TaskRunner {
     slots: Arc<Semaphore>,
     driver: DriverClient,
     running: Mutex<HashMap<(u64, u64, u64, u32), tokio::task::AbortHandle>>,
+    attempts: AttemptLocks,
 }
 
 fn key(task: &TaskRef) -> (u64, u64, u64, u32) {
@@ -49,6 +51,7 @@ impl TaskRunner {
             slots: Arc::new(Semaphore::new(config.cores.max(1))),
             driver,
             running: Mutex::new(HashMap::new()),
+            attempts: AttemptLocks::default(),
         })
     }
 
@@ -70,6 +73,7 @@ impl TaskRunner {
         let Some(task) = definition.task else { return };
         let this = Arc::clone(self);
         let handle = tokio::spawn(async move {
+            let _attempt = this.attempts.acquire(&task).await;
             let Ok(_permit) = Arc::clone(&this.slots).acquire_owned().await else { return };
             let started = Instant::now();
             let outcome = this.run(&task, &definition.plan, definition.result_stage).await;
@@ -115,6 +119,11 @@ impl TaskRunner {
         {
             handle.abort();
         }
+    }
+
+    /// Forgets a finished job's tasks.
+    pub fn remove_job(&self, job: u64) {
+        self.attempts.remove_job(job);
     }
 
     async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<(u64, u64, Vec<u8>)> {
