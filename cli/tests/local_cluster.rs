@@ -97,13 +97,15 @@ impl Submission {
                 return value;
             }
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the submission ended ({status}) before {what}:\n{}", self.log_so_far());
+                panic!("the submission ended ({status}) before {what}:\n{}", self.kill_and_take_log());
             }
             std::thread::sleep(Duration::from_millis(2));
         }
     }
 
-    fn log_so_far(&mut self) -> String {
+    /// Kills the driver (on a failing test) and returns its stderr so far; its executors
+    /// stop on their own once their heartbeats go unanswered.
+    fn kill_and_take_log(&mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
         std::mem::replace(&mut self.log, std::thread::spawn(String::new)).join().unwrap()
@@ -118,7 +120,7 @@ impl Submission {
                 break status;
             }
             if start.elapsed() > limit {
-                panic!("the submission still runs after {limit:?}:\n{}", self.log_so_far());
+                panic!("the submission still runs after {limit:?}:\n{}", self.kill_and_take_log());
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -337,7 +339,7 @@ fn losing_every_executor_fails_the_job_promptly_and_leaves_no_process() {
     for (_, pid) in &executors {
         kill_9(*pid);
     }
-    let (status, _, log) = run.finish(Duration::from_secs(30));
+    let (status, _, log) = run.finish(Duration::from_secs(15));
     assert!(!status.success(), "{log}");
     let failure = log.lines().find(|l| l.contains("no executor is left")).unwrap_or_else(|| panic!("{log}"));
     for (id, _) in &executors {
