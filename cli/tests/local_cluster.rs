@@ -1,10 +1,13 @@
 //! `--master local-cluster[E,C,M]` with real executor processes: same answers as local,
-//! executor loss, task failures and protocol mismatches.
+//! executor loss between and during jobs, lost shuffle blocks, losing every executor,
+//! task failures and protocol mismatches.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 const FLINT: &str = env!("CARGO_BIN_EXE_flint");
 
@@ -32,6 +35,183 @@ fn submit(master: &str, script: &Path, extra: &[&str]) -> std::process::Output {
     Command::new(FLINT).args(["submit", "--master", master]).args(extra).arg(script).output().unwrap()
 }
 
+/// A `flint submit` running in the background: stdout lines arrive on `stdout`, stderr is
+/// collected, and executors are recorded as they register.
+struct Submission {
+    child: std::process::Child,
+    stdout: mpsc::Receiver<String>,
+    log: std::thread::JoinHandle<String>,
+    executors: Arc<Mutex<Vec<(String, u32)>>>,
+}
+
+impl Submission {
+    fn start(master: &str, script: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(FLINT)
+            .args(["submit", "--master", master])
+            .args(extra)
+            .arg(script)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let executors = Arc::new(Mutex::new(Vec::new()));
+        let registered = Arc::clone(&executors);
+        let stderr = child.stderr.take().unwrap();
+        let log = std::thread::spawn(move || {
+            let mut text = String::new();
+            for line in BufReader::new(stderr).lines() {
+                let line = line.unwrap();
+                // flint: registered executor 0 (pid 1234, 1 cores) at 127.0.0.1:5678
+                if let Some(rest) = line.strip_prefix("flint: registered executor ") {
+                    let id = rest.split(' ').next().unwrap().to_string();
+                    let pid = rest.split("(pid ").nth(1).and_then(|p| p.split(',').next()).unwrap().parse().unwrap();
+                    registered.lock().unwrap().push((id, pid));
+                }
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        });
+        let (lines, stdout) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                if lines.send(line.unwrap() + "\n").is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, stdout, log, executors }
+    }
+
+    /// The executors registered so far, as (id, pid).
+    fn executors(&self) -> Vec<(String, u32)> {
+        self.executors.lock().unwrap().clone()
+    }
+
+    /// Polls `found` every few milliseconds until it returns a value; panics if the
+    /// submission ends first.
+    fn wait_for<T>(&mut self, what: &str, mut found: impl FnMut(&Self) -> Option<T>) -> T {
+        loop {
+            if let Some(value) = found(self) {
+                return value;
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("the submission ended ({status}) before {what}:\n{}", self.kill_and_take_log());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Kills the driver (on a failing test) and returns its stderr so far; its executors
+    /// stop on their own once their heartbeats go unanswered.
+    fn kill_and_take_log(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.log, std::thread::spawn(String::new)).join().unwrap()
+    }
+
+    /// Waits for the submission to end, at most `limit` (a hang is killed and fails the
+    /// test); returns its status, stdout and stderr.
+    fn finish(mut self, limit: Duration) -> (ExitStatus, String, String) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > limit {
+                panic!("the submission still runs after {limit:?}:\n{}", self.kill_and_take_log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stdout: String = self.stdout.iter().collect();
+        (status, stdout, self.log.join().unwrap())
+    }
+}
+
+fn kill_9(pid: u32) {
+    let status = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    assert!(status.success(), "kill -9 {pid}");
+}
+
+/// A map output block an executor has finished writing, found under `spark.local.dir`.
+#[derive(Debug, Clone)]
+struct Block {
+    path: PathBuf,
+    /// The executor id, from the block manager directory `executor-<id>-<pid>`.
+    executor: String,
+    pid: u32,
+    /// The `job-J/stage-S` directory.
+    stage: PathBuf,
+}
+
+/// Every finished block (`part-R.arrow`, not a temporary file) under `local_dir`.
+fn blocks(local_dir: &Path) -> Vec<Block> {
+    let entries = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default()
+    };
+    let mut found = Vec::new();
+    for manager in entries(local_dir) {
+        let name = manager.file_name().unwrap().to_string_lossy().to_string();
+        let Some((executor, pid)) = name.strip_prefix("executor-").and_then(|rest| rest.rsplit_once('-')) else {
+            continue;
+        };
+        let (executor, pid) = (executor.to_string(), pid.parse().unwrap());
+        for job in entries(&manager) {
+            for stage in entries(&job) {
+                for map in entries(&stage) {
+                    for path in entries(&map) {
+                        if path.extension().is_some_and(|e| e == "arrow") {
+                            let stage = stage.strip_prefix(&manager).unwrap().to_path_buf();
+                            found.push(Block { path, executor: executor.clone(), pid, stage });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// TPC-H at scale factor 0.1 as Parquet, under `${FLINT_CACHE:-~/.cache/flint}/tpch/sf0.1`;
+/// generated with `flint-tpch` (built if needed) when missing.
+fn tpch_sf01() -> PathBuf {
+    let cache = std::env::var_os("FLINT_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/flint"));
+    let data = cache.join("tpch/sf0.1");
+    if data.join("_SUCCESS").exists() {
+        return data;
+    }
+    let tpch = Path::new(FLINT).with_file_name("flint-tpch");
+    if !tpch.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let built = Command::new(cargo).args(["build", "-q", "-p", "flint-bench-tpch", "--bin", "flint-tpch"]).status().unwrap();
+        assert!(built.success(), "cannot build flint-tpch to generate TPC-H data");
+    }
+    let generated =
+        Command::new(&tpch).args(["generate", "--sf", "0.1", "--out"]).arg(&data).status().unwrap();
+    assert!(generated.success(), "flint-tpch generate --sf 0.1 --out {} failed", data.display());
+    data
+}
+
+/// A script writing to `dir` that creates the TPC-H views over `data` and runs query `n`.
+fn tpch_script(dir: &Path, data: &Path, n: usize) -> PathBuf {
+    let mut script = String::new();
+    for table in ["customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier"] {
+        script.push_str(&format!("create temporary view {table} as select * from parquet.`{}`;\n", data.join(table).display()));
+    }
+    let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/tpch/queries");
+    script.push_str(&std::fs::read_to_string(queries.join(format!("q{n}.sql"))).unwrap());
+    let path = dir.join(format!("q{n}.sql"));
+    std::fs::write(&path, script).unwrap();
+    path
+}
+
+fn local_dir_conf(local_dir: &Path) -> String {
+    format!("spark.local.dir={}", local_dir.display())
+}
+
 #[test]
 fn local_cluster_answers_like_local_and_survives_a_killed_executor() {
     let _cluster = one_cluster();
@@ -44,52 +224,172 @@ fn local_cluster_answers_like_local_and_survives_a_killed_executor() {
     assert!(expected.lines().count() > 20, "{expected}");
 
     // Run the same script on three executors; after the first answer, kill -9 one.
-    let mut child = Command::new(FLINT)
-        .args(["submit", "--master", "local-cluster[3,1,512]"])
-        .arg(&script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (pids_tx, pids_rx) = std::sync::mpsc::channel();
-    let log = std::thread::spawn(move || {
-        let mut text = String::new();
-        for line in BufReader::new(stderr).lines() {
-            let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("flint: registered executor ") {
-                let pid = rest.split("(pid ").nth(1).and_then(|p| p.split(',').next()).unwrap_or("").to_string();
-                let _ = pids_tx.send(pid);
-            }
-            text.push_str(&line);
-            text.push('\n');
-        }
-        text
-    });
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let run = Submission::start("local-cluster[3,1,512]", &script, &[]);
     let mut actual = String::new();
     let mut borders = 0;
     let mut killed = false;
-    let mut line = String::new();
-    while stdout.read_line(&mut line).unwrap() > 0 {
+    while let Ok(line) = run.stdout.recv() {
         if line.starts_with("+-") {
             borders += 1;
         }
         actual.push_str(&line);
-        line.clear();
         if borders == 3 && !killed {
-            let pid = pids_rx.recv().unwrap();
-            let status = Command::new("kill").args(["-9", &pid]).status().unwrap();
-            assert!(status.success());
+            kill_9(run.executors()[0].1);
             killed = true;
         }
     }
-    let status = child.wait().unwrap();
-    let log = log.join().unwrap();
+    let (status, rest, log) = run.finish(Duration::from_secs(120));
+    actual.push_str(&rest);
     assert!(status.success(), "{log}");
     assert!(killed);
     assert!(log.contains("flint: lost executor"), "{log}");
     assert_eq!(actual, expected, "{log}");
+}
+
+/// The `N` and `M` of "rerunning N tasks that were running and M lost map outputs".
+fn recomputed(log: &str) -> (usize, usize) {
+    let line = log.lines().find(|l| l.starts_with("flint: rerunning ")).unwrap_or_else(|| panic!("nothing rerun:\n{log}"));
+    let numbers: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+    (numbers[0], numbers[1])
+}
+
+/// TPC-H q9 and q18 (several shuffles each) answer exactly as on `local[2]` when an
+/// executor is killed with -9 in the middle of the job: once blocks of three map stages
+/// exist, the executor holding the most of them dies, so its finished map outputs are
+/// lost while later stages run (reducers fetching from it over Flight fail) and its
+/// running task is lost too.
+#[test]
+fn tpch_q9_and_q18_answer_like_local_when_an_executor_dies_mid_job() {
+    let _cluster = one_cluster();
+    let data = tpch_sf01();
+    for query in [9, 18] {
+        let dir = tempfile::tempdir().unwrap();
+        let script = tpch_script(dir.path(), &data, query);
+        let local = submit("local[2]", &script, &[]);
+        assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+        let expected = String::from_utf8_lossy(&local.stdout).to_string();
+        assert!(expected.lines().count() > 5, "{expected}");
+
+        let local_dir = dir.path().join("local");
+        let mut run = Submission::start("local-cluster[3,1,1024]", &script, &["--conf", &local_dir_conf(&local_dir)]);
+        let victim = run.wait_for("blocks of three stages exist", |_| {
+            let blocks = blocks(&local_dir);
+            let mut stages: Vec<&PathBuf> = blocks.iter().map(|b| &b.stage).collect();
+            stages.sort();
+            stages.dedup();
+            let count = |b: &Block| blocks.iter().filter(|o| o.executor == b.executor).count();
+            (stages.len() >= 3).then(|| blocks.iter().max_by_key(|b| count(b)).cloned()).flatten()
+        });
+        kill_9(victim.pid);
+        let (status, actual, log) = run.finish(Duration::from_secs(300));
+        assert!(status.success(), "q{query}: {log}");
+        assert!(log.contains(&format!("flint: lost executor {}: ", victim.executor)), "q{query}: {log}");
+        let (tasks, outputs) = recomputed(&log);
+        assert!(tasks + outputs > 0, "q{query}: nothing recomputed after the kill:\n{log}");
+        assert_eq!(actual, expected, "q{query}: {log}");
+    }
+}
+
+/// A map output that vanishes before it is read is computed again. Every stage has 16
+/// partitions on 2 one-core executors, so map tasks run in waves and a stage's readers
+/// start only after its last wave: the test deletes the first block file that appears,
+/// which its reducer has therefore not read yet. The reducer's fetch fails (from disk or
+/// over Flight, whichever executor it runs on), the driver recomputes the writer's map
+/// outputs, and the answer is unchanged.
+#[test]
+fn a_deleted_shuffle_block_is_recomputed() {
+    let _cluster = one_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("job.sql");
+    std::fs::write(&script, format!("{}{QUERY}", tables())).unwrap();
+    let partitions = ["--conf", "spark.sql.shuffle.partitions=16"];
+    let local = submit("local[2]", &script, &partitions);
+    assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+
+    let local_dir = dir.path().join("local");
+    let conf = local_dir_conf(&local_dir);
+    let mut run = Submission::start("local-cluster[2,1,512]", &script, &[partitions[0], partitions[1], "--conf", &conf]);
+    let deleted = run.wait_for("a block was written", |_| blocks(&local_dir).into_iter().next());
+    std::fs::remove_file(&deleted.path).unwrap();
+    let (status, actual, log) = run.finish(Duration::from_secs(300));
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains(&format!("from executor {}; recomputing it", deleted.executor)),
+        "no fetch failure after deleting {}:\n{log}",
+        deleted.path.display()
+    );
+    assert_eq!(actual, String::from_utf8_lossy(&local.stdout), "{log}");
+}
+
+/// Killing every executor in the middle of a job fails it within seconds with an error
+/// naming the lost executors; the driver exits non-zero instead of hanging, and no
+/// executor process is left behind.
+#[test]
+fn losing_every_executor_fails_the_job_promptly_and_leaves_no_process() {
+    let _cluster = one_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("job.sql");
+    std::fs::write(&script, format!("{}{QUERY}", tables())).unwrap();
+    let local_dir = dir.path().join("local");
+    let mut run = Submission::start("local-cluster[2,1,512]", &script, &["--conf", &local_dir_conf(&local_dir)]);
+    let executors = run.wait_for("the job wrote a block", |run| {
+        let executors = run.executors();
+        (executors.len() == 2 && !blocks(&local_dir).is_empty()).then_some(executors)
+    });
+    for (_, pid) in &executors {
+        kill_9(*pid);
+    }
+    let (status, _, log) = run.finish(Duration::from_secs(15));
+    assert!(!status.success(), "{log}");
+    let failure = log.lines().find(|l| l.contains("no executor is left")).unwrap_or_else(|| panic!("{log}"));
+    for (id, _) in &executors {
+        assert!(failure.contains(&format!("executor {id}: ")), "{failure}");
+    }
+    let marker = local_dir.display().to_string();
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&marker))
+        .collect();
+    assert!(left.is_empty(), "processes left behind: {left:?}");
+}
+
+/// Two applications whose executors share `spark.local.dir` (both numbered from 0, both
+/// running job 0 with the same plan shape over different data) each get their own answer.
+/// Executors used to keep blocks under `executor-<id>`, so side by side local clusters
+/// read, overwrote and removed each other's blocks and answered wrongly.
+#[test]
+fn two_applications_sharing_spark_local_dir_answer_independently() {
+    let _cluster = one_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = local_dir_conf(&dir.path().join("local"));
+    let scripts: Vec<PathBuf> = ["1000", "999"]
+        .iter()
+        .map(|modulus| {
+            let script = dir.path().join(format!("job{modulus}.sql"));
+            std::fs::write(&script, format!("{}{QUERY}", tables().replace("id % 1000", &format!("id % {modulus}")))).unwrap();
+            script
+        })
+        .collect();
+    let expected: Vec<String> = scripts
+        .iter()
+        .map(|script| {
+            let local = submit("local[2]", script, &[]);
+            assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+            String::from_utf8_lossy(&local.stdout).to_string()
+        })
+        .collect();
+    assert_ne!(expected[0], expected[1]);
+    for _ in 0..2 {
+        let runs: Vec<Submission> =
+            scripts.iter().map(|script| Submission::start("local-cluster[2,1,512]", script, &["--conf", &conf])).collect();
+        for (run, expected) in runs.into_iter().zip(&expected) {
+            let (status, actual, log) = run.finish(Duration::from_secs(120));
+            assert!(status.success(), "{log}");
+            assert_eq!(&actual, expected, "{log}");
+        }
+    }
 }
 
 /// Outer, semi and anti joins over multi-file Parquet tables with a small build side,

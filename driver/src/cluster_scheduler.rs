@@ -3,7 +3,7 @@
 //! `ExecutorService`, and runs jobs for sessions as their [`JobRunner`].
 
 use crate::cluster::{ClusterBackend, ExecutorExit};
-use crate::dag_scheduler::DagScheduler;
+use crate::dag_scheduler::{DagScheduler, LostOutputs};
 use crate::executor_registry::{ExecutorInfo, ExecutorRegistry};
 use crate::task_scheduler::{Assignment, TaskScheduler};
 use arrow::array::RecordBatch;
@@ -25,7 +25,7 @@ use flint_proto::{
     TaskStatusUpdate,
 };
 use futures::future::BoxFuture;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -285,17 +285,24 @@ impl State {
         }
         job.progress.task_failed(job.id.0, stage.0);
         if let Some(fetch) = update.fetch_failure {
-            job.fetch_failures += 1;
             eprintln!(
                 "flint: task {} of stage {} could not fetch map output {} of stage {} from executor {}; recomputing it",
                 key.1, stage.0, fetch.map, fetch.stage, fetch.executor
             );
-            let lost = forget_outputs(job, &ExecutorId(fetch.executor));
-            tracing::info!("{lost} map outputs to recompute");
-            if job.fetch_failures > self.conf.max_fetch_failures {
+            let lost = losing_outputs(job, |dag| dag.fetch_failed(key, &ExecutorId(fetch.executor)));
+            tracing::info!("{} map outputs to recompute", lost.outputs);
+            // Only a failure that loses outputs counts: reducers that fetched from an
+            // executor already known to be lost, or read an output since replaced,
+            // report nothing new.
+            if lost.outputs > 0 {
+                job.fetch_failures += 1;
+            }
+            let (id, failures) = (job.id, job.fetch_failures);
+            self.roll_back(id, &lost);
+            if failures > self.conf.max_fetch_failures {
                 let message = format!(
-                    "{} failed: {} shuffle fetch failures (last in task {} of stage {}): {}",
-                    job.id, job.fetch_failures, key.1, stage.0, update.error
+                    "{id} failed: {failures} shuffle fetch failures (last in task {} of stage {}): {}",
+                    key.1, stage.0, update.error
                 );
                 self.fail_job(message);
             }
@@ -315,8 +322,14 @@ impl State {
             let requeued = self.tasks.remove_executor(&executor);
             self.clients.remove(&executor);
             if let Some(job) = self.job.as_mut() {
-                let lost = forget_outputs(job, &executor);
-                eprintln!("flint: rerunning {} tasks that were running and {lost} lost map outputs", requeued.len());
+                let lost = losing_outputs(job, |dag| dag.executor_lost(&executor));
+                eprintln!(
+                    "flint: rerunning {} tasks that were running and {} lost map outputs",
+                    requeued.len(),
+                    lost.outputs
+                );
+                let id = job.id;
+                self.roll_back(id, &lost);
             }
         }
     }
@@ -324,16 +337,32 @@ impl State {
     fn fail_job(&mut self, message: String) {
         let Some(job) = self.job.take() else { return };
         eprintln!("flint: {message}");
-        for running in self.tasks.running() {
-            if let Some(client) = self.clients.get(&running.executor) {
-                let mut client = client.clone();
-                let task = Some(task_ref(job.id, &running));
-                tokio::spawn(async move { client.kill_task(KillTaskRequest { task }).await });
-            }
-        }
+        self.kill(job.id, &self.tasks.running());
         self.tasks.clear_tasks();
         self.cleanup(job.id);
         let _ = job.reply.send(Err(DataFusionError::Execution(message)));
+    }
+
+    /// Stages downstream of a lost round-robin output run again from scratch: their
+    /// running attempts read the lost attempt's blocks, so they are killed and forgotten.
+    fn roll_back(&mut self, job: JobId, lost: &LostOutputs) {
+        if lost.rolled_back.is_empty() {
+            return;
+        }
+        let stages: Vec<String> = lost.rolled_back.iter().map(|s| s.0.to_string()).collect();
+        eprintln!("flint: a lost map output was round-robin; recomputing stages {} from scratch", stages.join(", "));
+        let abandoned = self.tasks.abandon(&lost.rolled_back);
+        self.kill(job, &abandoned);
+    }
+
+    fn kill(&self, job: JobId, tasks: &[Assignment]) {
+        for running in tasks {
+            if let Some(client) = self.clients.get(&running.executor) {
+                let mut client = client.clone();
+                let task = Some(task_ref(job, running));
+                tokio::spawn(async move { client.kill_task(KillTaskRequest { task }).await });
+            }
+        }
     }
 
     fn cleanup(&self, job: JobId) {
@@ -369,6 +398,7 @@ impl State {
                 }
             };
             let Some(client) = self.clients.get(&assignment.executor) else { continue };
+            job.dag.task_launched((assignment.stage, assignment.partition));
             let mut client = client.clone();
             let definition = TaskDefinition { task: Some(task_ref(job.id, &assignment)), plan, result_stage };
             let events = self.events.clone();
@@ -414,16 +444,23 @@ impl State {
     }
 }
 
-/// Forgets the map outputs `executor` held and counts their recomputation as tasks to run
-/// in the job's progress; returns how many were lost.
-fn forget_outputs(job: &mut ActiveJob, executor: &ExecutorId) -> usize {
-    for (stage, outputs) in job.dag.outputs() {
-        let held = outputs.iter().flatten().filter(|location| &location.executor == executor).count();
-        if held > 0 {
-            job.progress.add_stage_tasks(job.id.0, stage.0, held);
+/// Applies a change that loses map outputs to the job's DAG, counting the tasks it adds to
+/// each stage in the job's progress.
+fn losing_outputs(job: &mut ActiveJob, change: impl FnOnce(&mut DagScheduler) -> LostOutputs) -> LostOutputs {
+    let before = missing_outputs(&job.dag);
+    let lost = change(&mut job.dag);
+    for (stage, missing) in missing_outputs(&job.dag) {
+        let added = missing.saturating_sub(before.get(&stage).copied().unwrap_or(0));
+        if added > 0 {
+            job.progress.add_stage_tasks(job.id.0, stage.0, added);
         }
     }
-    job.dag.executor_lost(executor)
+    lost
+}
+
+/// How many map outputs each stage still lacks.
+fn missing_outputs(dag: &DagScheduler) -> BTreeMap<StageId, usize> {
+    dag.outputs().iter().map(|(stage, outputs)| (*stage, outputs.iter().filter(|o| o.is_none()).count())).collect()
 }
 
 /// What a successful task reported about itself.

@@ -2,12 +2,22 @@
 //! map outputs that exist. A stage runs when its parents' outputs all exist; losing an
 //! executor loses its map outputs, and exactly those map partitions are computed again
 //! (lineage). Pure state.
+//!
+//! A round-robin map output is indeterminate: a recomputed map task may deal its rows to
+//! reduce partitions differently than the lost attempt, whose blocks some reducers have
+//! already read. When such an output is lost, every stage downstream of it is computed
+//! again from scratch, as Spark does for indeterminate stages, so no reducer mixes rows
+//! of two attempts.
+//!
+//! A reducer's fetch failure only forgets outputs it could have read: ones recorded
+//! before it was launched. A late report from a reducer that read a lost attempt does
+//! not throw away the output that replaced it.
 
 use crate::task_scheduler::TaskKey;
 use flint_engine::ids::{ExecutorId, StageId};
 use flint_engine::planner::{StageKind, StagePlan};
-use flint_engine::shuffle::MapOutputLocation;
-use std::collections::BTreeMap;
+use flint_engine::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleWriterExec};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A job's stages and what each has produced so far.
 #[derive(Debug)]
@@ -15,6 +25,23 @@ pub struct DagScheduler {
     plan: StagePlan,
     outputs: BTreeMap<StageId, Vec<Option<MapOutputLocation>>>,
     results: BTreeMap<usize, Vec<u8>>,
+    indeterminate: BTreeSet<StageId>,
+    /// Counts recorded map outputs; orders outputs and task launches.
+    clock: u64,
+    /// When each map output was recorded.
+    recorded: BTreeMap<(StageId, usize), u64>,
+    /// When each task's latest attempt was launched.
+    launched: BTreeMap<TaskKey, u64>,
+}
+
+/// What losing an executor's map outputs undid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LostOutputs {
+    /// Map outputs the executor held.
+    pub outputs: usize,
+    /// Stages downstream of a lost indeterminate output, whose outputs and results were
+    /// all forgotten: their running tasks read the lost attempt and must be abandoned.
+    pub rolled_back: Vec<StageId>,
 }
 
 impl DagScheduler {
@@ -26,7 +53,25 @@ impl DagScheduler {
             .filter(|s| s.kind == StageKind::ShuffleMap)
             .map(|s| (s.id, vec![None; s.partitions]))
             .collect();
-        Self { plan, outputs, results: BTreeMap::new() }
+        let indeterminate = plan
+            .stages
+            .iter()
+            .filter(|s| {
+                s.plan
+                    .downcast_ref::<ShuffleWriterExec>()
+                    .is_some_and(|w| matches!(w.output(), ShuffleOutput::RoundRobin { .. }))
+            })
+            .map(|s| s.id)
+            .collect();
+        Self {
+            plan,
+            outputs,
+            results: BTreeMap::new(),
+            indeterminate,
+            clock: 0,
+            recorded: BTreeMap::new(),
+            launched: BTreeMap::new(),
+        }
     }
 
     /// The job's stages.
@@ -65,10 +110,17 @@ impl DagScheduler {
         tasks
     }
 
+    /// Records that an attempt of `task` was launched, reading the outputs known now.
+    pub fn task_launched(&mut self, task: TaskKey) {
+        self.launched.insert(task, self.clock);
+    }
+
     /// Records a map task's output location.
     pub fn map_finished(&mut self, stage: StageId, map: usize, location: MapOutputLocation) {
         if let Some(slot) = self.outputs.get_mut(&stage).and_then(|o| o.get_mut(map)) {
             *slot = Some(location);
+            self.clock += 1;
+            self.recorded.insert((stage, map), self.clock);
         }
     }
 
@@ -77,18 +129,57 @@ impl DagScheduler {
         self.results.insert(partition, rows);
     }
 
-    /// Forgets every map output `executor` held; returns how many were lost.
-    pub fn executor_lost(&mut self, executor: &ExecutorId) -> usize {
-        let mut lost = 0;
-        for outputs in self.outputs.values_mut() {
-            for slot in outputs.iter_mut() {
-                if slot.as_ref().is_some_and(|l| &l.executor == executor) {
+    /// Forgets every map output `executor` held, and everything computed downstream of a
+    /// lost indeterminate (round-robin) output.
+    pub fn executor_lost(&mut self, executor: &ExecutorId) -> LostOutputs {
+        self.forget(executor, u64::MAX)
+    }
+
+    /// `task` could not fetch a block `executor` wrote: forgets the outputs `executor`
+    /// held when the task was launched (as [`DagScheduler::executor_lost`]), not ones
+    /// recorded since.
+    pub fn fetch_failed(&mut self, task: TaskKey, executor: &ExecutorId) -> LostOutputs {
+        let launched = self.launched.get(&task).copied().unwrap_or(u64::MAX);
+        self.forget(executor, launched)
+    }
+
+    /// Forgets the outputs `executor` held that were recorded at or before `clock`.
+    fn forget(&mut self, executor: &ExecutorId, clock: u64) -> LostOutputs {
+        let mut lost = LostOutputs::default();
+        let mut indeterminate_lost = Vec::new();
+        for (stage, outputs) in &mut self.outputs {
+            for (map, slot) in outputs.iter_mut().enumerate() {
+                let seen = self.recorded.get(&(*stage, map)).is_none_or(|recorded| *recorded <= clock);
+                if seen && slot.as_ref().is_some_and(|l| &l.executor == executor) {
                     *slot = None;
-                    lost += 1;
+                    lost.outputs += 1;
+                    if self.indeterminate.contains(stage) && !indeterminate_lost.contains(stage) {
+                        indeterminate_lost.push(*stage);
+                    }
                 }
             }
         }
+        lost.rolled_back = self.downstream(&indeterminate_lost);
+        for stage in &lost.rolled_back {
+            if let Some(outputs) = self.outputs.get_mut(stage) {
+                outputs.iter_mut().for_each(|slot| *slot = None);
+            }
+            if self.is_result_stage(*stage) {
+                self.results.clear();
+            }
+        }
         lost
+    }
+
+    /// Every stage that reads, directly or not, one of `stages`; parents first.
+    fn downstream(&self, stages: &[StageId]) -> Vec<StageId> {
+        let mut found: Vec<StageId> = Vec::new();
+        for stage in &self.plan.stages {
+            if stage.parents.iter().any(|p| stages.contains(p) || found.contains(p)) {
+                found.push(stage.id);
+            }
+        }
+        found
     }
 
     /// Whether every result partition is in.
@@ -126,6 +217,13 @@ mod tests {
         }
     }
 
+    fn round_robin(id: usize, partitions: usize, parents: &[usize]) -> Stage {
+        let input = Arc::new(EmptyExec::new(Arc::new(arrow::datatypes::Schema::empty())).with_partitions(partitions));
+        let output = ShuffleOutput::RoundRobin { partitions: 2 };
+        let writer = ShuffleWriterExec::new(input, JobId(0), StageId(id), output, std::path::PathBuf::new());
+        Stage { plan: Arc::new(writer), ..stage(id, StageKind::ShuffleMap, partitions, parents) }
+    }
+
     fn at(executor: &str) -> MapOutputLocation {
         MapOutputLocation { executor: ExecutorId(executor.into()), work_dir: "/w".into(), address: String::new() }
     }
@@ -146,11 +244,79 @@ mod tests {
         dag.map_finished(StageId(0), 1, at("b"));
         dag.map_finished(StageId(1), 0, at("a"));
         assert_eq!(dag.runnable(), vec![(StageId(2), 0)]);
-        assert_eq!(dag.executor_lost(&ExecutorId("a".into())), 2);
+        assert_eq!(dag.executor_lost(&ExecutorId("a".into())).outputs, 2);
         assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(1), 0)], "only a's outputs run again");
         dag.map_finished(StageId(0), 0, at("b"));
         dag.map_finished(StageId(1), 0, at("b"));
         dag.result_finished(0, vec![1]);
         assert!(dag.is_done());
+    }
+
+    /// A recomputed round-robin map task may deal rows differently from the lost attempt,
+    /// so reducers that read the lost attempt must not be mixed with ones that read the
+    /// new one: everything downstream runs again (the wrong-answer risk of suspect (i)).
+    #[test]
+    fn losing_a_round_robin_output_recomputes_everything_downstream() {
+        let plan = StagePlan {
+            job: JobId(0),
+            stages: vec![
+                round_robin(0, 2, &[]),
+                stage(1, StageKind::ShuffleMap, 2, &[0]),
+                stage(2, StageKind::ShuffleMap, 1, &[]),
+                stage(3, StageKind::Result, 2, &[1, 2]),
+            ],
+        };
+        let mut dag = DagScheduler::new(plan);
+        dag.map_finished(StageId(0), 0, at("a"));
+        dag.map_finished(StageId(0), 1, at("b"));
+        dag.map_finished(StageId(1), 0, at("b"));
+        dag.map_finished(StageId(1), 1, at("b"));
+        dag.map_finished(StageId(2), 0, at("b"));
+        dag.result_finished(0, vec![1]);
+        let lost = dag.executor_lost(&ExecutorId("a".into()));
+        assert_eq!(lost, LostOutputs { outputs: 1, rolled_back: vec![StageId(1), StageId(3)] });
+        assert_eq!(dag.runnable(), vec![(StageId(0), 0)], "stage 1 waits for the new round-robin output");
+        dag.map_finished(StageId(0), 0, at("b"));
+        assert_eq!(dag.runnable(), vec![(StageId(1), 0), (StageId(1), 1)], "every reducer reads the new attempt");
+        dag.map_finished(StageId(1), 0, at("b"));
+        dag.map_finished(StageId(1), 1, at("b"));
+        assert_eq!(dag.runnable(), vec![(StageId(3), 0), (StageId(3), 1)], "results of the old attempt are dropped");
+        assert_eq!(dag.outputs()[&StageId(2)], vec![Some(at("b"))], "stages not downstream keep their outputs");
+    }
+
+    #[test]
+    fn losing_a_hash_output_recomputes_only_that_output() {
+        let plan = StagePlan {
+            job: JobId(0),
+            stages: vec![stage(0, StageKind::ShuffleMap, 2, &[]), stage(1, StageKind::Result, 2, &[0])],
+        };
+        let mut dag = DagScheduler::new(plan);
+        dag.map_finished(StageId(0), 0, at("a"));
+        dag.map_finished(StageId(0), 1, at("b"));
+        dag.result_finished(0, vec![1]);
+        assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![] });
+        dag.map_finished(StageId(0), 0, at("b"));
+        assert_eq!(dag.runnable(), vec![(StageId(1), 1)], "the finished result partition stands");
+    }
+
+    /// A reducer launched before a lost output was recomputed reports its fetch failure
+    /// late: the new output, on the same executor, stays.
+    #[test]
+    fn a_late_fetch_failure_does_not_forget_the_output_that_replaced_the_lost_one() {
+        let plan = StagePlan {
+            job: JobId(0),
+            stages: vec![stage(0, StageKind::ShuffleMap, 2, &[]), stage(1, StageKind::Result, 2, &[0])],
+        };
+        let mut dag = DagScheduler::new(plan);
+        dag.map_finished(StageId(0), 0, at("a"));
+        dag.map_finished(StageId(0), 1, at("b"));
+        dag.task_launched((StageId(1), 0));
+        dag.task_launched((StageId(1), 1));
+        assert_eq!(dag.fetch_failed((StageId(1), 0), &ExecutorId("a".into())).outputs, 1);
+        dag.map_finished(StageId(0), 0, at("a"));
+        assert_eq!(dag.fetch_failed((StageId(1), 1), &ExecutorId("a".into())).outputs, 0, "a stale report");
+        assert_eq!(dag.outputs()[&StageId(0)], vec![Some(at("a")), Some(at("b"))]);
+        dag.task_launched((StageId(1), 1));
+        assert_eq!(dag.fetch_failed((StageId(1), 1), &ExecutorId("a".into())).outputs, 1, "a fresh report counts");
     }
 }

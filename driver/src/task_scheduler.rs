@@ -146,6 +146,24 @@ impl TaskScheduler {
         Ok(())
     }
 
+    /// Forgets the running attempts of `stages` (their input was recomputed, so their
+    /// reports must be ignored) and frees their slots; returns them, to be killed.
+    pub fn abandon(&mut self, stages: &[StageId]) -> Vec<Assignment> {
+        let abandoned: Vec<Assignment> = self
+            .running
+            .iter()
+            .filter(|(key, _)| stages.contains(&key.0))
+            .map(|(key, (e, a))| Assignment { stage: key.0, partition: key.1, attempt: *a, executor: e.clone() })
+            .collect();
+        for task in &abandoned {
+            self.running.remove(&(task.stage, task.partition));
+            if let Some(slots) = self.free_slots.get_mut(&task.executor) {
+                *slots += 1;
+            }
+        }
+        abandoned
+    }
+
     /// Forgets every task (a job ended); executors and their slots stay.
     pub fn clear_tasks(&mut self) {
         let running: Vec<_> = self.running.drain().map(|(_, (e, _))| e).collect();
@@ -217,5 +235,20 @@ mod tests {
         assert!(!s.finished(key, a.attempt, &a.executor));
         s.add_executor(e("b"), 1);
         assert_eq!(s.assign(&[key])[0].executor, e("b"));
+    }
+
+    #[test]
+    fn abandoned_attempts_free_their_slots_and_their_reports_are_ignored() {
+        let mut s = TaskScheduler::new(4);
+        s.add_executor(e("a"), 2);
+        let (old, kept) = ((StageId(1), 0), (StageId(2), 0));
+        let assigned = s.assign(&[old, kept]);
+        assert_eq!(assigned.len(), 2);
+        let abandoned = s.abandon(&[StageId(1)]);
+        assert_eq!(abandoned, vec![assigned[0].clone()]);
+        assert!(!s.finished(old, abandoned[0].attempt, &abandoned[0].executor), "a stale report");
+        let again = s.assign(&[old]).remove(0);
+        assert_eq!(again.attempt, 1, "the freed slot runs a new attempt");
+        assert!(s.finished(kept, assigned[1].attempt, &assigned[1].executor));
     }
 }

@@ -1,14 +1,19 @@
 //! Flint's executor: registers with the driver, runs up to `spark.executor.cores` tasks at
-//! once, keeps shuffle blocks in its block manager and reports task status and heartbeats.
+//! once, keeps shuffle blocks in its block manager, serves them to other executors over
+//! Arrow Flight and reports task status and heartbeats.
 
+pub mod attempts;
 pub mod block_manager;
 pub mod error;
 pub mod registration;
 pub mod service;
+pub mod shuffle_client;
+pub mod shuffle_service;
 pub mod task_runner;
 
 pub use error::ExecutorError;
 
+use arrow_flight::flight_service_server::FlightServiceServer;
 use flint_proto::executor_service_server::ExecutorServiceServer;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,10 +46,11 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
         .await
         .map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
     let address = listener.local_addr().map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
-    let blocks = Arc::new(block_manager::BlockManager::new(config.work_dir.join(format!("executor-{}", config.id)))?);
+    let blocks = Arc::new(block_manager::BlockManager::for_process(&config.work_dir, &config.id, std::process::id())?);
     let driver = registration::register(&config, &address.to_string(), blocks.root()).await?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let runner = Arc::new(task_runner::TaskRunner::new(&config, Arc::clone(&blocks), driver.clone())?);
+    let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
+    let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks));
     let service = service::ExecutorServiceImpl::new(Arc::clone(&runner), blocks, stop_tx.clone());
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     let mut server_stop = stop_rx.clone();
@@ -55,6 +61,7 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
                     .max_decoding_message_size(usize::MAX)
                     .max_encoding_message_size(usize::MAX),
             )
+            .add_service(FlightServiceServer::new(shuffle))
             .serve_with_incoming_shutdown(incoming, async move {
                 let _ = server_stop.wait_for(|stop| *stop).await;
             }),

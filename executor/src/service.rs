@@ -44,7 +44,9 @@ impl ExecutorService for ExecutorServiceImpl {
     }
 
     async fn cleanup_job(&self, request: Request<CleanupJobRequest>) -> Result<Response<CleanupJobResponse>, Status> {
-        self.blocks.remove_job(JobId(request.into_inner().job));
+        let job = request.into_inner().job;
+        self.runner.remove_job(job);
+        self.blocks.remove_job(JobId(job));
         Ok(Response::new(CleanupJobResponse {}))
     }
 

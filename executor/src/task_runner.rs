@@ -1,5 +1,6 @@
 //! Runs tasks: decodes a fragment, computes one partition, reports the status.
 
+use crate::attempts::AttemptLocks;
 use crate::block_manager::BlockManager;
 use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
@@ -7,9 +8,11 @@ use arrow::ipc::writer::StreamWriter;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::common::collect;
+use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
+use flint_engine::ids::ExecutorId;
 use flint_engine::proto::decode_plan;
-use flint_engine::shuffle::fetch_failure;
+use flint_engine::shuffle::{ShuffleEnv, fetch_failure};
 use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,10 +24,11 @@ use tokio::sync::Semaphore;
 pub struct TaskRunner {
     executor: String,
     session: FlintSession,
-    blocks: Arc<BlockManager>,
+    shuffle: ShuffleEnv,
     slots: Arc<Semaphore>,
     driver: DriverClient,
     running: Mutex<HashMap<(u64, u64, u64, u32), tokio::task::AbortHandle>>,
+    attempts: AttemptLocks,
 }
 
 fn key(task: &TaskRef) -> (u64, u64, u64, u32) {
@@ -33,7 +37,7 @@ fn key(task: &TaskRef) -> (u64, u64, u64, u32) {
 
 impl TaskRunner {
     /// A runner with a session whose memory pool is the executor's memory.
-    pub fn new(config: &ExecutorConfig, blocks: Arc<BlockManager>, driver: DriverClient) -> Result<Self, ExecutorError> {
+    pub fn new(config: &ExecutorConfig, blocks: &BlockManager, driver: DriverClient) -> Result<Self, ExecutorError> {
         let session = FlintSession::builder()
             .master(&format!("local[{}]", config.cores))
             .config("spark.driver.memory", &config.memory_bytes.to_string())
@@ -43,10 +47,12 @@ impl TaskRunner {
         Ok(Self {
             executor: config.id.clone(),
             session,
-            blocks,
+            shuffle: ShuffleEnv::local(ExecutorId(config.id.clone()), blocks.root().to_path_buf())
+                .with_remote(Arc::new(FlightBlocks::default())),
             slots: Arc::new(Semaphore::new(config.cores.max(1))),
             driver,
             running: Mutex::new(HashMap::new()),
+            attempts: AttemptLocks::default(),
         })
     }
 
@@ -68,6 +74,7 @@ impl TaskRunner {
         let Some(task) = definition.task else { return };
         let this = Arc::clone(self);
         let handle = tokio::spawn(async move {
+            let _attempt = this.attempts.acquire(&task).await;
             let Ok(_permit) = Arc::clone(&this.slots).acquire_owned().await else { return };
             let started = Instant::now();
             let outcome = this.run(&task, &definition.plan, definition.result_stage).await;
@@ -116,9 +123,14 @@ impl TaskRunner {
         }
     }
 
+    /// Forgets a finished job's tasks.
+    pub fn remove_job(&self, job: u64) {
+        self.attempts.remove_job(job);
+    }
+
     async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<TaskOutput> {
         let ctx = self.session.context().task_ctx();
-        let plan = decode_plan(plan, &ctx, self.blocks.root().to_path_buf())?;
+        let plan = decode_plan(plan, &ctx, self.shuffle.clone())?;
         let batches = collect(plan.execute(task.partition as usize, ctx)?).await?;
         let spill_bytes = spilled_bytes(&plan);
         if result_stage {

@@ -92,7 +92,7 @@ impl ClusterBackend for LocalCluster {
         // the backstop for ones that hang.
         if let Ok(pids) = self.pids.lock() {
             for pid in pids.iter() {
-                let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+                let _ = std::process::Command::new("kill").arg(pid.to_string()).stderr(std::process::Stdio::null()).status();
             }
         }
     }

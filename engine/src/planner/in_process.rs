@@ -5,7 +5,7 @@
 use super::stages::{StageKind, StagePlan, resolve_shuffle_reads};
 use crate::ids::{ExecutorId, StageId};
 use crate::proto::{decode_plan, encode_plan};
-use crate::shuffle::MapOutputLocation;
+use crate::shuffle::{MapOutputLocation, ShuffleEnv};
 use arrow::array::RecordBatch;
 use datafusion::error::Result;
 use datafusion::execution::TaskContext;
@@ -18,11 +18,12 @@ use std::sync::Arc;
 /// result stage's batches in partition order. Tasks of one stage run one after another.
 pub async fn run_in_process(plan: &StagePlan, ctx: Arc<TaskContext>, work_dir: &Path) -> Result<Vec<RecordBatch>> {
     let executor = ExecutorId("driver".to_string());
+    let env = ShuffleEnv::local(executor.clone(), work_dir.to_path_buf());
     let mut outputs: BTreeMap<StageId, Vec<Option<MapOutputLocation>>> = BTreeMap::new();
     let mut result = Vec::new();
     for stage in &plan.stages {
         let resolved = resolve_shuffle_reads(Arc::clone(&stage.plan), &outputs)?;
-        let fragment = decode_plan(&encode_plan(resolved)?, &ctx, work_dir.to_path_buf())?;
+        let fragment = decode_plan(&encode_plan(resolved)?, &ctx, env.clone())?;
         let mut locations = Vec::with_capacity(stage.partitions);
         for partition in 0..stage.partitions {
             let batches = collect(fragment.execute(partition, Arc::clone(&ctx))?).await?;

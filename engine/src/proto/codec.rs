@@ -1,7 +1,9 @@
 //! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle nodes.
 
 use crate::ids::{ExecutorId, JobId, StageId};
-use crate::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec};
+use crate::shuffle::{
+    MapOutputLocation, ShuffleEnv, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec,
+};
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
@@ -16,17 +18,27 @@ use prost::Message;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Encodes and decodes [`ShuffleWriterExec`] and [`ShuffleReaderExec`]. Decoded writers
-/// write under the codec's `work_dir` (the executor's block directory).
-#[derive(Debug, Clone)]
+/// Encodes and decodes [`ShuffleWriterExec`] and [`ShuffleReaderExec`]. Decoded shuffle
+/// nodes run in the codec's [`ShuffleEnv`]: writers write under its work directory and
+/// readers read local blocks from disk and fetch the others through it.
+#[derive(Debug, Clone, Default)]
 pub struct FlintCodec {
-    work_dir: PathBuf,
+    env: Option<ShuffleEnv>,
 }
 
 impl FlintCodec {
-    /// A codec for an executor whose shuffle blocks go under `work_dir`.
-    pub fn new(work_dir: PathBuf) -> Self {
-        Self { work_dir }
+    /// A codec that encodes plans for executors (it cannot decode shuffle nodes).
+    pub fn encoder() -> Self {
+        Self::default()
+    }
+
+    /// A codec decoding plans for tasks that run in `env`.
+    pub fn new(env: ShuffleEnv) -> Self {
+        Self { env: Some(env) }
+    }
+
+    fn env(&self) -> Result<&ShuffleEnv> {
+        self.env.as_ref().ok_or_else(|| codec_error("decoding shuffle nodes needs the executor's shuffle environment"))
     }
 }
 
@@ -133,7 +145,7 @@ impl PhysicalExtensionCodec for FlintCodec {
                 JobId(writer.job),
                 StageId(writer.stage as usize),
                 output,
-                self.work_dir.clone(),
+                self.env()?.work_dir.clone(),
             );
             return Ok(Arc::new(exec));
         }
@@ -160,7 +172,7 @@ impl PhysicalExtensionCodec for FlintCodec {
                     })
                 })
                 .collect();
-            return Ok(Arc::new(exec.with_locations(locations)));
+            return Ok(Arc::new(exec.with_locations(locations).with_env(self.env()?.clone())));
         }
         Err(codec_error("empty node"))
     }

@@ -8,18 +8,18 @@ pub use codec::FlintCodec;
 use datafusion::error::Result;
 use datafusion::execution::TaskContext;
 use datafusion::physical_plan::ExecutionPlan;
-use std::path::PathBuf;
+use crate::shuffle::ShuffleEnv;
 use std::sync::Arc;
 
 /// Serialises a stage's plan fragment for a task.
 pub fn encode_plan(plan: Arc<dyn ExecutionPlan>) -> Result<Vec<u8>> {
-    let codec = FlintCodec::new(PathBuf::new());
+    let codec = FlintCodec::encoder();
     Ok(datafusion_proto::bytes::physical_plan_to_bytes_with_extension_codec(plan, &codec)?.to_vec())
 }
 
-/// Deserialises a plan fragment on an executor whose shuffle blocks go under `work_dir`;
-/// functions resolve against `ctx`'s registry.
-pub fn decode_plan(bytes: &[u8], ctx: &TaskContext, work_dir: PathBuf) -> Result<Arc<dyn ExecutionPlan>> {
-    let codec = FlintCodec::new(work_dir);
+/// Deserialises a plan fragment for tasks running in `env` (the executor's shuffle
+/// environment); functions resolve against `ctx`'s registry.
+pub fn decode_plan(bytes: &[u8], ctx: &TaskContext, env: ShuffleEnv) -> Result<Arc<dyn ExecutionPlan>> {
+    let codec = FlintCodec::new(env);
     datafusion_proto::bytes::physical_plan_from_bytes_with_extension_codec(bytes, ctx, &codec)
 }

@@ -2,12 +2,17 @@
 //!
 //! A stage boundary in a distributed plan is a [`ShuffleWriterExec`] at the root of the
 //! map stage and a [`ShuffleReaderExec`] leaf in each consuming stage. Blocks live under
-//! an executor's work directory in the layout of [`layout`].
+//! an executor's work directory in the layout of [`layout`]; a reducer reads its own
+//! executor's blocks from disk and fetches other executors' through [`RemoteBlocks`].
 
+pub mod block_file;
+pub mod fetch;
 pub mod layout;
 pub mod reader;
 pub mod writer;
 
+pub use block_file::{BlockError, BlockStream, read_block_file};
+pub use fetch::{RemoteBlocks, ShuffleEnv};
 pub use reader::{MapOutputLocation, ShuffleRead, ShuffleReaderExec};
 pub use writer::{ShuffleOutput, ShuffleWriterExec};
 

@@ -1,10 +1,9 @@
 //! `ShuffleReaderExec`: a leaf of a consuming stage that reads a map stage's blocks.
 
-use super::{ShuffleError, layout};
+use super::ShuffleError;
+use super::fetch::ShuffleEnv;
 use crate::ids::{ExecutorId, JobId, ShuffleBlockId, StageId};
-use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use arrow::ipc::reader::FileReader;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
@@ -14,9 +13,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
 };
-use futures::{StreamExt, TryStreamExt};
-use std::fs::File;
-use std::io::BufReader;
+use futures::StreamExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -46,7 +43,8 @@ pub enum ShuffleRead {
 }
 
 /// Reads the blocks a map stage wrote. Locations are filled in by the driver, through
-/// [`ShuffleReaderExec::with_locations`], once the map stage has run.
+/// [`ShuffleReaderExec::with_locations`], once the map stage has run; the process that
+/// runs the task gives it its [`ShuffleEnv`] when it decodes the plan.
 #[derive(Debug, Clone)]
 pub struct ShuffleReaderExec {
     job: JobId,
@@ -54,6 +52,7 @@ pub struct ShuffleReaderExec {
     maps: usize,
     read: ShuffleRead,
     locations: Vec<Option<MapOutputLocation>>,
+    env: Option<ShuffleEnv>,
     properties: Arc<PlanProperties>,
 }
 
@@ -70,7 +69,7 @@ impl ShuffleReaderExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        Self { job, stage, maps, read, locations: vec![None; maps], properties }
+        Self { job, stage, maps, read, locations: vec![None; maps], env: None, properties }
     }
 
     /// The job this reader belongs to.
@@ -101,6 +100,11 @@ impl ShuffleReaderExec {
     /// The same reader with map output locations (one per map task, by map index).
     pub fn with_locations(&self, locations: Vec<Option<MapOutputLocation>>) -> Self {
         Self { locations, ..self.clone() }
+    }
+
+    /// The same reader running in the process described by `env`.
+    pub fn with_env(&self, env: ShuffleEnv) -> Self {
+        Self { env: Some(env), ..self.clone() }
     }
 
     fn blocks(&self, partition: usize) -> Vec<ShuffleBlockId> {
@@ -145,6 +149,12 @@ impl ExecutionPlan for ShuffleReaderExec {
     }
 
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let env = self.env.clone().ok_or_else(|| {
+            DataFusionError::Internal(format!(
+                "the shuffle reader of stage {} runs without a shuffle environment: decode task plans with decode_plan",
+                self.stage.0
+            ))
+        })?;
         let mut sources = Vec::new();
         for block in self.blocks(partition) {
             let location = self
@@ -155,29 +165,8 @@ impl ExecutionPlan for ShuffleReaderExec {
                 .ok_or_else(|| DataFusionError::External(Box::new(ShuffleError::Unresolved { block })))?;
             sources.push((block, location));
         }
-        let stream = futures::stream::iter(sources)
-            .then(|(block, location)| async move {
-                tokio::task::spawn_blocking(move || read_block(block, &location))
-                    .await
-                    .map_err(|e| DataFusionError::ExecutionJoin(Box::new(e)))?
-            })
-            .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
-            .try_flatten();
+        // One block open at a time: the next opens when the previous one ends.
+        let stream = futures::stream::iter(sources).flat_map(move |(block, location)| env.open_block(block, &location));
         Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)))
     }
-}
-
-/// Reads one block from the directory of the executor that wrote it (same host).
-fn read_block(block: ShuffleBlockId, location: &MapOutputLocation) -> Result<Vec<RecordBatch>> {
-    let failed = |source: Box<dyn std::error::Error + Send + Sync>| {
-        DataFusionError::External(Box::new(ShuffleError::FetchFailed {
-            block,
-            executor: location.executor.clone(),
-            source,
-        }))
-    };
-    let path = layout::block_path(&location.work_dir, &block);
-    let file = File::open(&path).map_err(|e| failed(format!("{}: {e}", path.display()).into()))?;
-    let reader = FileReader::try_new(BufReader::new(file), None).map_err(|e| failed(e.into()))?;
-    reader.map(|batch| batch.map_err(|e| failed(e.into()))).collect()
 }

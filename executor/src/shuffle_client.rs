@@ -1,0 +1,53 @@
+//! Fetches the shuffle blocks other executors wrote from their block services
+//! ([`crate::shuffle_service`]) over Arrow Flight, one connection per executor.
+
+use crate::shuffle_service::ticket;
+use arrow_flight::FlightClient;
+use arrow_flight::flight_service_client::FlightServiceClient;
+use flint_engine::ids::ShuffleBlockId;
+use flint_engine::shuffle::{BlockError, BlockStream, RemoteBlocks};
+use futures::{StreamExt, TryStreamExt};
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+use tonic::transport::{Channel, Endpoint};
+
+/// How long a reducer waits to connect to another executor before the fetch fails.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A Flight client per block service address, connected on first use.
+#[derive(Debug, Default)]
+pub struct FlightBlocks {
+    channels: Mutex<HashMap<String, Channel>>,
+}
+
+impl FlightBlocks {
+    fn channel(&self, address: &str) -> Result<Channel, BlockError> {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(channel) = channels.get(address) {
+            return Ok(channel.clone());
+        }
+        let channel = Endpoint::from_shared(format!("http://{address}"))
+            .map_err(|e| format!("bad block service address {address}: {e}"))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .connect_lazy();
+        channels.insert(address.to_string(), channel.clone());
+        Ok(channel)
+    }
+}
+
+impl RemoteBlocks for FlightBlocks {
+    fn fetch(&self, block: ShuffleBlockId, address: &str) -> BlockStream {
+        let channel = self.channel(address);
+        let address = address.to_string();
+        let stream = futures::stream::once(async move {
+            let client = FlightServiceClient::new(channel?).max_decoding_message_size(usize::MAX);
+            let batches = FlightClient::new_from_inner(client)
+                .do_get(ticket(&block))
+                .await
+                .map_err(|e| BlockError::from(format!("fetching from {address}: {e}")))?;
+            Ok::<_, BlockError>(batches.map_err(move |e| BlockError::from(format!("fetching {block}: {e}"))))
+        });
+        stream.try_flatten().boxed()
+    }
+}
