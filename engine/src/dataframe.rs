@@ -13,6 +13,7 @@ use datafusion::prelude::coalesce;
 
 use crate::cache::CachedTable;
 use crate::error::{FlintError, Result};
+use crate::planner::run_scalar_subqueries;
 use crate::progress::JobProgress;
 use crate::session::FlintSession;
 use crate::spark::show::show_string;
@@ -202,6 +203,7 @@ impl DataFrame {
     pub async fn collect_with_progress(&self, progress: &Arc<JobProgress>) -> Result<Vec<RecordBatch>> {
         if let Some(runner) = self.session.job_runner() {
             let plan = self.inner.clone().create_physical_plan().await?;
+            let plan = run_scalar_subqueries(plan, runner.as_ref(), progress).await.map_err(|e| self.explain_error(e))?;
             return runner.run_job(plan, Arc::clone(progress)).await.map_err(|e| self.explain_error(e));
         }
         let streams = self.inner.clone().execute_stream_partitioned().await?;

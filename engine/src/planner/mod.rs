@@ -2,6 +2,8 @@
 
 pub mod in_process;
 pub mod stages;
+pub mod subqueries;
 
 pub use in_process::run_in_process;
+pub use subqueries::run_scalar_subqueries;
 pub use stages::{Stage, configure_session_for_stages, StageKind, StagePlan, resolve_shuffle_reads, split_into_stages};
