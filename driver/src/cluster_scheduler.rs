@@ -2,6 +2,7 @@
 //! registry, DAG and task schedulers in one event loop, launches tasks over
 //! `ExecutorService`, and runs jobs for sessions as their [`JobRunner`].
 
+use crate::cache_registry::CacheRegistry;
 use crate::cluster::{ClusterBackend, ExecutorExit};
 use crate::dag_scheduler::DagScheduler;
 use crate::executor_registry::{ExecutorInfo, ExecutorRegistry};
@@ -11,7 +12,7 @@ use arrow::ipc::reader::StreamReader;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::ExecutionPlan;
 use flint_engine::config::SparkConf;
-use flint_engine::ids::{ExecutorId, JobId, StageId};
+use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId};
 use flint_engine::job_runner::JobRunner;
 use flint_engine::planner::{resolve_shuffle_reads, split_into_stages};
 use flint_engine::progress::JobProgress;
@@ -75,6 +76,7 @@ enum Event {
     Status(TaskStatusUpdate),
     Exit(ExecutorExit),
     Submit(Box<ActiveJob>),
+    ReleaseCache(CacheId, oneshot::Sender<()>),
     Tick,
     Shutdown(oneshot::Sender<()>),
 }
@@ -146,6 +148,7 @@ impl ClusterScheduler {
             expected: backend.executors(),
             events: events.clone(),
             backend: Arc::clone(&backend),
+            caches: CacheRegistry::default(),
         };
         tokio::spawn(state.run(receiver));
         backend.start(format!("http://{address}"), exits_tx).await?;
@@ -180,6 +183,16 @@ impl JobRunner for ClusterScheduler {
             result.await.map_err(|_| DataFusionError::Execution("the scheduler dropped the job".to_string()))?
         })
     }
+
+    fn release_cache(&self, cache: CacheId) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let (reply, done) = oneshot::channel();
+            self.events
+                .send(Event::ReleaseCache(cache, reply))
+                .map_err(|_| DataFusionError::Execution("the scheduler has stopped".to_string()))?;
+            done.await.map_err(|_| DataFusionError::Execution("the scheduler stopped releasing the cache".to_string()))
+        })
+    }
 }
 
 struct State {
@@ -192,6 +205,7 @@ struct State {
     expected: usize,
     events: mpsc::UnboundedSender<Event>,
     backend: Arc<dyn ClusterBackend>,
+    caches: CacheRegistry,
 }
 
 impl State {
@@ -214,7 +228,11 @@ impl State {
                 }
                 Event::Submit(job) => {
                     tracing::info!("{} submitted with {} stages", job.id, job.dag.plan().stages.len());
-                    self.job = Some(*job);
+                    self.job = Some(self.with_cached_partitions(*job));
+                }
+                Event::ReleaseCache(cache, reply) => {
+                    self.release_cache(cache);
+                    let _ = reply.send(());
                 }
                 Event::Shutdown(reply) => {
                     for client in self.clients.values() {
@@ -311,6 +329,7 @@ impl State {
             eprintln!("flint: lost {executor}: {reason}");
             let requeued = self.tasks.remove_executor(&executor);
             self.clients.remove(&executor);
+            self.forget_cached_partitions(&executor);
             if let Some(job) = self.job.as_mut() {
                 let lost = job.dag.executor_lost(&executor);
                 eprintln!("flint: rerunning {} tasks that were running and {lost} lost map outputs", requeued.len());
@@ -321,6 +340,7 @@ impl State {
     fn fail_job(&mut self, message: String) {
         let Some(job) = self.job.take() else { return };
         eprintln!("flint: {message}");
+        self.record_cached_partitions(&job);
         for running in self.tasks.running() {
             if let Some(client) = self.clients.get(&running.executor) {
                 let mut client = client.clone();
@@ -381,6 +401,7 @@ impl State {
     }
 
     fn finish(&mut self, mut job: ActiveJob) {
+        self.record_cached_partitions(&job);
         self.tasks.clear_tasks();
         self.cleanup(job.id);
         let mut batches = Vec::new();
@@ -405,6 +426,44 @@ impl State {
         }
         tracing::info!("{} finished", job.id);
         let _ = job.reply.send(Ok(batches));
+    }
+}
+
+/// Cached relations: their partitions outlive jobs, in the executors' block managers.
+impl State {
+    /// `job` starting with the cache partitions live executors hold.
+    fn with_cached_partitions(&self, mut job: ActiveJob) -> ActiveJob {
+        let (dag, uses) = self.caches.prepare(job.dag.plan().clone());
+        for used in uses {
+            eprintln!(
+                "flint: {} reads {}: computing partitions {:?} of {}",
+                job.id, used.cache, used.missing, used.partitions
+            );
+        }
+        job.dag = dag;
+        job
+    }
+
+    /// Keeps the cache partitions `job` computed.
+    fn record_cached_partitions(&mut self, job: &ActiveJob) {
+        for (cache, partition, executor) in self.caches.record(&job.dag) {
+            eprintln!("flint: {cache} partition {partition} is on {executor}");
+        }
+    }
+
+    /// Forgets the cache partitions a lost executor held.
+    fn forget_cached_partitions(&mut self, executor: &ExecutorId) {
+        for (cache, partitions) in self.caches.executor_lost(executor) {
+            eprintln!("flint: {cache} lost partitions {partitions:?} with {executor}");
+        }
+    }
+
+    /// Forgets `cache` and removes its blocks from every executor.
+    fn release_cache(&mut self, cache: CacheId) {
+        if self.caches.remove(cache) {
+            eprintln!("flint: released {cache}");
+        }
+        self.cleanup(cache.job());
     }
 }
 

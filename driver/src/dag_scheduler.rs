@@ -7,7 +7,7 @@ use crate::task_scheduler::TaskKey;
 use flint_engine::ids::{ExecutorId, StageId};
 use flint_engine::planner::{StageKind, StagePlan};
 use flint_engine::shuffle::MapOutputLocation;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A job's stages and what each has produced so far.
 #[derive(Debug)]
@@ -43,12 +43,13 @@ impl DagScheduler {
         self.outputs.get(&stage).is_some_and(|o| o.iter().all(Option::is_some))
     }
 
-    /// Partitions that can run now: missing outputs of stages whose parents are complete,
-    /// parents' stages first.
+    /// Partitions that can run now: missing outputs of needed stages whose parents are
+    /// complete, parents' stages first.
     pub fn runnable(&self) -> Vec<TaskKey> {
+        let needed = self.needed_stages();
         let mut tasks = Vec::new();
         for stage in &self.plan.stages {
-            if !stage.parents.iter().all(|p| self.stage_complete(*p)) {
+            if !needed.contains(&stage.id) || !stage.parents.iter().all(|p| self.stage_complete(*p)) {
                 continue;
             }
             match stage.kind {
@@ -63,6 +64,33 @@ impl DagScheduler {
             }
         }
         tasks
+    }
+
+    /// The stages the result stage needs: a complete map stage's parents are needed only
+    /// while another path needs them (a cache's stage restored from earlier jobs is
+    /// complete, so its lineage does not run).
+    fn needed_stages(&self) -> BTreeSet<StageId> {
+        let mut needed = BTreeSet::new();
+        let mut pending: Vec<StageId> = self.plan.result_stage().map(|s| s.id).into_iter().collect();
+        while let Some(id) = pending.pop() {
+            if !needed.insert(id) || self.stage_complete(id) {
+                continue;
+            }
+            if let Some(stage) = self.plan.stage(id) {
+                pending.extend(stage.parents.iter().copied());
+            }
+        }
+        needed
+    }
+
+    /// Starts map stage `stage` with outputs that exist from before this job (a cache's
+    /// partitions); ignored when the number of partitions differs.
+    pub fn restore_outputs(&mut self, stage: StageId, outputs: Vec<Option<MapOutputLocation>>) {
+        if let Some(slots) = self.outputs.get_mut(&stage)
+            && slots.len() == outputs.len()
+        {
+            *slots = outputs;
+        }
     }
 
     /// Records a map task's output location.

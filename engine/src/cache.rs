@@ -1,6 +1,13 @@
-//! Lazily cached DataFrames: computed by the first action that reads them, then kept in memory.
+//! Cached relations (`DataFrame.cache()`, `CACHE TABLE`): computed by the first job that
+//! reads them, then read instead of their source until released.
+//!
+//! In a session without a job runner the partitions are kept in driver memory. On a
+//! cluster they stay in the executors' block managers: a scan yields a
+//! [`CachedRelationExec`], and the cluster scheduler computes only the partitions no live
+//! executor holds, from the relation's lineage.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
@@ -8,37 +15,74 @@ use datafusion::catalog::{Session, TableProvider};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, LogicalPlan, TableType};
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::projection::ProjectionExpr;
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::{ExecutionPlan, collect_partitioned};
-use tokio::sync::OnceCell;
+use tokio::sync::{Mutex, OnceCell};
+
+use crate::ids::CacheId;
+use crate::job_runner::JobRunner;
+use crate::planner::CachedRelationExec;
 
 /// A table holding the result of `plan` once it has first been scanned.
 #[derive(Debug)]
 pub struct CachedTable {
     plan: LogicalPlan,
     schema: SchemaRef,
-    partitions: OnceCell<Arc<MemTable>>,
+    storage: Storage,
+    released: AtomicBool,
+}
+
+/// Where the partitions are kept.
+#[derive(Debug)]
+enum Storage {
+    /// In driver memory, once computed.
+    Driver(Mutex<Option<Arc<MemTable>>>),
+    /// In the block managers of `runner`'s executors.
+    Executors {
+        cache: CacheId,
+        runner: Arc<dyn JobRunner>,
+        /// The physical plan computing the partitions, planned once so every job
+        /// computes a partition the same way.
+        lineage: OnceCell<Arc<dyn ExecutionPlan>>,
+    },
 }
 
 impl CachedTable {
-    /// A cache of `plan`, empty until the first scan.
-    pub fn new(plan: LogicalPlan) -> Self {
+    /// A cache of `plan`, empty until the first scan; kept on `runner`'s executors when
+    /// there is a runner, in driver memory otherwise.
+    pub fn new(plan: LogicalPlan, runner: Option<Arc<dyn JobRunner>>) -> Self {
         let schema = Arc::new(plan.schema().as_arrow().clone());
-        Self { plan, schema, partitions: OnceCell::new() }
+        let storage = match runner {
+            Some(runner) => Storage::Executors { cache: CacheId::next(), runner, lineage: OnceCell::new() },
+            None => Storage::Driver(Mutex::new(None)),
+        };
+        Self { plan, schema, storage, released: AtomicBool::new(false) }
     }
 
-    /// Whether the data has been computed and is held in memory.
-    pub fn is_materialized(&self) -> bool {
-        self.partitions.initialized()
+    /// Drops the cached partitions (as `unpersist`); later scans compute the plan again.
+    pub async fn release(&self) -> Result<()> {
+        self.released.store(true, Ordering::Relaxed);
+        match &self.storage {
+            Storage::Driver(memory) => {
+                memory.lock().await.take();
+                Ok(())
+            }
+            Storage::Executors { cache, runner, .. } => runner.release_cache(*cache).await,
+        }
     }
 
-    async fn materialize(&self, state: &dyn Session) -> Result<&Arc<MemTable>> {
-        self.partitions
-            .get_or_try_init(|| async {
-                let physical = state.create_physical_plan(&self.plan).await?;
-                let partitions = collect_partitioned(physical, state.task_ctx()).await?;
-                Ok(Arc::new(MemTable::try_new(Arc::clone(&self.schema), partitions)?))
-            })
-            .await
+    async fn in_memory(&self, state: &dyn Session, memory: &Mutex<Option<Arc<MemTable>>>) -> Result<Arc<MemTable>> {
+        let mut memory = memory.lock().await;
+        if let Some(table) = memory.as_ref() {
+            return Ok(Arc::clone(table));
+        }
+        let physical = state.create_physical_plan(&self.plan).await?;
+        let partitions = collect_partitioned(physical, state.task_ctx()).await?;
+        let table = Arc::new(MemTable::try_new(Arc::clone(&self.schema), partitions)?);
+        *memory = Some(Arc::clone(&table));
+        Ok(table)
     }
 }
 
@@ -59,6 +103,26 @@ impl TableProvider for CachedTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.materialize(state).await?.scan(state, projection, filters, limit).await
+        if self.released.load(Ordering::Relaxed) {
+            return project(state.create_physical_plan(&self.plan).await?, projection);
+        }
+        match &self.storage {
+            Storage::Driver(memory) => self.in_memory(state, memory).await?.scan(state, projection, filters, limit).await,
+            Storage::Executors { cache, lineage, .. } => {
+                let lineage = lineage.get_or_try_init(|| state.create_physical_plan(&self.plan)).await?;
+                project(Arc::new(CachedRelationExec::new(*cache, Arc::clone(lineage))), projection)
+            }
+        }
     }
+}
+
+/// `plan` with only the columns at `projection`, as a scan returns them.
+fn project(plan: Arc<dyn ExecutionPlan>, projection: Option<&Vec<usize>>) -> Result<Arc<dyn ExecutionPlan>> {
+    let Some(projection) = projection else { return Ok(plan) };
+    let schema = plan.schema();
+    let exprs = projection.iter().map(|&i| {
+        let name = schema.field(i).name().clone();
+        ProjectionExpr { expr: Arc::new(Column::new(&name, i)), alias: name }
+    });
+    Ok(Arc::new(ProjectionExec::try_new(exprs.collect::<Vec<_>>(), plan)?))
 }

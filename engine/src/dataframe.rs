@@ -25,12 +25,14 @@ use crate::writer::DataFrameWriter;
 pub struct DataFrame {
     session: FlintSession,
     inner: DfDataFrame,
+    /// The cache this DataFrame reads, when it was returned by `cache()`.
+    cached: Option<Arc<CachedTable>>,
 }
 
 impl DataFrame {
     /// Wraps a DataFusion DataFrame of `session`.
     pub fn new(session: FlintSession, inner: DfDataFrame) -> Self {
-        Self { session, inner }
+        Self { session, inner, cached: None }
     }
 
     /// The DataFusion DataFrame underneath, for the layers that plan and run jobs.
@@ -164,11 +166,28 @@ impl DataFrame {
         self.wrap(self.inner.clone().union_by_name(other.inner.clone()))
     }
 
-    /// Marks this DataFrame to be kept in memory once first computed, as `cache`.
-    /// Lazy: the first action computes and stores it, later ones read it.
+    /// Marks this DataFrame to be kept once first computed, as `cache`: in the executors'
+    /// block managers on a cluster, in memory otherwise. Lazy: the first action computes
+    /// and stores it, later ones read it.
     pub fn cache(&self) -> Result<Self> {
-        let table = CachedTable::new(self.inner.logical_plan().clone());
-        self.wrap(self.session.context().read_table(Arc::new(table)))
+        let table = Arc::new(CachedTable::new(self.inner.logical_plan().clone(), self.session.job_runner()));
+        let mut cached = self.wrap(self.session.context().read_table(Arc::clone(&table) as _))?;
+        cached.cached = Some(table);
+        Ok(cached)
+    }
+
+    /// Spark's `persist`: Flint has one storage level, so this is [`DataFrame::cache`].
+    pub fn persist(&self) -> Result<Self> {
+        self.cache()
+    }
+
+    /// Drops the partitions `cache()` kept, as `unpersist`; a DataFrame that is not a
+    /// cache is left as it is. Later actions compute it from its source again.
+    pub async fn unpersist(&self) -> Result<()> {
+        if let Some(table) = &self.cached {
+            table.release().await?;
+        }
+        Ok(())
     }
 
     /// Registers this DataFrame as a temporary view, as `createOrReplaceTempView`.
@@ -246,7 +265,12 @@ impl DataFrame {
 
     /// Counts the rows, as `count`.
     pub async fn count(&self) -> Result<usize> {
-        Ok(self.inner.clone().count().await?)
+        let counted = self.group_by(vec![]).count()?.collect().await?;
+        let count = counted
+            .iter()
+            .find(|batch| batch.num_rows() > 0)
+            .and_then(|batch| batch.column(0).as_any().downcast_ref::<arrow::array::Int64Array>().map(|c| c.value(0)));
+        count.map(|n| n as usize).ok_or_else(|| DataFusionError::Internal("count returned no row".to_string()).into())
     }
 
     /// The first `num_rows` rows as Spark's `show()` prints them, cells cut to
