@@ -126,3 +126,54 @@ fn project(plan: Arc<dyn ExecutionPlan>, projection: Option<&Vec<usize>>) -> Res
     });
     Ok(Arc::new(ProjectionExec::try_new(exprs.collect::<Vec<_>>(), plan)?))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::FlintSession;
+    use crate::planner::in_process::InProcessRunner;
+    use arrow::util::pretty::pretty_format_batches;
+    use datafusion::common::tree_node::TreeNode;
+
+    async fn session() -> FlintSession {
+        let session = FlintSession::builder().master("local[2]").build().unwrap();
+        let create = "create table t (k int, v int) as values (1, 10), (2, 20), (3, 30), (4, 40)";
+        session.context().sql(create).await.unwrap().collect().await.unwrap();
+        session
+    }
+
+    async fn reads_cache(df: &crate::DataFrame) -> bool {
+        let plan = df.inner().clone().create_physical_plan().await.unwrap();
+        plan.exists(|node| Ok(node.is::<CachedRelationExec>())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn on_a_job_runner_a_cache_is_a_stage_and_its_subqueries_run_once() {
+        let session = session().await;
+        let runner = Arc::new(InProcessRunner::new(session.context().task_ctx()));
+        session.set_job_runner(Arc::clone(&runner) as _);
+        let source = session.sql("select k, v from t where v > (select avg(v) from t)").await.unwrap();
+        let cached = source.cache().unwrap();
+        assert!(reads_cache(&cached).await);
+        let first = pretty_format_batches(&cached.collect().await.unwrap()).unwrap().to_string();
+        assert!(first.contains("| 3 | 30 |") && first.contains("| 4 | 40 |") && !first.contains("| 2 |"), "{first}");
+        assert_eq!(runner.jobs(), 2, "the subquery, then the query");
+        assert_eq!(cached.count().await.unwrap(), 2);
+        assert_eq!(runner.jobs(), 3, "the subquery's value is kept with the cache's lineage");
+        cached.unpersist().await.unwrap();
+        assert!(!reads_cache(&cached).await, "an unpersisted DataFrame reads its source");
+        assert_eq!(cached.count().await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn without_a_job_runner_unpersist_reads_the_source_again() {
+        let session = session().await;
+        let cached = session.table("t").await.unwrap().persist().unwrap();
+        assert_eq!(cached.count().await.unwrap(), 4);
+        session.context().sql("insert into t values (5, 50)").await.unwrap().collect().await.unwrap();
+        assert_eq!(cached.count().await.unwrap(), 4, "the cache, not the table");
+        cached.unpersist().await.unwrap();
+        assert_eq!(cached.count().await.unwrap(), 5);
+    }
+}

@@ -8,6 +8,7 @@
 //! shipped to an executor cannot carry that exec, so [`run_scalar_subqueries`] fills the
 //! container through the job runner and removes the exec.
 
+use super::cached_relation::CachedRelationExec;
 use crate::job_runner::JobRunner;
 use crate::progress::JobProgress;
 use arrow::array::RecordBatch;
@@ -29,7 +30,8 @@ pub const TOO_MANY_ROWS: &str =
 
 /// Runs every scalar subquery of `plan` as a job on `runner` (a subquery's own subqueries
 /// first), stores each value where the query's expressions read it, and returns `plan`
-/// without its `ScalarSubqueryExec` nodes. Subqueries run one after another.
+/// without its `ScalarSubqueryExec` nodes, also in the lineage of cached relations it
+/// reads. Subqueries run one after another; one that has run keeps its value.
 pub fn run_scalar_subqueries<'a>(
     plan: Arc<dyn ExecutionPlan>,
     runner: &'a dyn JobRunner,
@@ -48,14 +50,30 @@ pub fn run_scalar_subqueries<'a>(
             }
             return run_scalar_subqueries(Arc::clone(exec.input()), runner, progress).await;
         }
-        if !plan.exists(|node| Ok(node.is::<ScalarSubqueryExec>()))? {
+        if !has_scalar_subqueries(&plan)? {
             return Ok(plan);
+        }
+        if let Some(cached) = plan.downcast_ref::<CachedRelationExec>() {
+            let lineage = run_scalar_subqueries(Arc::clone(cached.lineage()), runner, progress).await?;
+            return Ok(Arc::new(CachedRelationExec::new(cached.cache(), lineage)));
         }
         let mut children = Vec::new();
         for child in plan.children() {
             children.push(run_scalar_subqueries(Arc::clone(child), runner, progress).await?);
         }
         plan.replace_children(children, ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute))
+    })
+}
+
+/// Whether `plan`, or the lineage of a cached relation it reads, has scalar subqueries
+/// to run.
+fn has_scalar_subqueries(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
+    plan.exists(|node| {
+        Ok(node.is::<ScalarSubqueryExec>()
+            || match node.downcast_ref::<CachedRelationExec>() {
+                Some(cached) => has_scalar_subqueries(cached.lineage())?,
+                None => false,
+            })
     })
 }
 
@@ -103,12 +121,9 @@ mod tests {
     use super::*;
     use crate::FlintSession;
     use crate::config::SparkConf;
-    use crate::ids::JobId;
-    use crate::planner::{run_in_process, split_into_stages};
+    use crate::planner::in_process::InProcessRunner;
     use arrow::array::{Int64Array, StringArray};
     use arrow::util::pretty::pretty_format_batches;
-    use datafusion::execution::TaskContext;
-    use std::sync::atomic::{AtomicU64, Ordering};
 
     fn batch(values: &[i64]) -> RecordBatch {
         RecordBatch::try_from_iter([("v", Arc::new(Int64Array::from(values.to_vec())) as _)]).unwrap()
@@ -125,31 +140,13 @@ mod tests {
         assert!(single_value(&[strings], &DataType::Utf8).is_err());
     }
 
-    /// Runs each job stage by stage through the wire codec in this process, counting jobs.
-    #[derive(Debug)]
-    struct InProcess {
-        ctx: Arc<TaskContext>,
-        dir: tempfile::TempDir,
-        jobs: AtomicU64,
-    }
-
-    impl JobRunner for InProcess {
-        fn run_job(&self, plan: Arc<dyn ExecutionPlan>, _: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>> {
-            Box::pin(async move {
-                let job = JobId(self.jobs.fetch_add(1, Ordering::Relaxed));
-                let stages = split_into_stages(job, plan)?;
-                run_in_process(&stages, Arc::clone(&self.ctx), self.dir.path()).await
-            })
-        }
-    }
-
     async fn run(sql: &str) -> (Result<String>, u64) {
         let mut conf = SparkConf::new();
         conf.set("spark.master", "local[2]");
         let session = FlintSession::new(conf).unwrap();
         let ctx = session.context();
         ctx.sql("create table t (k int, v int) as values (1, 10), (2, 20), (3, 30), (4, 40)").await.unwrap();
-        let runner = InProcess { ctx: ctx.task_ctx(), dir: tempfile::tempdir().unwrap(), jobs: AtomicU64::new(0) };
+        let runner = InProcessRunner::new(ctx.task_ctx());
         let plan = ctx.sql(sql).await.unwrap().create_physical_plan().await.unwrap();
         let progress = Arc::new(JobProgress::default());
         let result = async {
@@ -159,7 +156,7 @@ mod tests {
             Ok(pretty_format_batches(&batches)?.to_string())
         }
         .await;
-        (result, runner.jobs.load(Ordering::Relaxed))
+        (result, runner.jobs())
     }
 
     #[tokio::test]
