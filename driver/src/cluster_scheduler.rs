@@ -184,6 +184,10 @@ impl JobRunner for ClusterScheduler {
         })
     }
 
+    fn keeps_cached_partitions(&self) -> bool {
+        true
+    }
+
     fn release_cache(&self, cache: CacheId) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             let (reply, done) = oneshot::channel();

@@ -1,8 +1,8 @@
 //! Cached relations (`DataFrame.cache()`, `CACHE TABLE`): computed by the first job that
 //! reads them, then read instead of their source until released.
 //!
-//! In a session without a job runner the partitions are kept in driver memory. On a
-//! cluster they stay in the executors' block managers: a scan yields a
+//! Unless the session's job runner keeps cached partitions, they are kept in driver
+//! memory. On a cluster they stay in the executors' block managers: a scan yields a
 //! [`CachedRelationExec`], and the cluster scheduler computes only the partitions no live
 //! executor holds, from the relation's lineage.
 
@@ -50,11 +50,11 @@ enum Storage {
 }
 
 impl CachedTable {
-    /// A cache of `plan`, empty until the first scan; kept on `runner`'s executors when
-    /// there is a runner, in driver memory otherwise.
+    /// A cache of `plan`, empty until the first scan; kept by `runner` when it keeps
+    /// cached partitions (a cluster's executors), in driver memory otherwise.
     pub fn new(plan: LogicalPlan, runner: Option<Arc<dyn JobRunner>>) -> Self {
         let schema = Arc::new(plan.schema().as_arrow().clone());
-        let storage = match runner {
+        let storage = match runner.filter(|runner| runner.keeps_cached_partitions()) {
             Some(runner) => Storage::Executors { cache: CacheId::next(), runner, lineage: OnceCell::new() },
             None => Storage::Driver(Mutex::new(None)),
         };

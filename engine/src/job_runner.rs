@@ -15,8 +15,15 @@ pub trait JobRunner: Send + Sync + std::fmt::Debug {
     /// Runs `plan`, recording finished tasks in `progress`.
     fn run_job(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>>;
 
-    /// Forgets the partitions of `cache` and removes its blocks; a backend that keeps no
-    /// cached partitions has nothing to do.
+    /// Whether this backend keeps the partitions of cached relations itself, between
+    /// jobs (see `crate::planner::CachedRelationExec`); when not, a session keeps them in
+    /// driver memory.
+    fn keeps_cached_partitions(&self) -> bool {
+        false
+    }
+
+    /// Forgets the partitions of `cache` and removes them; a backend that keeps no cached
+    /// partitions has nothing to do.
     fn release_cache(&self, _cache: CacheId) -> BoxFuture<'_, Result<()>> {
         Box::pin(async { Ok(()) })
     }

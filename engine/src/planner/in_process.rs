@@ -41,7 +41,8 @@ pub async fn run_in_process(plan: &StagePlan, ctx: Arc<TaskContext>, work_dir: &
 }
 
 /// A job runner over [`run_in_process`] for tests of the cluster paths (scalar subqueries,
-/// caches): each job is split into stages that go through the wire codec.
+/// caches): each job is split into stages that go through the wire codec. It takes
+/// charge of cached relations but keeps nothing, so every job computes them again.
 #[cfg(test)]
 #[derive(Debug)]
 pub(crate) struct InProcessRunner {
@@ -77,5 +78,9 @@ impl crate::job_runner::JobRunner for InProcessRunner {
             let stages = super::split_into_stages(job, plan)?;
             run_in_process(&stages, Arc::clone(&self.ctx), self.dir.path()).await
         })
+    }
+
+    fn keeps_cached_partitions(&self) -> bool {
+        true
     }
 }
