@@ -435,9 +435,14 @@ impl State {
 
 /// Cached relations: their partitions outlive jobs, in the executors' block managers.
 impl State {
-    /// `job` starting with the cache partitions live executors hold.
+    /// `job` starting with the cache partitions live executors hold; the tasks that no
+    /// longer need to run count as done in its progress (Spark's skipped stages).
     fn with_cached_partitions(&self, mut job: ActiveJob) -> ActiveJob {
+        let before = job.dag.pending_tasks();
         let (dag, uses) = self.caches.prepare(job.dag.plan().clone());
+        for _ in dag.pending_tasks()..before {
+            job.progress.finish_partition();
+        }
         for used in uses {
             eprintln!(
                 "flint: {} reads {}: computing partitions {:?} of {}",

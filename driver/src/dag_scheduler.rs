@@ -83,6 +83,16 @@ impl DagScheduler {
         needed
     }
 
+    /// How many tasks the job would run if nothing were lost: missing outputs of needed
+    /// map stages and result partitions not in.
+    pub fn pending_tasks(&self) -> usize {
+        let needed = self.needed_stages();
+        let missing = |stage: StageId| self.outputs.get(&stage).map_or(0, |o| o.iter().filter(|o| o.is_none()).count());
+        let maps: usize = needed.iter().map(|stage| missing(*stage)).sum();
+        let results = self.plan.result_stage().map_or(0, |s| (0..s.partitions).filter(|p| !self.results.contains_key(p)).count());
+        maps + results
+    }
+
     /// Starts map stage `stage` with outputs that exist from before this job (a cache's
     /// partitions); ignored when the number of partitions differs.
     pub fn restore_outputs(&mut self, stage: StageId, outputs: Vec<Option<MapOutputLocation>>) {

@@ -263,9 +263,11 @@ impl DataFrame {
         }
     }
 
-    /// Counts the rows, as `count`.
+    /// Counts the rows, as `count`; a job like any other action, so it runs on the
+    /// session's job runner when there is one.
     pub async fn count(&self) -> Result<usize> {
-        let counted = self.group_by(vec![]).count()?.collect().await?;
+        let count_all = datafusion::functions_aggregate::count::count_all();
+        let counted = self.wrap(self.inner.clone().aggregate(vec![], vec![count_all]))?.collect().await?;
         let count = counted
             .iter()
             .find(|batch| batch.num_rows() > 0)
