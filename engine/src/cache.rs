@@ -170,6 +170,7 @@ mod tests {
     async fn without_a_job_runner_unpersist_reads_the_source_again() {
         let session = session().await;
         let cached = session.table("t").await.unwrap().persist().unwrap();
+        assert!(cached.select(vec![crate::functions::col("t.v")]).is_ok(), "columns keep their qualifier");
         assert_eq!(cached.count().await.unwrap(), 4);
         session.context().sql("insert into t values (5, 50)").await.unwrap().collect().await.unwrap();
         assert_eq!(cached.count().await.unwrap(), 4, "the cache, not the table");

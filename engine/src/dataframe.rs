@@ -169,9 +169,15 @@ impl DataFrame {
     /// Marks this DataFrame to be kept once first computed, as `cache`: in the executors'
     /// block managers on a cluster, in memory otherwise. Lazy: the first action computes
     /// and stores it, later ones read it.
+    /// The columns keep their qualifiers, so `t.x` still resolves.
     pub fn cache(&self) -> Result<Self> {
         let table = Arc::new(CachedTable::new(self.inner.logical_plan().clone(), self.session.job_runner()));
-        let mut cached = self.wrap(self.session.context().read_table(Arc::clone(&table) as _))?;
+        let scan = self.session.context().read_table(Arc::clone(&table) as _)?;
+        let columns = (0..scan.schema().fields().len()).map(|i| {
+            let (qualifier, field) = self.inner.schema().qualified_field(i);
+            Expr::Column(Column::from(scan.schema().qualified_field(i))).alias_qualified(qualifier.cloned(), field.name())
+        });
+        let mut cached = self.wrap(scan.clone().select(columns.collect::<Vec<_>>()))?;
         cached.cached = Some(table);
         Ok(cached)
     }
