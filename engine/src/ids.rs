@@ -90,13 +90,19 @@ impl fmt::Display for CacheId {
 
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "job {}", self.0)
+        match CacheId::of_job(*self) {
+            Some(cache) => write!(f, "{cache}"),
+            None => write!(f, "job {}", self.0),
+        }
     }
 }
 
 impl fmt::Display for StageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stage {}", self.0)
+        match CacheId::of_stage(*self) {
+            Some(cache) => write!(f, "the stage of {cache}"),
+            None => write!(f, "stage {}", self.0),
+        }
     }
 }
 
@@ -120,8 +126,8 @@ impl fmt::Display for ShuffleBlockId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "shuffle block (stage {}, map {}, reduce {}) of {}",
-            self.stage.0, self.map, self.reduce, self.job
+            "shuffle block ({}, map {}, reduce {}) of {}",
+            self.stage, self.map, self.reduce, self.job
         )
     }
 }
@@ -137,5 +143,9 @@ mod tests {
         assert_eq!(CacheId::of_stage(cache.stage()), Some(cache));
         assert_eq!(CacheId::of_job(JobId(5)), None);
         assert_eq!(CacheId::of_stage(StageId(5)), None);
+        let block = ShuffleBlockId { job: cache.job(), stage: cache.stage(), map: 1, reduce: 0 };
+        assert_eq!(block.to_string(), "shuffle block (the stage of cache 5, map 1, reduce 0) of cache 5");
+        let block = ShuffleBlockId { job: JobId(2), stage: StageId(1), map: 1, reduce: 0 };
+        assert_eq!(block.to_string(), "shuffle block (stage 1, map 1, reduce 0) of job 2");
     }
 }
