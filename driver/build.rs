@@ -6,7 +6,8 @@ use std::path::PathBuf;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protoc = protoc_bin_vendored::protoc_bin_path()?;
     let include = protoc_bin_vendored::include_path()?;
-    let proto_root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("proto");
+    // Read at run time: a build script binary is reused by checkouts at other paths.
+    let proto_root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("proto");
     let base = proto_root.join("spark").join("connect").join("service.proto");
     println!("cargo:rerun-if-changed={}", base.display());
     let mut config = tonic_prost_build::Config::new();

@@ -72,6 +72,16 @@ def same_answer(flint_rows, duck_rows, ordered):
     return True, ""
 
 
+def read_timings(results):
+    """Each query's timing record from a `flint-tpch run` results directory, by query."""
+    return {t["query"]: t for t in json.loads((results / "timings.json").read_text())}
+
+
+def fastest(timing):
+    """The best of a query's runs, NaN when it failed."""
+    return min(timing["seconds"]) if "seconds" in timing else float("nan")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True)
@@ -81,18 +91,24 @@ def main():
     parser.add_argument("--memory", default="8GB")
     parser.add_argument("--iterations", type=int, default=1)
     parser.add_argument("--sf", required=True)
+    parser.add_argument("--master", required=True, help="the Spark master Flint's answers ran on")
+    parser.add_argument("--baseline", help="timings of the same queries on --baseline-master")
+    parser.add_argument("--baseline-master", help="e.g. local[2] for a local-cluster[2,1,M] run")
     args = parser.parse_args()
 
     results = pathlib.Path(args.results)
-    timings = {t["query"]: t for t in json.loads((results / "timings.json").read_text())}
+    timings = read_timings(results)
+    baseline = read_timings(pathlib.Path(args.baseline)) if args.baseline else None
     con = duckdb.connect()
     con.execute(f"SET threads = {args.threads}")
     con.execute(f"SET memory_limit = '{args.memory}'")
     for table in TABLES:
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{args.data}/{table}/*.parquet')")
 
-    print(f"{'query':<6} {'flint_s':>9} {'duckdb_s':>9} {'ratio':>7} {'rows':>6}  result")
-    total_flint = total_duck = 0.0
+    print(f"master: {args.master}" + (f", compared with {args.baseline_master}" if baseline else ""))
+    local_header = f" {'local_s':>9} {'vs_local':>8}" if baseline else ""
+    print(f"{'query':<6} {'flint_s':>9}{local_header} {'duckdb_s':>9} {'ratio':>7} {'rows':>6}  result")
+    total_flint = total_duck = total_local = 0.0
     ok = 0
     failures = []
     for n in sorted(timings):
@@ -107,26 +123,36 @@ def main():
         if "error" in timing:
             status, detail, flint_s, rows = "ERROR", timing["error"], float("nan"), 0
         else:
-            flint_s = min(timing["seconds"])
+            flint_s = fastest(timing)
             flint_rows = con.execute(f"SELECT * FROM read_parquet('{results}/q{n}.parquet')").fetchall()
             rows = len(flint_rows)
             ordered = re.search(r"\border\s+by\b", sql, re.I) is not None
             matched, detail = same_answer(flint_rows, duck_rows, ordered)
             status = "OK" if matched else "DIFF"
+        local_cells = ""
+        if baseline is not None:
+            local_s = fastest(baseline.get(n, {}))
+            local_cells = f" {local_s:>9.3f} {flint_s / local_s:>8.2f}"
         if status != "ERROR":
             total_flint += flint_s
             total_duck += duck_s
+            if baseline is not None:
+                total_local += local_s
         if status == "OK":
             ok += 1
         else:
             failures.append(f"q{n}: {status}: {detail}")
         ratio = flint_s / duck_s if duck_s > 0 else float("nan")
-        print(f"q{n:<5} {flint_s:>9.3f} {duck_s:>9.3f} {ratio:>7.2f} {rows:>6}  {status}")
+        print(f"q{n:<5} {flint_s:>9.3f}{local_cells} {duck_s:>9.3f} {ratio:>7.2f} {rows:>6}  {status}")
     for failure in failures:
         print(failure, file=sys.stderr)
     ratio = total_flint / total_duck if total_duck > 0 else float("nan")
+    local_total = ""
+    if baseline is not None:
+        vs_local = total_flint / total_local if total_local > 0 else float("nan")
+        local_total = f"local_s={total_local:.3f} vs_local={vs_local:.2f} "
     print(
-        f"TOTAL sf={args.sf} flint_s={total_flint:.3f} "
+        f"TOTAL sf={args.sf} master={args.master} flint_s={total_flint:.3f} {local_total}"
         f"duckdb_s={total_duck:.3f} ratio={ratio:.2f} ok={ok}/{len(timings)}"
     )
     return 0 if ok == len(timings) else 1

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use flint_driver::cluster::LocalCluster;
-use flint_driver::cluster_scheduler::{ClusterScheduler, SchedulerConf};
+use flint_driver::cluster_scheduler::ClusterScheduler;
 use flint_engine::FlintSession;
-use flint_engine::config::{Master, parse_size};
+use flint_engine::config::parse_size;
 
 /// `flint executor`: started by a cluster backend, not by hand.
 #[derive(Debug, Args)]
@@ -54,20 +53,9 @@ pub async fn run_executor(args: ExecutorArgs) -> Result<()> {
     Ok(flint_executor::run(config).await?)
 }
 
-/// For a local-cluster master: starts the executors and sends the session's jobs to them.
+/// For a local-cluster master: starts executors of this very binary and sends the
+/// session's jobs to them.
 pub async fn attach(session: &FlintSession) -> Result<Option<Arc<ClusterScheduler>>> {
-    let conf = session.conf();
-    let Master::LocalCluster { executors, cores, memory_mb } = conf.master()? else { return Ok(None) };
     let binary = std::env::current_exe().context("cannot find the flint binary to start executors")?;
-    let work_dir = conf.local_dirs().into_iter().next().unwrap_or_else(std::env::temp_dir);
-    let mut backend = LocalCluster::new(binary, executors, cores, memory_mb, work_dir);
-    if let Some(version) = conf.get("spark.flint.test.executorProtocolVersion") {
-        backend.extra_args = vec!["--protocol-version".to_string(), version.to_string()];
-    }
-    let scheduler = ClusterScheduler::start(Arc::new(backend), SchedulerConf::from_spark(&conf))
-        .await
-        .context("cannot start the local cluster")?;
-    flint_engine::planner::configure_session_for_stages(session.context());
-    session.set_job_runner(scheduler.clone());
-    Ok(Some(scheduler))
+    Ok(flint_driver::cluster::attach(session, binary).await?)
 }

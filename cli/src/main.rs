@@ -191,8 +191,17 @@ async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) ->
     Ok(())
 }
 
+/// Logs to stderr at the level `FLINT_LOG` gives (e.g. `info`, `flint_driver=debug`),
+/// warnings only by default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLINT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -132,7 +132,7 @@ mod tests {
 
         let (mut dag, uses) = registry.prepare(job_reading_cache(cache));
         assert_eq!(uses, vec![CacheUse { cache, missing: vec![0, 1], partitions: 2 }]);
-        assert_eq!(dag.pending_tasks(), 5);
+        assert_eq!(dag.pending_tasks().values().sum::<usize>(), 5);
         assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(0), 1)], "lineage first");
         dag.map_finished(StageId(0), 0, at("a"));
         dag.map_finished(StageId(0), 1, at("a"));
@@ -144,7 +144,8 @@ mod tests {
         let (mut dag, uses) = registry.prepare(job_reading_cache(cache));
         assert_eq!(uses[0].missing, Vec::<usize>::new());
         assert_eq!(dag.runnable(), vec![(StageId(1), 0)], "only the result stage runs");
-        assert_eq!(dag.pending_tasks(), 1);
+        let pending = dag.pending_tasks();
+        assert_eq!((pending[&StageId(0)], pending[&cache.stage()], pending[&StageId(1)]), (0, 0, 1));
         assert!(registry.record(&dag).is_empty());
         dag.executor_lost(&ExecutorId("a".into()));
         assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(0), 1)], "a partition lost mid-job needs the lineage");

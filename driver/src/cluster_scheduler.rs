@@ -15,7 +15,7 @@ use flint_engine::config::SparkConf;
 use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId};
 use flint_engine::job_runner::JobRunner;
 use flint_engine::planner::{resolve_shuffle_reads, split_into_stages};
-use flint_engine::progress::JobProgress;
+use flint_engine::progress::{JobProgress, TaskMetrics};
 use flint_engine::proto::encode_plan;
 use flint_engine::shuffle::MapOutputLocation;
 use flint_proto::driver_service_server::{DriverService, DriverServiceServer};
@@ -174,7 +174,9 @@ impl JobRunner for ClusterScheduler {
         Box::pin(async move {
             let id = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
             let stages = split_into_stages(id, plan)?;
-            progress.start(stages.stages.iter().map(|s| s.partitions).sum());
+            for stage in &stages.stages {
+                progress.add_stage_tasks(id.0, stage.id.0, stage.partitions);
+            }
             let (reply, result) = oneshot::channel();
             let job = ActiveJob { id, dag: DagScheduler::new(stages), progress, reply, fetch_failures: 0 };
             self.events
@@ -289,7 +291,7 @@ impl State {
             return;
         }
         if update.succeeded {
-            job.progress.finish_partition();
+            job.progress.task_finished(job.id.0, stage.0, task_metrics(&update));
             if job.dag.is_result_stage(stage) {
                 job.progress.add_rows(update.rows as usize);
                 job.dag.result_finished(key.1, update.result);
@@ -303,13 +305,14 @@ impl State {
             }
             return;
         }
+        job.progress.task_failed(job.id.0, stage.0);
         if let Some(fetch) = update.fetch_failure {
             job.fetch_failures += 1;
             eprintln!(
                 "flint: task {} of stage {} could not fetch map output {} of stage {} from executor {}; recomputing it",
                 key.1, stage.0, fetch.map, fetch.stage, fetch.executor
             );
-            let lost = job.dag.executor_lost(&ExecutorId(fetch.executor));
+            let lost = forget_outputs(job, &ExecutorId(fetch.executor));
             tracing::info!("{lost} map outputs to recompute");
             if job.fetch_failures > self.conf.max_fetch_failures {
                 let message = format!(
@@ -335,7 +338,7 @@ impl State {
             self.clients.remove(&executor);
             self.forget_cached_partitions(&executor);
             if let Some(job) = self.job.as_mut() {
-                let lost = job.dag.executor_lost(&executor);
+                let lost = forget_outputs(job, &executor);
                 eprintln!("flint: rerunning {} tasks that were running and {lost} lost map outputs", requeued.len());
             }
         }
@@ -429,6 +432,9 @@ impl State {
             }
         }
         tracing::info!("{} finished", job.id);
+        for stage in job.progress.stages(job.id.0) {
+            tracing::info!("{stage}");
+        }
         let _ = job.reply.send(Ok(batches));
     }
 }
@@ -436,12 +442,16 @@ impl State {
 /// Cached relations: their partitions outlive jobs, in the executors' block managers.
 impl State {
     /// `job` starting with the cache partitions live executors hold; the tasks that no
-    /// longer need to run count as done in its progress (Spark's skipped stages).
+    /// longer need to run leave its progress (Spark's skipped stages).
     fn with_cached_partitions(&self, mut job: ActiveJob) -> ActiveJob {
         let before = job.dag.pending_tasks();
         let (dag, uses) = self.caches.prepare(job.dag.plan().clone());
-        for _ in dag.pending_tasks()..before {
-            job.progress.finish_partition();
+        let after = dag.pending_tasks();
+        for (stage, tasks) in before {
+            let skipped = tasks.saturating_sub(after.get(&stage).copied().unwrap_or(0));
+            if skipped > 0 {
+                job.progress.skip_stage_tasks(job.id.0, stage.0, skipped);
+            }
         }
         for used in uses {
             eprintln!(
@@ -473,6 +483,28 @@ impl State {
             eprintln!("flint: released {cache}");
         }
         self.cleanup(cache.job());
+    }
+}
+
+/// Forgets the map outputs `executor` held and counts their recomputation as tasks to run
+/// in the job's progress; returns how many were lost.
+fn forget_outputs(job: &mut ActiveJob, executor: &ExecutorId) -> usize {
+    for (stage, outputs) in job.dag.outputs() {
+        let held = outputs.iter().flatten().filter(|location| &location.executor == executor).count();
+        if held > 0 {
+            job.progress.add_stage_tasks(job.id.0, stage.0, held);
+        }
+    }
+    job.dag.executor_lost(executor)
+}
+
+/// What a successful task reported about itself.
+fn task_metrics(update: &TaskStatusUpdate) -> TaskMetrics {
+    TaskMetrics {
+        rows: update.rows,
+        bytes: update.bytes,
+        duration: Duration::from_millis(update.duration_ms),
+        spill_bytes: update.spill_bytes,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::task_scheduler::TaskKey;
 use flint_engine::ids::{ExecutorId, StageId};
-use flint_engine::planner::{StageKind, StagePlan};
+use flint_engine::planner::{Stage, StageKind, StagePlan};
 use flint_engine::shuffle::MapOutputLocation;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,14 +83,16 @@ impl DagScheduler {
         needed
     }
 
-    /// How many tasks the job would run if nothing were lost: missing outputs of needed
-    /// map stages and result partitions not in.
-    pub fn pending_tasks(&self) -> usize {
+    /// The tasks each stage would run if nothing were lost: missing outputs of needed map
+    /// stages, result partitions not in, none for stages not needed.
+    pub fn pending_tasks(&self) -> BTreeMap<StageId, usize> {
         let needed = self.needed_stages();
-        let missing = |stage: StageId| self.outputs.get(&stage).map_or(0, |o| o.iter().filter(|o| o.is_none()).count());
-        let maps: usize = needed.iter().map(|stage| missing(*stage)).sum();
-        let results = self.plan.result_stage().map_or(0, |s| (0..s.partitions).filter(|p| !self.results.contains_key(p)).count());
-        maps + results
+        let pending = |stage: &Stage| match stage.kind {
+            _ if !needed.contains(&stage.id) => 0,
+            StageKind::ShuffleMap => self.outputs.get(&stage.id).map_or(0, |o| o.iter().filter(|o| o.is_none()).count()),
+            StageKind::Result => (0..stage.partitions).filter(|p| !self.results.contains_key(p)).count(),
+        };
+        self.plan.stages.iter().map(|stage| (stage.id, pending(stage))).collect()
     }
 
     /// Starts map stage `stage` with outputs that exist from before this job (a cache's

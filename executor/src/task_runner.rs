@@ -5,6 +5,7 @@ use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
 use arrow::ipc::writer::StreamWriter;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::common::collect;
 use flint_engine::FlintSession;
 use flint_engine::proto::decode_plan;
@@ -77,11 +78,12 @@ impl TaskRunner {
                 ..Default::default()
             };
             match outcome {
-                Ok((rows, bytes, result)) => {
+                Ok(output) => {
                     update.succeeded = true;
-                    update.rows = rows;
-                    update.bytes = bytes;
-                    update.result = result;
+                    update.rows = output.rows;
+                    update.bytes = output.bytes;
+                    update.result = output.result;
+                    update.spill_bytes = output.spill_bytes;
                 }
                 Err(error) => {
                     update.fetch_failure = fetch_failure(&error).map(|(block, executor)| FetchFailure {
@@ -114,10 +116,11 @@ impl TaskRunner {
         }
     }
 
-    async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<(u64, u64, Vec<u8>)> {
+    async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<TaskOutput> {
         let ctx = self.session.context().task_ctx();
         let plan = decode_plan(plan, &ctx, self.blocks.root().to_path_buf())?;
         let batches = collect(plan.execute(task.partition as usize, ctx)?).await?;
+        let spill_bytes = spilled_bytes(&plan);
         if result_stage {
             let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
             let mut bytes = Vec::new();
@@ -128,7 +131,7 @@ impl TaskRunner {
             writer.finish()?;
             drop(writer);
             let size = bytes.len() as u64;
-            return Ok((rows, size, bytes));
+            return Ok(TaskOutput { rows, bytes: size, result: bytes, spill_bytes });
         }
         let (mut rows, mut bytes) = (0, 0);
         for batch in &batches {
@@ -143,6 +146,21 @@ impl TaskRunner {
             rows += column(1)?;
             bytes += column(2)?;
         }
-        Ok((rows, bytes, Vec::new()))
+        Ok(TaskOutput { rows, bytes, result: Vec::new(), spill_bytes })
     }
+}
+
+/// What a successful task produced.
+struct TaskOutput {
+    rows: u64,
+    bytes: u64,
+    /// A result task's rows as an Arrow IPC stream; empty for map tasks.
+    result: Vec<u8>,
+    spill_bytes: u64,
+}
+
+/// Bytes spilled by every operator of an executed plan.
+fn spilled_bytes(plan: &Arc<dyn ExecutionPlan>) -> u64 {
+    let own = plan.metrics().and_then(|metrics| metrics.spilled_bytes()).unwrap_or(0) as u64;
+    own + plan.children().into_iter().map(spilled_bytes).sum::<u64>()
 }

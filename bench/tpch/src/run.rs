@@ -41,6 +41,10 @@ pub struct RunArgs {
     /// Only these queries (e.g. --query 1 --query 9).
     #[arg(long)]
     query: Vec<u32>,
+    /// The `flint` binary whose `executor` subcommand a local-cluster master starts
+    /// (default: `flint` beside this program).
+    #[arg(long)]
+    executor_binary: Option<PathBuf>,
 }
 
 /// Runs the queries, writing `results/qN.parquet` and `results/timings.json`.
@@ -51,6 +55,20 @@ pub async fn run(args: RunArgs) -> Result<()> {
         builder = builder.config(key, value);
     }
     let session = builder.build()?;
+    let binary = match &args.executor_binary {
+        Some(binary) => binary.clone(),
+        None => std::env::current_exe()?.with_file_name("flint"),
+    };
+    let cluster = flint_driver::cluster::attach(&session, binary).await?;
+    let outcome = run_queries(&session, &args).await;
+    if let Some(cluster) = cluster {
+        cluster.shutdown().await;
+    }
+    outcome
+}
+
+/// Registers the tables and times every query on `session`.
+async fn run_queries(session: &FlintSession, args: &RunArgs) -> Result<()> {
     for table in TABLES {
         let path = args.data.join(table);
         let df = session.read().parquet(&path.display().to_string()).await?;
@@ -62,7 +80,7 @@ pub async fn run(args: RunArgs) -> Result<()> {
     for n in queries {
         let sql_path = args.queries.join(format!("q{n}.sql"));
         let sql = std::fs::read_to_string(&sql_path).with_context(|| format!("reading {}", sql_path.display()))?;
-        match time_query(&session, &sql, args.iterations.max(1)).await {
+        match time_query(session, &sql, args.iterations.max(1)).await {
             Ok((seconds, schema, batches)) => {
                 let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
                 write_answer(schema, &batches, &args.results.join(format!("q{n}.parquet")))?;

@@ -2,8 +2,10 @@
 //! plans in process); `local-cluster[E,C,M]` spawns executor processes; Kubernetes (a
 //! later issue) asks the operator for executor pods.
 
+pub mod attach;
 pub mod local_cluster;
 
+pub use attach::{AttachError, attach};
 pub use local_cluster::LocalCluster;
 
 use flint_engine::ids::ExecutorId;

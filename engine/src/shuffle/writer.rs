@@ -3,6 +3,8 @@
 use super::{ShuffleError, layout};
 use crate::ids::{JobId, ShuffleBlockId, StageId};
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array, UInt64Array};
+use arrow::compute::BatchCoalescer;
+use arrow::error::ArrowError;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::ipc::CompressionType;
 use arrow::ipc::writer::{FileWriter, IpcWriteOptions};
@@ -159,13 +161,17 @@ impl ExecutionPlan for ShuffleWriterExec {
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let task = MapTask {
+            job: self.job,
+            stage: self.stage,
+            map: partition,
+            num_maps: self.input.output_partitioning().partition_count(),
+            output: self.output.clone(),
+            work_dir: self.work_dir.clone(),
+            batch_size: context.session_config().batch_size(),
+        };
         let input = self.input.execute(partition, context)?;
-        let num_maps = self.input.output_partitioning().partition_count();
-        let (job, stage, output) = (self.job, self.stage, self.output.clone());
-        let work_dir = self.work_dir.clone();
-        let result = futures::stream::once(async move {
-            write_map_output(input, job, stage, partition, num_maps, output, work_dir).await
-        });
+        let result = futures::stream::once(write_map_output(input, task));
         Ok(Box::pin(RecordBatchStreamAdapter::new(map_status_schema(), result)))
     }
 }
@@ -173,20 +179,50 @@ impl ExecutionPlan for ShuffleWriterExec {
 /// One reduce partition's open file.
 struct BlockFile {
     writer: FileWriter<BufWriter<File>>,
+    /// Gathers the slices of many input batches into full batches, copying string views
+    /// into compact buffers (a slice would otherwise drag its whole source buffers along).
+    coalescer: BatchCoalescer,
     tmp: PathBuf,
     path: PathBuf,
     rows: u64,
 }
 
-async fn write_map_output(
-    mut input: SendableRecordBatchStream,
+impl BlockFile {
+    /// Buffers `part`, writing every batch that fills up.
+    fn append(&mut self, part: RecordBatch) -> std::result::Result<(), ArrowError> {
+        self.rows += part.num_rows() as u64;
+        self.coalescer.push_batch(part)?;
+        self.write_completed()
+    }
+
+    /// Writes what is still buffered.
+    fn flush(&mut self) -> std::result::Result<(), ArrowError> {
+        self.coalescer.finish_buffered_batch()?;
+        self.write_completed()
+    }
+
+    fn write_completed(&mut self) -> std::result::Result<(), ArrowError> {
+        while let Some(batch) = self.coalescer.next_completed_batch() {
+            self.writer.write(&batch)?;
+        }
+        Ok(())
+    }
+}
+
+/// What one map task writes, and where.
+struct MapTask {
     job: JobId,
     stage: StageId,
     map: usize,
     num_maps: usize,
     output: ShuffleOutput,
     work_dir: PathBuf,
-) -> Result<RecordBatch> {
+    /// Rows per written batch.
+    batch_size: usize,
+}
+
+async fn write_map_output(mut input: SendableRecordBatchStream, task: MapTask) -> Result<RecordBatch> {
+    let MapTask { job, stage, map, num_maps, output, work_dir, batch_size } = task;
     let schema = input.schema();
     let reduces = output.partitions();
     let block = |reduce| ShuffleBlockId { job, stage, map, reduce };
@@ -205,7 +241,8 @@ async fn write_map_output(
         let file = File::create(&tmp).map_err(|e| write_err(reduce, e.into()))?;
         let writer = FileWriter::try_new_with_options(BufWriter::new(file), &schema, options.clone())
             .map_err(|e| write_err(reduce, e.into()))?;
-        files.push(BlockFile { writer, tmp, path, rows: 0 });
+        let coalescer = BatchCoalescer::new(Arc::clone(&schema), batch_size);
+        files.push(BlockFile { writer, coalescer, tmp, path, rows: 0 });
     }
     let mut partitioner = match &output {
         ShuffleOutput::Hash { exprs, partitions } => Some(BatchPartitioner::try_new(
@@ -231,8 +268,7 @@ async fn write_map_output(
             let file = files
                 .get_mut(reduce)
                 .ok_or_else(|| DataFusionError::Internal(format!("reduce partition {reduce} out of range")))?;
-            file.rows += part.num_rows() as u64;
-            file.writer.write(&part).map_err(|e| write_err(reduce, e.into()))
+            file.append(part).map_err(|e| write_err(reduce, e.into()))
         };
         match partitioner.as_mut() {
             Some(partitioner) => partitioner.partition(batch, &mut write)?,
@@ -240,7 +276,8 @@ async fn write_map_output(
         }
     }
     let (mut reduce_col, mut rows_col, mut bytes_col) = (Vec::new(), Vec::new(), Vec::new());
-    for (reduce, file) in files.into_iter().enumerate() {
+    for (reduce, mut file) in files.into_iter().enumerate() {
+        file.flush().map_err(|e| write_err(reduce, e.into()))?;
         let buffered = file.writer.into_inner().map_err(|e| write_err(reduce, e.into()))?;
         buffered.into_inner().map_err(|e| write_err(reduce, e.into_error().into()))?;
         std::fs::rename(&file.tmp, &file.path).map_err(|e| write_err(reduce, e.into()))?;

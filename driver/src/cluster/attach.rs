@@ -1,0 +1,37 @@
+//! Puts a session on the cluster its master names: for `local-cluster[E,C,M]`, starts the
+//! executors and sends the session's jobs to them; `local[N]` needs nothing.
+
+use super::LocalCluster;
+use crate::cluster_scheduler::{ClusterScheduler, SchedulerConf};
+use flint_engine::FlintSession;
+use flint_engine::config::Master;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Why a session could not be put on its cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    /// `spark.master` is not a master Flint knows.
+    #[error(transparent)]
+    Master(#[from] flint_engine::FlintError),
+    /// The executors or the driver's service could not start.
+    #[error("cannot start the local cluster: {0}")]
+    Start(#[from] std::io::Error),
+}
+
+/// For a local-cluster master: starts executor processes of `binary` (a `flint` binary
+/// with the `executor` subcommand) and makes them run the session's jobs. `None` for
+/// masters that run in this process. Call [`ClusterScheduler::shutdown`] when done.
+pub async fn attach(session: &FlintSession, binary: PathBuf) -> Result<Option<Arc<ClusterScheduler>>, AttachError> {
+    let conf = session.conf();
+    let Master::LocalCluster { executors, cores, memory_mb } = conf.master()? else { return Ok(None) };
+    let work_dir = conf.local_dirs().into_iter().next().unwrap_or_else(std::env::temp_dir);
+    let mut backend = LocalCluster::new(binary, executors, cores, memory_mb, work_dir);
+    if let Some(version) = conf.get("spark.flint.test.executorProtocolVersion") {
+        backend.extra_args = vec!["--protocol-version".to_string(), version.to_string()];
+    }
+    let scheduler = ClusterScheduler::start(Arc::new(backend), SchedulerConf::from_spark(&conf)).await?;
+    flint_engine::planner::configure_session_for_stages(session.context());
+    session.set_job_runner(scheduler.clone());
+    Ok(Some(scheduler))
+}
