@@ -119,14 +119,6 @@ impl FlintSession {
         // Each sort keeps this much back for merging its spills; DataFusion's 10 MiB would
         // not fit the partitions of a small pool.
         options.execution.sort_spill_reservation_bytes = (pool_bytes / (4 * partitions)).min(10 << 20);
-        if matches!(conf.master()?, config::Master::LocalCluster { .. }) {
-            // A join that collects its build side into every probe partition tracks the
-            // build rows matched across all partitions of one process; tasks on separate
-            // executors cannot share that, so outer, semi and anti joins would emit the
-            // wrong unmatched rows. Partitioned joins keep each partition self-contained.
-            options.optimizer.hash_join_single_partition_threshold = 0;
-            options.optimizer.hash_join_single_partition_threshold_rows = 0;
-        }
         // DataFusion's own settings pass through by their names, for tuning.
         for (key, value) in conf.iter().filter(|(key, _)| key.starts_with("datafusion.")) {
             options.set(key, value)?;
@@ -136,6 +128,9 @@ impl FlintSession {
             .with_runtime_env(runtime)
             .with_default_features()
             .with_spark_features();
+        if matches!(conf.master()?, config::Master::LocalCluster { .. }) {
+            state = state.with_physical_optimizer_rules(crate::planner::distributed_joins::physical_optimizer_rules());
+        }
         state.expr_planners().get_or_insert_with(Vec::new).insert(0, Arc::new(SparkDivision));
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);

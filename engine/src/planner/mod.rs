@@ -1,6 +1,7 @@
 //! Distributed planning: a physical plan split into stages at exchanges.
 
 pub mod cached_relation;
+pub mod distributed_joins;
 pub mod in_process;
 pub mod stages;
 pub mod subqueries;

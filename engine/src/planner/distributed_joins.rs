@@ -1,0 +1,111 @@
+//! Keeps hash joins correct when their partitions run as tasks in separate processes.
+//!
+//! A `CollectLeft` hash join builds its (small) left side once per task and probes it with
+//! one partition of the right side: a broadcast join, correct on executors for joins that
+//! emit rows only while probing. Joins that also emit build rows after probing (unmatched
+//! rows of a left or full outer join, the rows of a left semi or anti join) track the build
+//! rows matched across all probe partitions of one process; tasks on separate executors
+//! cannot share that, so such joins are made `Partitioned` instead, each task joining one
+//! hash partition of both sides.
+
+use datafusion::common::JoinType;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::config::ConfigOptions;
+use datafusion::error::Result;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode};
+use std::sync::Arc;
+
+/// Turns `CollectLeft` joins that emit build rows after probing into `Partitioned` ones.
+#[derive(Debug, Default)]
+pub struct PartitionBuildSideJoins;
+
+impl PhysicalOptimizerRule for PartitionBuildSideJoins {
+    fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(plan
+            .transform_up(|node| {
+                let Some(join) = node.downcast_ref::<HashJoinExec>() else { return Ok(Transformed::no(node)) };
+                if *join.partition_mode() != PartitionMode::CollectLeft
+                    || join.null_aware
+                    || !emits_build_rows_after_probing(*join.join_type())
+                {
+                    return Ok(Transformed::no(node));
+                }
+                let partitioned = join.builder().with_partition_mode(PartitionMode::Partitioned).build()?;
+                Ok(Transformed::yes(Arc::new(partitioned) as Arc<dyn ExecutionPlan>))
+            })?
+            .data)
+    }
+
+    fn name(&self) -> &str {
+        "flint_partition_build_side_joins"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// Whether a join with the build side on the left emits build rows once probing ends.
+fn emits_build_rows_after_probing(join_type: JoinType) -> bool {
+    matches!(join_type, JoinType::Left | JoinType::Full | JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark)
+}
+
+/// DataFusion's physical optimizer rules with [`PartitionBuildSideJoins`] right after join
+/// selection, before exchanges are placed.
+pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    let mut rules = PhysicalOptimizer::new().rules;
+    let after = rules.iter().position(|rule| rule.name() == "join_selection").map_or(0, |i| i + 1);
+    rules.insert(after, Arc::new(PartitionBuildSideJoins));
+    rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FlintSession;
+    use datafusion::common::tree_node::TreeNodeRecursion;
+
+    /// The (join type, partition mode) of every hash join in the plan of `sql` on `master`.
+    async fn joins_on(master: &str, sql: &str) -> Vec<(JoinType, PartitionMode)> {
+        let session = FlintSession::builder().master(master).build().unwrap();
+        let ctx = session.context();
+        ctx.sql("create table big as select id as k from range(0, 100000)").await.unwrap().collect().await.unwrap();
+        ctx.sql("create table small (k bigint) as values (1), (2)").await.unwrap().collect().await.unwrap();
+        let plan = ctx.sql(sql).await.unwrap().create_physical_plan().await.unwrap();
+        let mut found = Vec::new();
+        plan.apply(|node| {
+            if let Some(join) = node.downcast_ref::<HashJoinExec>() {
+                found.push((*join.join_type(), *join.partition_mode()));
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })
+        .unwrap();
+        found
+    }
+
+    async fn joins(sql: &str) -> Vec<(JoinType, PartitionMode)> {
+        joins_on("local-cluster[2,1,512]", sql).await
+    }
+
+    #[tokio::test]
+    async fn inner_joins_broadcast_and_build_emitting_joins_are_partitioned() {
+        assert_eq!(joins("select * from small join big on small.k = big.k").await, vec![(
+            JoinType::Inner,
+            PartitionMode::CollectLeft
+        )]);
+        let left_join = "select * from small left join big on small.k = big.k";
+        let in_process = joins_on("local[2]", left_join).await;
+        assert_eq!(in_process, vec![(JoinType::Left, PartitionMode::CollectLeft)], "one process broadcasts it");
+        let outer = joins(left_join).await;
+        assert!(outer.iter().all(|(_, mode)| *mode == PartitionMode::Partitioned), "{outer:?}");
+        let semi = joins("select * from small where exists (select 1 from big where big.k = small.k)").await;
+        assert!(!semi.is_empty());
+        assert!(
+            semi.iter().all(|(t, mode)| *mode == PartitionMode::Partitioned || !emits_build_rows_after_probing(*t)),
+            "{semi:?}"
+        );
+    }
+}
