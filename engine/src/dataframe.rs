@@ -259,7 +259,11 @@ impl DataFrame {
 
     /// Adds what to do to errors the user can act on.
     fn explain_error(&self, error: DataFusionError) -> FlintError {
-        match error.find_root() {
+        let root = error.find_root();
+        if let Some(spark) = crate::planner::subqueries::spark_error(root) {
+            return spark.into();
+        }
+        match root {
             DataFusionError::ResourcesExhausted(_) => {
                 let key = crate::config::DRIVER_MEMORY;
                 let value = self.session.conf().get_or_default(&key).unwrap_or_default().to_string();

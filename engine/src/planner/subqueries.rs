@@ -28,6 +28,21 @@ use std::sync::Arc;
 pub const TOO_MANY_ROWS: &str =
     "[SCALAR_SUBQUERY_TOO_MANY_ROWS] More than one row returned by a subquery used as an expression.";
 
+/// DataFusion's error when a scalar subquery run by its own `ScalarSubqueryExec` (in this
+/// process, without a job runner) returns more than one row.
+const DATAFUSION_TOO_MANY_ROWS: &str = "Scalar subquery returned more than one row";
+
+/// Spark's error in place of DataFusion's for a scalar subquery returning more than one
+/// row, so every master reports it alike; `None` for other errors.
+pub fn spark_error(error: &DataFusionError) -> Option<DataFusionError> {
+    match error {
+        DataFusionError::Execution(message) if message == DATAFUSION_TOO_MANY_ROWS => {
+            Some(DataFusionError::Execution(TOO_MANY_ROWS.to_string()))
+        }
+        _ => None,
+    }
+}
+
 /// Runs every scalar subquery of `plan` as a job on `runner` (a subquery's own subqueries
 /// first), stores each value where the query's expressions read it, and returns `plan`
 /// without its `ScalarSubqueryExec` nodes, also in the lineage of cached relations it
