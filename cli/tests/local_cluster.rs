@@ -173,13 +173,13 @@ fn blocks(local_dir: &Path) -> Vec<Block> {
     found
 }
 
-/// TPC-H at scale factor 0.1 as Parquet, under `${FLINT_CACHE:-~/.cache/flint}/tpch/sf0.1`;
+/// TPC-H at scale factor `sf` as Parquet, under `${FLINT_CACHE:-~/.cache/flint}/tpch/sf<sf>`;
 /// generated with `flint-tpch` (built if needed) when missing.
-fn tpch_sf01() -> PathBuf {
+fn tpch_data(sf: &str) -> PathBuf {
     let cache = std::env::var_os("FLINT_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/flint"));
-    let data = cache.join("tpch/sf0.1");
+    let data = cache.join(format!("tpch/sf{sf}"));
     if data.join("_SUCCESS").exists() {
         return data;
     }
@@ -190,22 +190,30 @@ fn tpch_sf01() -> PathBuf {
         assert!(built.success(), "cannot build flint-tpch to generate TPC-H data");
     }
     let generated =
-        Command::new(&tpch).args(["generate", "--sf", "0.1", "--out"]).arg(&data).status().unwrap();
-    assert!(generated.success(), "flint-tpch generate --sf 0.1 --out {} failed", data.display());
+        Command::new(&tpch).args(["generate", "--sf", sf, "--out"]).arg(&data).status().unwrap();
+    assert!(generated.success(), "flint-tpch generate --sf {sf} --out {} failed", data.display());
     data
 }
 
 /// A script writing to `dir` that creates the TPC-H views over `data` and runs query `n`.
-fn tpch_script(dir: &Path, data: &Path, n: usize) -> PathBuf {
+fn tpch_script(dir: &Path, data: &Path, n: u32) -> PathBuf {
+    let path = dir.join(format!("q{n}.sql"));
+    std::fs::write(&path, tpch_queries(data, &[n])).unwrap();
+    path
+}
+
+/// The TPC-H tables under `data` as temporary views, then the queries numbered `queries`.
+fn tpch_queries(data: &Path, queries: &[u32]) -> String {
     let mut script = String::new();
     for table in ["customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier"] {
         script.push_str(&format!("create temporary view {table} as select * from parquet.`{}`;\n", data.join(table).display()));
     }
-    let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/tpch/queries");
-    script.push_str(&std::fs::read_to_string(queries.join(format!("q{n}.sql"))).unwrap());
-    let path = dir.join(format!("q{n}.sql"));
-    std::fs::write(&path, script).unwrap();
-    path
+    let queries_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/tpch/queries");
+    for n in queries {
+        script.push_str(&std::fs::read_to_string(queries_dir.join(format!("q{n}.sql"))).unwrap());
+        script.push_str(";\n");
+    }
+    script
 }
 
 fn local_dir_conf(local_dir: &Path) -> String {
@@ -261,7 +269,7 @@ fn recomputed(log: &str) -> (usize, usize) {
 #[test]
 fn tpch_q9_and_q18_answer_like_local_when_an_executor_dies_mid_job() {
     let _cluster = one_cluster();
-    let data = tpch_sf01();
+    let data = tpch_data("0.1");
     for query in [9, 18] {
         let dir = tempfile::tempdir().unwrap();
         let script = tpch_script(dir.path(), &data, query);
@@ -457,4 +465,116 @@ fn an_executor_with_another_protocol_version_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("speaks protocol version 99 but this driver speaks 1"), "{stderr}");
+}
+
+/// Queries with uncorrelated scalar subqueries (q22's is nested in a derived table) run
+/// each subquery as a job of its own before the query, on the executors.
+#[test]
+fn tpch_scalar_subqueries_answer_like_local() {
+    let _cluster = one_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("tpch.sql");
+    std::fs::write(&script, tpch_queries(&tpch_data("0.01"), &[11, 15, 22])).unwrap();
+    let local = submit("local[2]", &script, &[]);
+    assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+    let expected = String::from_utf8_lossy(&local.stdout).to_string();
+    assert_eq!(expected.lines().filter(|l| l.starts_with("+-")).count(), 9, "three tables: {expected}");
+    assert!(expected.lines().count() > 30, "{expected}");
+    let cluster = submit("local-cluster[2,1,1024]", &script, &[]);
+    assert!(cluster.status.success(), "{}", String::from_utf8_lossy(&cluster.stderr));
+    assert_eq!(String::from_utf8_lossy(&cluster.stdout), expected);
+}
+
+/// `CACHE TABLE` on a cluster keeps the partitions in the executors: later queries compute
+/// none of them, and after an executor is killed only the partitions it held are
+/// computed again, from lineage.
+#[test]
+fn cached_table_stays_on_executors_and_a_lost_partition_is_recomputed() {
+    let _cluster = one_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("cache.sql");
+    let cached = "select * from agg order by k;\n";
+    std::fs::write(
+        &script,
+        format!(
+            "create temporary view src as select id, id % 7 as k from range(0, 200000);\n\
+             cache table agg as select k, count(*) as n, sum(id) as s from src group by k;\n\
+             {cached}select sum(n) as total from agg;\n\
+             select count(*) as busy from range(0, 3000000) where id % 3 = 0;\n\
+             {cached}uncache table agg;\n{cached}"
+        ),
+    )
+    .unwrap();
+    let local = submit("local[2]", &script, &[]);
+    assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+    let expected = String::from_utf8_lossy(&local.stdout).to_string();
+    assert_eq!(expected.lines().filter(|l| l.starts_with("+-")).count(), 15, "five tables: {expected}");
+
+    let mut child = Command::new(FLINT)
+        .args(["submit", "--master", "local-cluster[2,1,512]"])
+        .arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            let _ = lines_tx.send(line.clone());
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut actual, mut line, mut borders) = (String::new(), String::new(), 0);
+    let mut killed = None;
+    let mut seen = Vec::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        borders += usize::from(line.starts_with("+-"));
+        actual.push_str(&line);
+        line.clear();
+        if borders == 6 && killed.is_none() {
+            // Both reads of the cache are done: kill the executor holding partition 0.
+            let holder = loop {
+                let logged: String = lines_rx.recv().unwrap();
+                seen.push(logged.clone());
+                if let Some(executor) = logged.strip_prefix("flint: cache 0 partition 0 is on executor ") {
+                    break executor.to_string();
+                }
+            };
+            let pid = seen
+                .iter()
+                .find_map(|l| l.strip_prefix(&format!("flint: registered executor {holder} (pid ")))
+                .and_then(|rest| rest.split(',').next())
+                .unwrap()
+                .to_string();
+            assert!(Command::new("kill").args(["-9", &pid]).status().unwrap().success());
+            killed = Some(holder);
+        }
+    }
+    let status = child.wait().unwrap();
+    let log = log.join().unwrap();
+    assert!(status.success(), "{log}");
+    assert_eq!(actual, expected, "{log}");
+    let holder = killed.unwrap();
+
+    let reads: Vec<&str> = log.lines().filter(|l| l.contains(" reads cache 0: computing partitions ")).collect();
+    assert_eq!(reads.len(), 4, "cache table, two queries, one after the kill, none after uncache: {log}");
+    assert!(reads[0].ends_with("computing partitions [0, 1] of 2"), "{log}");
+    assert!(reads[1].ends_with("computing partitions [] of 2") && reads[2].ends_with("computing partitions [] of 2"), "{log}");
+    let (before_kill, after_kill) = log.split_once("flint: lost executor").unwrap();
+    let stored = |text: &str| text.lines().filter(|l| l.starts_with("flint: cache 0 partition ")).count();
+    assert_eq!(stored(before_kill), 2, "each partition is computed once before the kill: {log}");
+    let lost_line = format!("with executor {holder}");
+    let lost = after_kill.lines().find(|l| l.starts_with("flint: cache 0 lost partitions ") && l.ends_with(&lost_line));
+    let lost = lost.unwrap_or_else(|| panic!("no lost partitions logged: {log}"));
+    let partitions = lost.trim_start_matches("flint: cache 0 lost partitions ").split(" with").next().unwrap();
+    assert!(partitions.starts_with("[0"), "{log}");
+    assert!(reads[3].ends_with(&format!("computing partitions {partitions} of 2")), "only the lost ones: {log}");
+    assert_eq!(stored(after_kill), partitions.split(',').count(), "{log}");
+    assert!(log.contains("flint: released cache 0"), "{log}");
 }

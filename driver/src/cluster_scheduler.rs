@@ -2,6 +2,7 @@
 //! registry, DAG and task schedulers in one event loop, launches tasks over
 //! `ExecutorService`, and runs jobs for sessions as their [`JobRunner`].
 
+use crate::cache_registry::CacheRegistry;
 use crate::cluster::{ClusterBackend, ExecutorExit};
 use crate::dag_scheduler::{DagScheduler, LostOutputs};
 use crate::executor_registry::{ExecutorInfo, ExecutorRegistry};
@@ -11,7 +12,7 @@ use arrow::ipc::reader::StreamReader;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::ExecutionPlan;
 use flint_engine::config::SparkConf;
-use flint_engine::ids::{ExecutorId, JobId, StageId};
+use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId};
 use flint_engine::job_runner::JobRunner;
 use flint_engine::planner::{resolve_shuffle_reads, split_into_stages};
 use flint_engine::progress::{JobProgress, TaskMetrics};
@@ -25,7 +26,7 @@ use flint_proto::{
     TaskStatusUpdate,
 };
 use futures::future::BoxFuture;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,6 +76,7 @@ enum Event {
     Status(TaskStatusUpdate),
     Exit(ExecutorExit),
     Submit(Box<ActiveJob>),
+    ReleaseCache(CacheId, oneshot::Sender<()>),
     Tick,
     Shutdown(oneshot::Sender<()>),
 }
@@ -146,6 +148,7 @@ impl ClusterScheduler {
             expected: backend.executors(),
             events: events.clone(),
             backend: Arc::clone(&backend),
+            caches: CacheRegistry::default(),
         };
         tokio::spawn(state.run(receiver));
         backend.start(format!("http://{address}"), exits_tx).await?;
@@ -182,6 +185,20 @@ impl JobRunner for ClusterScheduler {
             result.await.map_err(|_| DataFusionError::Execution("the scheduler dropped the job".to_string()))?
         })
     }
+
+    fn keeps_cached_partitions(&self) -> bool {
+        true
+    }
+
+    fn release_cache(&self, cache: CacheId) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let (reply, done) = oneshot::channel();
+            self.events
+                .send(Event::ReleaseCache(cache, reply))
+                .map_err(|_| DataFusionError::Execution("the scheduler has stopped".to_string()))?;
+            done.await.map_err(|_| DataFusionError::Execution("the scheduler stopped releasing the cache".to_string()))
+        })
+    }
 }
 
 struct State {
@@ -194,6 +211,7 @@ struct State {
     expected: usize,
     events: mpsc::UnboundedSender<Event>,
     backend: Arc<dyn ClusterBackend>,
+    caches: CacheRegistry,
 }
 
 impl State {
@@ -216,7 +234,11 @@ impl State {
                 }
                 Event::Submit(job) => {
                     tracing::info!("{} submitted with {} stages", job.id, job.dag.plan().stages.len());
-                    self.job = Some(*job);
+                    self.job = Some(self.with_cached_partitions(*job));
+                }
+                Event::ReleaseCache(cache, reply) => {
+                    self.release_cache(cache);
+                    let _ = reply.send(());
                 }
                 Event::Shutdown(reply) => {
                     for client in self.clients.values() {
@@ -321,6 +343,7 @@ impl State {
             eprintln!("flint: lost {executor}: {reason}");
             let requeued = self.tasks.remove_executor(&executor);
             self.clients.remove(&executor);
+            self.forget_cached_partitions(&executor);
             if let Some(job) = self.job.as_mut() {
                 let lost = losing_outputs(job, |dag| dag.executor_lost(&executor));
                 eprintln!(
@@ -337,6 +360,7 @@ impl State {
     fn fail_job(&mut self, message: String) {
         let Some(job) = self.job.take() else { return };
         eprintln!("flint: {message}");
+        self.record_cached_partitions(&job);
         self.kill(job.id, &self.tasks.running());
         self.tasks.clear_tasks();
         self.cleanup(job.id);
@@ -414,6 +438,7 @@ impl State {
     }
 
     fn finish(&mut self, mut job: ActiveJob) {
+        self.record_cached_partitions(&job);
         self.tasks.clear_tasks();
         self.cleanup(job.id);
         let mut batches = Vec::new();
@@ -444,23 +469,65 @@ impl State {
     }
 }
 
+/// Cached relations: their partitions outlive jobs, in the executors' block managers.
+impl State {
+    /// `job` starting with the cache partitions live executors hold; the tasks that no
+    /// longer need to run leave its progress (Spark's skipped stages).
+    fn with_cached_partitions(&self, mut job: ActiveJob) -> ActiveJob {
+        let before = job.dag.pending_tasks();
+        let (dag, uses) = self.caches.prepare(job.dag.plan().clone());
+        let after = dag.pending_tasks();
+        for (stage, tasks) in before {
+            let skipped = tasks.saturating_sub(after.get(&stage).copied().unwrap_or(0));
+            if skipped > 0 {
+                job.progress.skip_stage_tasks(job.id.0, stage.0, skipped);
+            }
+        }
+        for used in uses {
+            eprintln!(
+                "flint: {} reads {}: computing partitions {:?} of {}",
+                job.id, used.cache, used.missing, used.partitions
+            );
+        }
+        job.dag = dag;
+        job
+    }
+
+    /// Keeps the cache partitions `job` computed.
+    fn record_cached_partitions(&mut self, job: &ActiveJob) {
+        for (cache, partition, executor) in self.caches.record(&job.dag) {
+            eprintln!("flint: {cache} partition {partition} is on {executor}");
+        }
+    }
+
+    /// Forgets the cache partitions a lost executor held.
+    fn forget_cached_partitions(&mut self, executor: &ExecutorId) {
+        for (cache, partitions) in self.caches.executor_lost(executor) {
+            eprintln!("flint: {cache} lost partitions {partitions:?} with {executor}");
+        }
+    }
+
+    /// Forgets `cache` and removes its blocks from every executor.
+    fn release_cache(&mut self, cache: CacheId) {
+        if self.caches.remove(cache) {
+            eprintln!("flint: released {cache}");
+        }
+        self.cleanup(cache.job());
+    }
+}
+
 /// Applies a change that loses map outputs to the job's DAG, counting the tasks it adds to
 /// each stage in the job's progress.
 fn losing_outputs(job: &mut ActiveJob, change: impl FnOnce(&mut DagScheduler) -> LostOutputs) -> LostOutputs {
-    let before = missing_outputs(&job.dag);
+    let before = job.dag.pending_tasks();
     let lost = change(&mut job.dag);
-    for (stage, missing) in missing_outputs(&job.dag) {
+    for (stage, missing) in job.dag.pending_tasks() {
         let added = missing.saturating_sub(before.get(&stage).copied().unwrap_or(0));
         if added > 0 {
             job.progress.add_stage_tasks(job.id.0, stage.0, added);
         }
     }
     lost
-}
-
-/// How many map outputs each stage still lacks.
-fn missing_outputs(dag: &DagScheduler) -> BTreeMap<StageId, usize> {
-    dag.outputs().iter().map(|(stage, outputs)| (*stage, outputs.iter().filter(|o| o.is_none()).count())).collect()
 }
 
 /// What a successful task reported about itself.

@@ -15,7 +15,7 @@
 
 use crate::task_scheduler::TaskKey;
 use flint_engine::ids::{ExecutorId, StageId};
-use flint_engine::planner::{StageKind, StagePlan};
+use flint_engine::planner::{Stage, StageKind, StagePlan};
 use flint_engine::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleWriterExec};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,12 +88,13 @@ impl DagScheduler {
         self.outputs.get(&stage).is_some_and(|o| o.iter().all(Option::is_some))
     }
 
-    /// Partitions that can run now: missing outputs of stages whose parents are complete,
-    /// parents' stages first.
+    /// Partitions that can run now: missing outputs of needed stages whose parents are
+    /// complete, parents' stages first.
     pub fn runnable(&self) -> Vec<TaskKey> {
+        let needed = self.needed_stages();
         let mut tasks = Vec::new();
         for stage in &self.plan.stages {
-            if !stage.parents.iter().all(|p| self.stage_complete(*p)) {
+            if !needed.contains(&stage.id) || !stage.parents.iter().all(|p| self.stage_complete(*p)) {
                 continue;
             }
             match stage.kind {
@@ -113,6 +114,45 @@ impl DagScheduler {
     /// Records that an attempt of `task` was launched, reading the outputs known now.
     pub fn task_launched(&mut self, task: TaskKey) {
         self.launched.insert(task, self.clock);
+    }
+
+    /// The stages the result stage needs: a complete map stage's parents are needed only
+    /// while another path needs them (a cache's stage restored from earlier jobs is
+    /// complete, so its lineage does not run).
+    fn needed_stages(&self) -> BTreeSet<StageId> {
+        let mut needed = BTreeSet::new();
+        let mut pending: Vec<StageId> = self.plan.result_stage().map(|s| s.id).into_iter().collect();
+        while let Some(id) = pending.pop() {
+            if !needed.insert(id) || self.stage_complete(id) {
+                continue;
+            }
+            if let Some(stage) = self.plan.stage(id) {
+                pending.extend(stage.parents.iter().copied());
+            }
+        }
+        needed
+    }
+
+    /// The tasks each stage would run if nothing were lost: missing outputs of needed map
+    /// stages, result partitions not in, none for stages not needed.
+    pub fn pending_tasks(&self) -> BTreeMap<StageId, usize> {
+        let needed = self.needed_stages();
+        let pending = |stage: &Stage| match stage.kind {
+            _ if !needed.contains(&stage.id) => 0,
+            StageKind::ShuffleMap => self.outputs.get(&stage.id).map_or(0, |o| o.iter().filter(|o| o.is_none()).count()),
+            StageKind::Result => (0..stage.partitions).filter(|p| !self.results.contains_key(p)).count(),
+        };
+        self.plan.stages.iter().map(|stage| (stage.id, pending(stage))).collect()
+    }
+
+    /// Starts map stage `stage` with outputs that exist from before this job (a cache's
+    /// partitions); ignored when the number of partitions differs.
+    pub fn restore_outputs(&mut self, stage: StageId, outputs: Vec<Option<MapOutputLocation>>) {
+        if let Some(slots) = self.outputs.get_mut(&stage)
+            && slots.len() == outputs.len()
+        {
+            *slots = outputs;
+        }
     }
 
     /// Records a map task's output location.

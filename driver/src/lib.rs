@@ -1,5 +1,6 @@
 //! Flint's driver: the Spark Connect service that stock PySpark clients talk to.
 
+pub mod cache_registry;
 pub mod cluster;
 pub mod cluster_scheduler;
 pub mod connect;

@@ -1,6 +1,13 @@
-//! Lazily cached DataFrames: computed by the first action that reads them, then kept in memory.
+//! Cached relations (`DataFrame.cache()`, `CACHE TABLE`): computed by the first job that
+//! reads them, then read instead of their source until released.
+//!
+//! Unless the session's job runner keeps cached partitions, they are kept in driver
+//! memory. On a cluster they stay in the executors' block managers: a scan yields a
+//! [`CachedRelationExec`], and the cluster scheduler computes only the partitions no live
+//! executor holds, from the relation's lineage.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
@@ -8,37 +15,74 @@ use datafusion::catalog::{Session, TableProvider};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, LogicalPlan, TableType};
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::projection::ProjectionExpr;
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::{ExecutionPlan, collect_partitioned};
-use tokio::sync::OnceCell;
+use tokio::sync::{Mutex, OnceCell};
+
+use crate::ids::CacheId;
+use crate::job_runner::JobRunner;
+use crate::planner::CachedRelationExec;
 
 /// A table holding the result of `plan` once it has first been scanned.
 #[derive(Debug)]
 pub struct CachedTable {
     plan: LogicalPlan,
     schema: SchemaRef,
-    partitions: OnceCell<Arc<MemTable>>,
+    storage: Storage,
+    released: AtomicBool,
+}
+
+/// Where the partitions are kept.
+#[derive(Debug)]
+enum Storage {
+    /// In driver memory, once computed.
+    Driver(Mutex<Option<Arc<MemTable>>>),
+    /// In the block managers of `runner`'s executors.
+    Executors {
+        cache: CacheId,
+        runner: Arc<dyn JobRunner>,
+        /// The physical plan computing the partitions, planned once so every job
+        /// computes a partition the same way.
+        lineage: OnceCell<Arc<dyn ExecutionPlan>>,
+    },
 }
 
 impl CachedTable {
-    /// A cache of `plan`, empty until the first scan.
-    pub fn new(plan: LogicalPlan) -> Self {
+    /// A cache of `plan`, empty until the first scan; kept by `runner` when it keeps
+    /// cached partitions (a cluster's executors), in driver memory otherwise.
+    pub fn new(plan: LogicalPlan, runner: Option<Arc<dyn JobRunner>>) -> Self {
         let schema = Arc::new(plan.schema().as_arrow().clone());
-        Self { plan, schema, partitions: OnceCell::new() }
+        let storage = match runner.filter(|runner| runner.keeps_cached_partitions()) {
+            Some(runner) => Storage::Executors { cache: CacheId::next(), runner, lineage: OnceCell::new() },
+            None => Storage::Driver(Mutex::new(None)),
+        };
+        Self { plan, schema, storage, released: AtomicBool::new(false) }
     }
 
-    /// Whether the data has been computed and is held in memory.
-    pub fn is_materialized(&self) -> bool {
-        self.partitions.initialized()
+    /// Drops the cached partitions (as `unpersist`); later scans compute the plan again.
+    pub async fn release(&self) -> Result<()> {
+        self.released.store(true, Ordering::Relaxed);
+        match &self.storage {
+            Storage::Driver(memory) => {
+                memory.lock().await.take();
+                Ok(())
+            }
+            Storage::Executors { cache, runner, .. } => runner.release_cache(*cache).await,
+        }
     }
 
-    async fn materialize(&self, state: &dyn Session) -> Result<&Arc<MemTable>> {
-        self.partitions
-            .get_or_try_init(|| async {
-                let physical = state.create_physical_plan(&self.plan).await?;
-                let partitions = collect_partitioned(physical, state.task_ctx()).await?;
-                Ok(Arc::new(MemTable::try_new(Arc::clone(&self.schema), partitions)?))
-            })
-            .await
+    async fn in_memory(&self, state: &dyn Session, memory: &Mutex<Option<Arc<MemTable>>>) -> Result<Arc<MemTable>> {
+        let mut memory = memory.lock().await;
+        if let Some(table) = memory.as_ref() {
+            return Ok(Arc::clone(table));
+        }
+        let physical = state.create_physical_plan(&self.plan).await?;
+        let partitions = collect_partitioned(physical, state.task_ctx()).await?;
+        let table = Arc::new(MemTable::try_new(Arc::clone(&self.schema), partitions)?);
+        *memory = Some(Arc::clone(&table));
+        Ok(table)
     }
 }
 
@@ -59,6 +103,78 @@ impl TableProvider for CachedTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.materialize(state).await?.scan(state, projection, filters, limit).await
+        if self.released.load(Ordering::Relaxed) {
+            return project(state.create_physical_plan(&self.plan).await?, projection);
+        }
+        match &self.storage {
+            Storage::Driver(memory) => self.in_memory(state, memory).await?.scan(state, projection, filters, limit).await,
+            Storage::Executors { cache, lineage, .. } => {
+                let lineage = lineage.get_or_try_init(|| state.create_physical_plan(&self.plan)).await?;
+                project(Arc::new(CachedRelationExec::new(*cache, Arc::clone(lineage))), projection)
+            }
+        }
+    }
+}
+
+/// `plan` with only the columns at `projection`, as a scan returns them.
+fn project(plan: Arc<dyn ExecutionPlan>, projection: Option<&Vec<usize>>) -> Result<Arc<dyn ExecutionPlan>> {
+    let Some(projection) = projection else { return Ok(plan) };
+    let schema = plan.schema();
+    let exprs = projection.iter().map(|&i| {
+        let name = schema.field(i).name().clone();
+        ProjectionExpr { expr: Arc::new(Column::new(&name, i)), alias: name }
+    });
+    Ok(Arc::new(ProjectionExec::try_new(exprs.collect::<Vec<_>>(), plan)?))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::FlintSession;
+    use crate::planner::in_process::InProcessRunner;
+    use arrow::util::pretty::pretty_format_batches;
+    use datafusion::common::tree_node::TreeNode;
+
+    async fn session() -> FlintSession {
+        let session = FlintSession::builder().master("local[2]").build().unwrap();
+        let create = "create table t (k int, v int) as values (1, 10), (2, 20), (3, 30), (4, 40)";
+        session.context().sql(create).await.unwrap().collect().await.unwrap();
+        session
+    }
+
+    async fn reads_cache(df: &crate::DataFrame) -> bool {
+        let plan = df.inner().clone().create_physical_plan().await.unwrap();
+        plan.exists(|node| Ok(node.is::<CachedRelationExec>())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn on_a_job_runner_a_cache_is_a_stage_and_its_subqueries_run_once() {
+        let session = session().await;
+        let runner = Arc::new(InProcessRunner::new(session.context().task_ctx()));
+        session.set_job_runner(Arc::clone(&runner) as _);
+        let source = session.sql("select k, v from t where v > (select avg(v) from t)").await.unwrap();
+        let cached = source.cache().unwrap();
+        assert!(reads_cache(&cached).await);
+        let first = pretty_format_batches(&cached.collect().await.unwrap()).unwrap().to_string();
+        assert!(first.contains("| 3 | 30 |") && first.contains("| 4 | 40 |") && !first.contains("| 2 |"), "{first}");
+        assert_eq!(runner.jobs(), 2, "the subquery, then the query");
+        assert_eq!(cached.count().await.unwrap(), 2);
+        assert_eq!(runner.jobs(), 3, "the subquery's value is kept with the cache's lineage");
+        cached.unpersist().await.unwrap();
+        assert!(!reads_cache(&cached).await, "an unpersisted DataFrame reads its source");
+        assert_eq!(cached.count().await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn without_a_job_runner_unpersist_reads_the_source_again() {
+        let session = session().await;
+        let cached = session.table("t").await.unwrap().persist().unwrap();
+        assert!(cached.select(vec![crate::functions::col("t.v")]).is_ok(), "columns keep their qualifier");
+        assert_eq!(cached.count().await.unwrap(), 4);
+        session.context().sql("insert into t values (5, 50)").await.unwrap().collect().await.unwrap();
+        assert_eq!(cached.count().await.unwrap(), 4, "the cache, not the table");
+        cached.unpersist().await.unwrap();
+        assert_eq!(cached.count().await.unwrap(), 5);
     }
 }

@@ -13,6 +13,7 @@ use datafusion::prelude::coalesce;
 
 use crate::cache::CachedTable;
 use crate::error::{FlintError, Result};
+use crate::planner::run_scalar_subqueries;
 use crate::progress::JobProgress;
 use crate::session::FlintSession;
 use crate::spark::show::show_string;
@@ -24,12 +25,14 @@ use crate::writer::DataFrameWriter;
 pub struct DataFrame {
     session: FlintSession,
     inner: DfDataFrame,
+    /// The cache this DataFrame reads, when it was returned by `cache()`.
+    cached: Option<Arc<CachedTable>>,
 }
 
 impl DataFrame {
     /// Wraps a DataFusion DataFrame of `session`.
     pub fn new(session: FlintSession, inner: DfDataFrame) -> Self {
-        Self { session, inner }
+        Self { session, inner, cached: None }
     }
 
     /// The DataFusion DataFrame underneath, for the layers that plan and run jobs.
@@ -163,11 +166,34 @@ impl DataFrame {
         self.wrap(self.inner.clone().union_by_name(other.inner.clone()))
     }
 
-    /// Marks this DataFrame to be kept in memory once first computed, as `cache`.
-    /// Lazy: the first action computes and stores it, later ones read it.
+    /// Marks this DataFrame to be kept once first computed, as `cache`: in the executors'
+    /// block managers on a cluster, in memory otherwise. Lazy: the first action computes
+    /// and stores it, later ones read it.
+    /// The columns keep their qualifiers, so `t.x` still resolves.
     pub fn cache(&self) -> Result<Self> {
-        let table = CachedTable::new(self.inner.logical_plan().clone());
-        self.wrap(self.session.context().read_table(Arc::new(table)))
+        let table = Arc::new(CachedTable::new(self.inner.logical_plan().clone(), self.session.job_runner()));
+        let scan = self.session.context().read_table(Arc::clone(&table) as _)?;
+        let columns = (0..scan.schema().fields().len()).map(|i| {
+            let (qualifier, field) = self.inner.schema().qualified_field(i);
+            Expr::Column(Column::from(scan.schema().qualified_field(i))).alias_qualified(qualifier.cloned(), field.name())
+        });
+        let mut cached = self.wrap(scan.clone().select(columns.collect::<Vec<_>>()))?;
+        cached.cached = Some(table);
+        Ok(cached)
+    }
+
+    /// Spark's `persist`: Flint has one storage level, so this is [`DataFrame::cache`].
+    pub fn persist(&self) -> Result<Self> {
+        self.cache()
+    }
+
+    /// Drops the partitions `cache()` kept, as `unpersist`; a DataFrame that is not a
+    /// cache is left as it is. Later actions compute it from its source again.
+    pub async fn unpersist(&self) -> Result<()> {
+        if let Some(table) = &self.cached {
+            table.release().await?;
+        }
+        Ok(())
     }
 
     /// Registers this DataFrame as a temporary view, as `createOrReplaceTempView`.
@@ -202,6 +228,7 @@ impl DataFrame {
     pub async fn collect_with_progress(&self, progress: &Arc<JobProgress>) -> Result<Vec<RecordBatch>> {
         if let Some(runner) = self.session.job_runner() {
             let plan = self.inner.clone().create_physical_plan().await?;
+            let plan = run_scalar_subqueries(plan, runner.as_ref(), progress).await.map_err(|e| self.explain_error(e))?;
             return runner.run_job(plan, Arc::clone(progress)).await.map_err(|e| self.explain_error(e));
         }
         let streams = self.inner.clone().execute_stream_partitioned().await?;
@@ -232,7 +259,11 @@ impl DataFrame {
 
     /// Adds what to do to errors the user can act on.
     fn explain_error(&self, error: DataFusionError) -> FlintError {
-        match error.find_root() {
+        let root = error.find_root();
+        if let Some(spark) = crate::planner::subqueries::spark_error(root) {
+            return spark.into();
+        }
+        match root {
             DataFusionError::ResourcesExhausted(_) => {
                 let key = crate::config::DRIVER_MEMORY;
                 let value = self.session.conf().get_or_default(&key).unwrap_or_default().to_string();
@@ -242,9 +273,16 @@ impl DataFrame {
         }
     }
 
-    /// Counts the rows, as `count`.
+    /// Counts the rows, as `count`; a job like any other action, so it runs on the
+    /// session's job runner when there is one.
     pub async fn count(&self) -> Result<usize> {
-        Ok(self.inner.clone().count().await?)
+        let count_all = datafusion::functions_aggregate::count::count_all();
+        let counted = self.wrap(self.inner.clone().aggregate(vec![], vec![count_all]))?.collect().await?;
+        let count = counted
+            .iter()
+            .find(|batch| batch.num_rows() > 0)
+            .and_then(|batch| batch.column(0).as_any().downcast_ref::<arrow::array::Int64Array>().map(|c| c.value(0)));
+        count.map(|n| n as usize).ok_or_else(|| DataFusionError::Internal("count returned no row".to_string()).into())
     }
 
     /// The first `num_rows` rows as Spark's `show()` prints them, cells cut to

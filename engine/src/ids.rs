@@ -42,15 +42,67 @@ pub struct ShuffleBlockId {
     pub reduce: usize,
 }
 
+/// A cached relation (`DataFrame.cache()`, `CACHE TABLE`) whose partitions stay in the
+/// executors' block managers across jobs.
+///
+/// Its partitions are the output of one map stage written by a pseudo job: job ids from
+/// 2^63 and stage ids from 2^62 are reserved for caches, so a job's own stages never
+/// collide with a cache's, and removing a job's blocks never removes a cache's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CacheId(pub u64);
+
+const CACHE_JOBS: u64 = 1 << 63;
+const CACHE_STAGES: usize = 1 << 62;
+
+impl CacheId {
+    /// A cache id not used before in this process.
+    pub fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        Self(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// The pseudo job whose blocks are this cache's partitions.
+    pub fn job(self) -> JobId {
+        JobId(CACHE_JOBS | self.0)
+    }
+
+    /// The id of this cache's map stage in every job that reads it.
+    pub fn stage(self) -> StageId {
+        StageId(CACHE_STAGES + self.0 as usize)
+    }
+
+    /// The cache whose pseudo job `job` is, if it is one.
+    pub fn of_job(job: JobId) -> Option<Self> {
+        (job.0 & CACHE_JOBS != 0).then_some(Self(job.0 & !CACHE_JOBS))
+    }
+
+    /// The cache whose map stage `stage` is, if it is one.
+    pub fn of_stage(stage: StageId) -> Option<Self> {
+        stage.0.checked_sub(CACHE_STAGES).map(|id| Self(id as u64))
+    }
+}
+
+impl fmt::Display for CacheId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cache {}", self.0)
+    }
+}
+
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "job {}", self.0)
+        match CacheId::of_job(*self) {
+            Some(cache) => write!(f, "{cache}"),
+            None => write!(f, "job {}", self.0),
+        }
     }
 }
 
 impl fmt::Display for StageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stage {}", self.0)
+        match CacheId::of_stage(*self) {
+            Some(cache) => write!(f, "the stage of {cache}"),
+            None => write!(f, "stage {}", self.0),
+        }
     }
 }
 
@@ -74,8 +126,26 @@ impl fmt::Display for ShuffleBlockId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "shuffle block (stage {}, map {}, reduce {}) of {}",
-            self.stage.0, self.map, self.reduce, self.job
+            "shuffle block ({}, map {}, reduce {}) of {}",
+            self.stage, self.map, self.reduce, self.job
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_jobs_and_stages_are_reserved_and_map_back() {
+        let cache = CacheId(5);
+        assert_eq!(CacheId::of_job(cache.job()), Some(cache));
+        assert_eq!(CacheId::of_stage(cache.stage()), Some(cache));
+        assert_eq!(CacheId::of_job(JobId(5)), None);
+        assert_eq!(CacheId::of_stage(StageId(5)), None);
+        let block = ShuffleBlockId { job: cache.job(), stage: cache.stage(), map: 1, reduce: 0 };
+        assert_eq!(block.to_string(), "shuffle block (the stage of cache 5, map 1, reduce 0) of cache 5");
+        let block = ShuffleBlockId { job: JobId(2), stage: StageId(1), map: 1, reduce: 0 };
+        assert_eq!(block.to_string(), "shuffle block (stage 1, map 1, reduce 0) of job 2");
     }
 }

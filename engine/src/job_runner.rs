@@ -1,6 +1,7 @@
 //! The hook a distributed backend plugs into: a session with a [`JobRunner`] hands each
 //! action's physical plan to it instead of running the plan in this process.
 
+use crate::ids::CacheId;
 use crate::progress::JobProgress;
 use arrow::array::RecordBatch;
 use datafusion::error::Result;
@@ -13,4 +14,17 @@ use std::sync::Arc;
 pub trait JobRunner: Send + Sync + std::fmt::Debug {
     /// Runs `plan`, recording finished tasks in `progress`.
     fn run_job(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>>;
+
+    /// Whether this backend keeps the partitions of cached relations itself, between
+    /// jobs (see `crate::planner::CachedRelationExec`); when not, a session keeps them in
+    /// driver memory.
+    fn keeps_cached_partitions(&self) -> bool {
+        false
+    }
+
+    /// Forgets the partitions of `cache` and removes them; a backend that keeps no cached
+    /// partitions has nothing to do.
+    fn release_cache(&self, _cache: CacheId) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
 }

@@ -5,6 +5,7 @@
 //! out lazy [`DataFrame`]s with Spark's method names.
 
 pub mod cache;
+pub mod cache_table;
 pub mod config;
 pub mod dataframe;
 pub mod error;

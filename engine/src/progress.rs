@@ -122,6 +122,13 @@ impl JobProgress {
         self.update_stage(job, stage, |entry| entry.tasks += tasks);
     }
 
+    /// Records that `tasks` tasks of `stage` of `job` need not run after all (their
+    /// output is cached from an earlier job).
+    pub fn skip_stage_tasks(&self, job: u64, stage: usize, tasks: usize) {
+        let _ = self.total_partitions.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| Some(n.saturating_sub(tasks)));
+        self.update_stage(job, stage, |entry| entry.tasks = entry.tasks.saturating_sub(tasks));
+    }
+
     /// Records a finished task of `stage` of `job` and what it did.
     pub fn task_finished(&self, job: u64, stage: usize, metrics: TaskMetrics) {
         self.finish_partition();
@@ -176,5 +183,15 @@ mod tests {
         assert_eq!(progress.snapshot().total_partitions, 9);
         assert_eq!(progress.snapshot().finished_partitions, 2);
         assert!(stage.to_string().starts_with("job 7 stage 0: 2/3 tasks, 1 failed, 20 rows"), "{stage}");
+    }
+
+    #[test]
+    fn skipped_tasks_leave_the_stage_and_the_total() {
+        let progress = JobProgress::default();
+        progress.add_stage_tasks(3, 0, 2);
+        progress.add_stage_tasks(3, 1, 1);
+        progress.skip_stage_tasks(3, 0, 2);
+        assert_eq!(progress.current_stage().map(|s| s.stage), Some(1), "a stage with nothing to run is done");
+        assert_eq!(progress.snapshot().total_partitions, 1);
     }
 }

@@ -17,6 +17,7 @@ use datafusion::sql::sqlparser::ast::{Set, Statement as SqlStatement};
 use datafusion_spark::SessionStateBuilderSpark;
 use parking_lot::Mutex;
 
+use crate::cache_table::CachedTables;
 use crate::config::{self, SparkConf};
 use crate::dataframe::DataFrame;
 use crate::error::Result;
@@ -67,6 +68,7 @@ pub struct FlintSession {
     ctx: SessionContext,
     conf: Arc<Mutex<SparkConf>>,
     runner: Arc<Mutex<Option<Arc<dyn crate::job_runner::JobRunner>>>>,
+    cached_tables: Arc<Mutex<CachedTables>>,
 }
 
 impl std::fmt::Debug for FlintSession {
@@ -144,7 +146,12 @@ impl FlintSession {
             catalog.register_schema(name, Arc::new(PathTables::new(format, ctx.state_weak_ref())))?;
         }
         ctx.register_catalog(DEFAULT_CATALOG, Arc::new(catalog));
-        Ok(Self { ctx, conf: Arc::new(Mutex::new(conf)), runner: Arc::new(Mutex::new(None)) })
+        Ok(Self {
+            ctx,
+            conf: Arc::new(Mutex::new(conf)),
+            runner: Arc::new(Mutex::new(None)),
+            cached_tables: Arc::default(),
+        })
     }
 
     /// Sends every later action to `runner` (a cluster backend) instead of running it here.
@@ -155,6 +162,11 @@ impl FlintSession {
     /// The cluster backend actions go to, if any.
     pub fn job_runner(&self) -> Option<Arc<dyn crate::job_runner::JobRunner>> {
         self.runner.lock().clone()
+    }
+
+    /// The names `CACHE TABLE` cached.
+    pub(crate) fn cached_tables(&self) -> &Mutex<CachedTables> {
+        &self.cached_tables
     }
 
     /// The DataFusion context underneath, for the layers that plan and run jobs.
@@ -204,10 +216,14 @@ impl FlintSession {
         self.execute(statement).await
     }
 
-    /// Plans one parsed statement, running it at once when it is DDL or `SET`.
+    /// Plans one parsed statement, running it at once when it is DDL, `SET` or
+    /// `CACHE TABLE`.
     pub async fn execute(&self, statement: Statement) -> Result<DataFrame> {
         if let Some((key, value)) = spark_set(&statement) {
             self.set_conf(&key, &value)?;
+            return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));
+        }
+        if crate::cache_table::execute(self, &statement).await? {
             return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));
         }
         let plan = self.ctx.state().statement_to_plan(temporary_as_session_view(statement)).await?;

@@ -3,9 +3,12 @@
 use std::collections::VecDeque;
 
 use datafusion::error::DataFusionError;
-use datafusion::sql::parser::{DFParserBuilder, Statement};
+use datafusion::sql::parser::{DFParser, DFParserBuilder, Statement};
+use datafusion::sql::sqlparser::ast::{ObjectName, Statement as SqlStatement};
 use datafusion::sql::sqlparser::dialect::SparkSqlDialect;
-use datafusion::sql::sqlparser::parser::ParserError;
+use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use datafusion::sql::sqlparser::tokenizer::Token;
 
 use crate::error::{FlintError, Result};
 
@@ -14,8 +17,63 @@ pub fn parse_statements(sql: &str) -> Result<VecDeque<Statement>> {
     let parsed = DFParserBuilder::new(sql)
         .with_dialect(&SparkSqlDialect {})
         .build()
-        .and_then(|mut parser| parser.parse_statements());
+        .and_then(|mut parser| parse_all(&mut parser));
     parsed.map_err(|error| parse_error(sql, error))
+}
+
+/// DataFusion's statement loop, with Spark's `CACHE TABLE` parsed here: sqlparser's reads
+/// a query after the table name even when a `;` ends the statement, and wants `=` in
+/// `OPTIONS ('storageLevel' 'DISK_ONLY')`.
+fn parse_all(parser: &mut DFParser) -> std::result::Result<VecDeque<Statement>, DataFusionError> {
+    let sql_error = |e: ParserError| DataFusionError::SQL(Box::new(e), None);
+    let mut statements = VecDeque::new();
+    let mut expecting_delimiter = false;
+    loop {
+        while parser.parser.consume_token(&Token::SemiColon) {
+            expecting_delimiter = false;
+        }
+        let next = parser.parser.peek_token();
+        if next.token == Token::EOF {
+            return Ok(statements);
+        }
+        if expecting_delimiter {
+            return parser.parser.expected("end of statement", next).map_err(sql_error);
+        }
+        let statement = if parser.parser.parse_keyword(Keyword::CACHE) {
+            Statement::Statement(Box::new(parse_cache_table(&mut parser.parser).map_err(sql_error)?))
+        } else {
+            parser.parse_statement()?
+        };
+        statements.push_back(statement);
+        expecting_delimiter = true;
+    }
+}
+
+/// The rest of `CACHE [LAZY] TABLE name [OPTIONS (key [=] value, ...)] [[AS] query]`.
+/// Options (storage levels) are read and dropped: Flint keeps every cache one way.
+fn parse_cache_table(parser: &mut Parser) -> std::result::Result<SqlStatement, ParserError> {
+    let table_flag = match &parser.peek_token_ref().token {
+        Token::Word(word) if word.value.eq_ignore_ascii_case("lazy") => Some(parser.parse_object_name(false)?),
+        _ => None,
+    };
+    parser.expect_keyword_is(Keyword::TABLE)?;
+    let table_name: ObjectName = parser.parse_object_name(false)?;
+    if parser.parse_keyword(Keyword::OPTIONS) {
+        parser.expect_token(&Token::LParen)?;
+        loop {
+            parser.parse_value()?;
+            let _optional_equals = parser.consume_token(&Token::Eq);
+            parser.parse_value()?;
+            if !parser.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+        parser.expect_token(&Token::RParen)?;
+    }
+    let ends = matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF);
+    let has_as = !ends && parser.parse_keyword(Keyword::AS);
+    let query = if ends { None } else { Some(parser.parse_query()?) };
+    Ok(SqlStatement::Cache { table_flag, table_name, has_as, options: Vec::new(), query })
 }
 
 /// Replaces `${key}` with the value of configuration key `key`, as Spark's variable
@@ -94,6 +152,16 @@ mod tests {
     fn splits_many_statements() {
         let statements = parse_statements("select 1; select 2;").ok();
         assert_eq!(statements.map(|s| s.len()), Some(2));
+    }
+
+    #[test]
+    fn cache_table_ends_at_a_semicolon_and_takes_spark_options() {
+        let parsed = parse_statements(
+            "cache table t; cache lazy table u options ('storageLevel' 'DISK_ONLY') as select 1; uncache table t",
+        );
+        let texts: Vec<String> = parsed.unwrap_or_default().iter().map(|s| s.to_string()).collect();
+        assert_eq!(texts, ["CACHE TABLE t", "CACHE lazy TABLE u AS SELECT 1", "UNCACHE TABLE t"]);
+        assert!(parse_statements("cache table t select 1 select 2").is_err());
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::hash::{Hash, Hasher};
 
 use spark_connect_proto::analyze_plan_request::Analyze;
 use spark_connect_proto::analyze_plan_response::{self as resp, Result as AnalyzeResult};
-use spark_connect_proto::{Plan, StorageLevel};
+use prost::Message;
+use spark_connect_proto::{Plan, Relation, StorageLevel};
 use spark_connect_proto::plan::OpType;
 
 use crate::connect::config::SPARK_VERSION;
@@ -57,25 +58,50 @@ pub async fn analyze(session: &ConnectSession, analyze: Analyze) -> Result<Analy
             let result = i32::try_from(hasher.finish() & 0x7fff_ffff).unwrap_or(0);
             AnalyzeResult::SemanticHash(resp::SemanticHash { result })
         }
-        Analyze::Persist(_) => AnalyzeResult::Persist(resp::Persist {}),
-        Analyze::Unpersist(_) => AnalyzeResult::Unpersist(resp::Unpersist {}),
-        Analyze::GetStorageLevel(_) => AnalyzeResult::GetStorageLevel(resp::GetStorageLevel {
-            storage_level: Some(StorageLevel {
-                use_disk: true,
-                use_memory: true,
+        Analyze::Persist(p) => {
+            persist(session, p.relation.as_ref()).await?;
+            AnalyzeResult::Persist(resp::Persist {})
+        }
+        Analyze::Unpersist(u) => {
+            let cached = u.relation.as_ref().and_then(|r| session.persisted.lock().remove(&r.encode_to_vec()));
+            if let Some(cached) = cached {
+                cached.unpersist().await?;
+            }
+            AnalyzeResult::Unpersist(resp::Unpersist {})
+        }
+        Analyze::GetStorageLevel(g) => {
+            let persisted = g.relation.as_ref().is_some_and(|r| session.persisted.lock().contains_key(&r.encode_to_vec()));
+            // Flint keeps every cache one way; a relation not persisted is StorageLevel.NONE.
+            let storage_level = StorageLevel {
+                use_disk: persisted,
+                use_memory: persisted,
                 use_off_heap: false,
-                deserialized: true,
+                deserialized: persisted,
                 replication: 1,
-            }),
-        }),
+            };
+            AnalyzeResult::GetStorageLevel(resp::GetStorageLevel { storage_level: Some(storage_level) })
+        }
         Analyze::JsonToDdl(_) => return Err(ConnectError::Unsupported { what: "AnalyzePlan JsonToDDL".into() }),
     };
     Ok(result)
 }
 
+/// Caches `relation` (Flint has one storage level); later plans containing it read the
+/// cache. Persisting it again keeps the first cache.
+async fn persist(session: &ConnectSession, relation: Option<&Relation>) -> Result<()> {
+    let relation = relation.ok_or_else(|| ConnectError::InvalidPlan { reason: "persist without a relation".into() })?;
+    let key = relation.encode_to_vec();
+    if session.persisted.lock().contains_key(&key) {
+        return Ok(());
+    }
+    let cached = RelationPlanner::for_session(session).plan(relation).await?.persist()?;
+    session.persisted.lock().insert(key, cached);
+    Ok(())
+}
+
 async fn plan(session: &ConnectSession, plan: Option<&Plan>) -> Result<flint_engine::DataFrame> {
     match plan.and_then(|p| p.op_type.as_ref()) {
-        Some(OpType::Root(relation)) => Ok(RelationPlanner::new(session.flint.clone()).with_artifacts(session.artifacts.clone()).plan(relation).await?),
+        Some(OpType::Root(relation)) => Ok(RelationPlanner::for_session(session).plan(relation).await?),
         _ => Err(ConnectError::InvalidPlan { reason: "analyze needs a plan with a root relation".into() }),
     }
 }

@@ -18,7 +18,7 @@ const ROWS_PER_MESSAGE: usize = 8192;
 pub async fn execute(session: &ConnectSession, plan: &Plan) -> Result<Vec<ResponseType>> {
     let mut out = match plan.op_type.as_ref() {
         Some(OpType::Root(relation)) => {
-            let df = RelationPlanner::new(session.flint.clone()).with_artifacts(session.artifacts.clone()).plan(relation).await?;
+            let df = RelationPlanner::for_session(session).plan(relation).await?;
             let schema = df.schema();
             let batches = df.collect().await?;
             arrow_batches(&schema, &batches)?

@@ -26,7 +26,13 @@ pub struct ConnectSession {
     pub operations: Mutex<HashMap<String, Operation>>,
     /// Artifacts the client uploaded, by name (`cache/<hash>` for cached local relations).
     pub artifacts: Artifacts,
+    /// DataFrames the client persisted, shared with the planner.
+    pub persisted: Persisted,
 }
+
+/// Persisted relations (`df.cache()`, `df.persist()`) by their protobuf encoding, each
+/// as the DataFrame that reads its cache.
+pub type Persisted = Arc<Mutex<HashMap<Vec<u8>, flint_engine::DataFrame>>>;
 
 /// Uploaded artifacts by name, shared with the planner.
 pub type Artifacts = Arc<Mutex<HashMap<String, bytes::Bytes>>>;
@@ -90,6 +96,7 @@ impl SessionManager {
             conf: Mutex::new(SessionConf::new(&self.base_conf)),
             operations: Mutex::new(HashMap::new()),
             artifacts: Arc::default(),
+            persisted: Arc::default(),
         });
         sessions.insert(session_id.to_string(), Arc::clone(&session));
         Ok(session)

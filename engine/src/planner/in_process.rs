@@ -40,3 +40,48 @@ pub async fn run_in_process(plan: &StagePlan, ctx: Arc<TaskContext>, work_dir: &
     }
     Ok(result)
 }
+
+/// A job runner over [`run_in_process`] for tests of the cluster paths (scalar subqueries,
+/// caches): each job is split into stages that go through the wire codec. It takes
+/// charge of cached relations but keeps nothing, so every job computes them again.
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct InProcessRunner {
+    ctx: Arc<TaskContext>,
+    dir: tempfile::TempDir,
+    jobs: std::sync::atomic::AtomicU64,
+}
+
+#[cfg(test)]
+impl InProcessRunner {
+    /// A runner whose tasks run with `ctx`, writing blocks under a temporary directory.
+    pub(crate) fn new(ctx: Arc<TaskContext>) -> Self {
+        #[allow(clippy::expect_used)]
+        let dir = tempfile::tempdir().expect("a temporary directory for shuffle blocks");
+        Self { ctx, dir, jobs: Default::default() }
+    }
+
+    /// How many jobs ran.
+    pub(crate) fn jobs(&self) -> u64 {
+        self.jobs.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+impl crate::job_runner::JobRunner for InProcessRunner {
+    fn run_job(
+        &self,
+        plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+        _progress: Arc<crate::progress::JobProgress>,
+    ) -> futures::future::BoxFuture<'_, Result<Vec<RecordBatch>>> {
+        Box::pin(async move {
+            let job = crate::ids::JobId(self.jobs.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+            let stages = super::split_into_stages(job, plan)?;
+            run_in_process(&stages, Arc::clone(&self.ctx), self.dir.path()).await
+        })
+    }
+
+    fn keeps_cached_partitions(&self) -> bool {
+        true
+    }
+}

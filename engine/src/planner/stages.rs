@@ -9,6 +9,7 @@
 //! A task of a stage computes one partition of the stage's plan, so no plan that runs as
 //! a task holds an exchange.
 
+use super::cached_relation::CachedRelationExec;
 use crate::ids::{JobId, StageId};
 use crate::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec};
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -86,29 +87,82 @@ pub fn configure_session_for_stages(ctx: &datafusion::prelude::SessionContext) {
 
 /// Splits `plan` into stages for `job`. Map stages write under an empty work directory;
 /// the executor that runs a task sets its own.
+///
+/// A [`CachedRelationExec`] becomes a reader of its cache's map stage, which is added
+/// once, after the stages of its lineage; that stage writes each partition of the cached
+/// relation as one block of the cache's pseudo job (see [`crate::ids::CacheId`]).
 pub fn split_into_stages(job: JobId, plan: Arc<dyn ExecutionPlan>) -> Result<StagePlan> {
-    let mut stages: Vec<Stage> = Vec::new();
-    let result = plan
-        .transform_up(|node| {
-            let Some((input, output, read, keep)) = exchange(&node)? else {
-                return Ok(Transformed::no(node));
-            };
-            let id = StageId(stages.len());
-            let maps = input.output_partitioning().partition_count();
-            let schema = input.schema();
-            let parents = stage_inputs(&input);
-            let writer = ShuffleWriterExec::new(input, job, id, output, PathBuf::new());
-            stages.push(Stage { id, kind: StageKind::ShuffleMap, plan: Arc::new(writer), partitions: maps, parents });
-            let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(schema, job, id, maps, read));
-            let replaced = if keep { Arc::clone(&node)
-                    .replace_children(vec![reader], ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute))? } else { reader };
-            Ok(Transformed::yes(replaced))
-        })?
-        .data;
+    let mut splitter = Splitter { job, stages: Vec::new(), next: 0 };
+    let result = splitter.cut(plan)?;
     let partitions = result.output_partitioning().partition_count();
     let parents = stage_inputs(&result);
-    stages.push(Stage { id: StageId(stages.len()), kind: StageKind::Result, plan: result, partitions, parents });
-    Ok(StagePlan { job, stages })
+    let id = StageId(splitter.next);
+    splitter.stages.push(Stage { id, kind: StageKind::Result, plan: result, partitions, parents });
+    Ok(StagePlan { job, stages: splitter.stages })
+}
+
+/// The stages cut so far, parents first.
+struct Splitter {
+    job: JobId,
+    stages: Vec<Stage>,
+    /// The id of the next stage of the job itself.
+    next: usize,
+}
+
+impl Splitter {
+    /// Cuts `plan` at its exchanges and cached relations, adding the map stages below
+    /// them; returns what is left above.
+    fn cut(&mut self, plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(plan
+            .transform_up(|node| {
+                if let Some(cached) = node.downcast_ref::<CachedRelationExec>() {
+                    return Ok(Transformed::yes(self.cached_relation(cached)?));
+                }
+                let Some((input, output, read, keep)) = exchange(&node)? else {
+                    return Ok(Transformed::no(node));
+                };
+                let id = StageId(self.next);
+                self.next += 1;
+                let reader = self.map_stage(id, self.job, input, output, read);
+                let replaced = if keep {
+                    Arc::clone(&node)
+                        .replace_children(vec![reader], ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute))?
+                } else {
+                    reader
+                };
+                Ok(Transformed::yes(replaced))
+            })?
+            .data)
+    }
+
+    /// Adds the map stage `id` writing `input` for `writer_job`; returns its reader.
+    fn map_stage(
+        &mut self,
+        id: StageId,
+        writer_job: JobId,
+        input: Arc<dyn ExecutionPlan>,
+        output: ShuffleOutput,
+        read: ShuffleRead,
+    ) -> Arc<dyn ExecutionPlan> {
+        let maps = input.output_partitioning().partition_count();
+        let schema = input.schema();
+        let parents = stage_inputs(&input);
+        let writer = ShuffleWriterExec::new(input, writer_job, id, output, PathBuf::new());
+        self.stages.push(Stage { id, kind: StageKind::ShuffleMap, plan: Arc::new(writer), partitions: maps, parents });
+        Arc::new(ShuffleReaderExec::new(schema, writer_job, id, maps, read))
+    }
+
+    /// Adds the stages of a cached relation (once per job); returns a reader of it.
+    fn cached_relation(&mut self, cached: &CachedRelationExec) -> Result<Arc<dyn ExecutionPlan>> {
+        let (cache, id) = (cached.cache(), cached.cache().stage());
+        let lineage = cached.lineage();
+        if self.stages.iter().any(|s| s.id == id) {
+            let maps = lineage.output_partitioning().partition_count();
+            return Ok(Arc::new(ShuffleReaderExec::new(lineage.schema(), cache.job(), id, maps, ShuffleRead::PerMap)));
+        }
+        let input = self.cut(Arc::clone(lineage))?;
+        Ok(self.map_stage(id, cache.job(), input, ShuffleOutput::Single, ShuffleRead::PerMap))
+    }
 }
 
 /// An exchange's input, how the map side writes, how the reduce side reads, and whether
@@ -182,6 +236,7 @@ mod tests {
     use super::*;
     use crate::FlintSession;
     use crate::config::SparkConf;
+    use crate::ids::CacheId;
 
     async fn physical(sql: &str) -> Arc<dyn ExecutionPlan> {
         let mut conf = SparkConf::new();
@@ -217,6 +272,31 @@ mod tests {
         let result = stages.result_stage().unwrap();
         assert_eq!(result.partitions, 1);
         assert!(!result.parents.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_cached_relation_read_twice_is_one_stage_of_the_caches_pseudo_job() {
+        let lineage = physical("select k, sum(v) as s from t group by k").await;
+        let cache = CacheId(9);
+        let read = || Arc::new(CachedRelationExec::new(cache, Arc::clone(&lineage))) as Arc<dyn ExecutionPlan>;
+        let plan = datafusion::physical_plan::union::UnionExec::try_new(vec![read(), read()]).unwrap();
+        let stages = split_into_stages(JobId(1), plan).unwrap();
+        let cached: Vec<&Stage> = stages.stages.iter().filter(|s| s.id == cache.stage()).collect();
+        assert_eq!(cached.len(), 1, "{stages:#?}");
+        let writer = cached[0].plan.downcast_ref::<ShuffleWriterExec>().unwrap();
+        assert_eq!((writer.job(), writer.output().partitions()), (cache.job(), 1));
+        assert_eq!(cached[0].partitions, lineage.output_partitioning().partition_count());
+        assert!(!cached[0].parents.is_empty(), "the lineage's own exchange is a stage below the cache's");
+        let result = stages.result_stage().unwrap();
+        assert_eq!(result.parents, vec![cache.stage()]);
+        let mut readers = Vec::new();
+        let _ = result.plan.apply(|node| {
+            if let Some(reader) = node.downcast_ref::<ShuffleReaderExec>() {
+                readers.push((reader.job(), reader.read()));
+            }
+            Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+        });
+        assert_eq!(readers, vec![(cache.job(), ShuffleRead::PerMap); 2]);
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 //! for Flint's own nodes.
 
 pub mod codec;
+pub mod subquery_literals;
 
 pub use codec::FlintCodec;
 
@@ -11,10 +12,12 @@ use datafusion::physical_plan::ExecutionPlan;
 use crate::shuffle::ShuffleEnv;
 use std::sync::Arc;
 
-/// Serialises a stage's plan fragment for a task.
+/// Serialises a stage's plan fragment for a task; scalar subqueries that have run travel
+/// as their values.
 pub fn encode_plan(plan: Arc<dyn ExecutionPlan>) -> Result<Vec<u8>> {
     let codec = FlintCodec::encoder();
-    Ok(datafusion_proto::bytes::physical_plan_to_bytes_with_extension_codec(plan, &codec)?.to_vec())
+    let converter = subquery_literals::SubqueryLiterals;
+    Ok(datafusion_proto::bytes::physical_plan_to_bytes_with_proto_converter(plan, &codec, &converter)?.to_vec())
 }
 
 /// Deserialises a plan fragment for tasks running in `env` (the executor's shuffle

@@ -35,6 +35,7 @@ use crate::connect::plan::statistics;
 pub struct RelationPlanner {
     session: FlintSession,
     artifacts: Option<crate::connect::session_manager::Artifacts>,
+    persisted: Option<crate::connect::session_manager::Persisted>,
     qualifiers: Mutex<HashMap<i64, String>>,
     aliases: AtomicUsize,
 }
@@ -42,7 +43,21 @@ pub struct RelationPlanner {
 impl RelationPlanner {
     /// A planner over `session`.
     pub fn new(session: FlintSession) -> Self {
-        Self { session, artifacts: None, qualifiers: Mutex::new(HashMap::new()), aliases: AtomicUsize::new(0) }
+        Self {
+            session,
+            artifacts: None,
+            persisted: None,
+            qualifiers: Mutex::new(HashMap::new()),
+            aliases: AtomicUsize::new(0),
+        }
+    }
+
+    /// A planner over a Connect session: its uploaded local relations and the relations
+    /// it persisted.
+    pub fn for_session(session: &crate::connect::session_manager::ConnectSession) -> Self {
+        let mut planner = Self::new(session.flint.clone()).with_artifacts(session.artifacts.clone());
+        planner.persisted = Some(session.persisted.clone());
+        planner
     }
 
     /// A planner that can read the session's cached local relations.
@@ -397,6 +412,8 @@ impl RelationPlanner {
                 return Err(ConnectError::Unsupported { what: format!("relation {}", rel_name(other)) });
             }
         };
+        // Planned anyway, so the plan ids inside a persisted relation stay known.
+        let df = self.persisted(relation).unwrap_or(df);
         if let Some(plan_id) = relation.common.as_ref().and_then(|c| c.plan_id) {
             let qualifier = df.inner().schema().iter().find_map(|(q, _)| q.map(|q| q.table().to_string()));
             if let Some(qualifier) = qualifier {
@@ -404,6 +421,15 @@ impl RelationPlanner {
             }
         }
         Ok(df)
+    }
+
+    /// The DataFrame reading the cache of `relation`, if the client persisted it.
+    fn persisted(&self, relation: &Relation) -> Option<DataFrame> {
+        let persisted = self.persisted.as_ref()?.lock();
+        if persisted.is_empty() {
+            return None;
+        }
+        persisted.get(&prost::Message::encode_to_vec(relation)).cloned()
     }
 
     fn memory(&self, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<DataFrame> {
