@@ -118,7 +118,7 @@ impl ClusterScheduler {
                         .max_decoding_message_size(usize::MAX)
                         .max_encoding_message_size(usize::MAX),
                 )
-                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+                .serve_with_incoming(flint_proto::incoming(listener)),
         );
         let (exits_tx, mut exits_rx) = mpsc::unbounded_channel();
         let forward = events.clone();
@@ -412,7 +412,9 @@ impl State {
         for assignment in self.tasks.assign(&runnable) {
             let Some(stage) = job.dag.plan().stage(assignment.stage) else { continue };
             let result_stage = job.dag.is_result_stage(assignment.stage);
+            let started = Instant::now();
             let plan = resolve_shuffle_reads(Arc::clone(&stage.plan), job.dag.outputs()).and_then(encode_plan);
+            tracing::debug!("task {}.{}: encoded in {:?}", assignment.stage.0, assignment.partition, started.elapsed());
             let plan = match plan {
                 Ok(plan) => plan,
                 Err(e) => {

@@ -52,7 +52,7 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
     let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
     let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks));
     let service = service::ExecutorServiceImpl::new(Arc::clone(&runner), blocks, stop_tx.clone());
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let incoming = flint_proto::incoming(listener);
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(
         tonic::transport::Server::builder()

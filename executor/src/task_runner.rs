@@ -130,8 +130,11 @@ impl TaskRunner {
 
     async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<TaskOutput> {
         let ctx = self.session.context().task_ctx();
+        let started = std::time::Instant::now();
         let plan = decode_plan(plan, &ctx, self.shuffle.clone())?;
+        let decoded = started.elapsed();
         let batches = collect(plan.execute(task.partition as usize, ctx)?).await?;
+        tracing::debug!("task {}.{}: decoded in {decoded:?}, ran in {:?}", task.stage, task.partition, started.elapsed() - decoded);
         let spill_bytes = spilled_bytes(&plan);
         if result_stage {
             let rows = batches.iter().map(|b| b.num_rows() as u64).sum();

@@ -41,7 +41,7 @@ async fn serve(root: std::path::PathBuf) -> String {
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(FlightServiceServer::new(service))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+            .serve_with_incoming(flint_proto::incoming(listener)),
     );
     address
 }

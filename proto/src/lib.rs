@@ -7,3 +7,9 @@
 pub const PROTOCOL_VERSION: u32 = 1;
 
 tonic::include_proto!("flint.v1");
+
+/// The connections a gRPC server accepts on `listener`, with Nagle's algorithm off: small
+/// replies (task status, shuffle block ends) would otherwise wait ~40 ms for a delayed ACK.
+pub fn incoming(listener: tokio::net::TcpListener) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
+}

@@ -54,6 +54,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
+        .tcp_nodelay(true)
         .add_service(FlintConnectService::new(base_conf).into_server())
         .serve_with_shutdown(addr, shutdown)
         .await
@@ -68,7 +69,7 @@ pub async fn serve_listener(
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
         .add_service(FlintConnectService::new(base_conf).into_server())
-        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(flint_proto::incoming(listener), shutdown)
         .await
 }
 
