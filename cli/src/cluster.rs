@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use flint_driver::cluster_scheduler::ClusterScheduler;
 use flint_engine::FlintSession;
-use flint_engine::config::parse_size;
+use flint_engine::config::{SparkConf, parse_size};
 
 /// `flint executor`: started by a cluster backend, not by hand.
 #[derive(Debug, Args)]
@@ -56,6 +56,19 @@ pub async fn run_executor(args: ExecutorArgs) -> Result<()> {
 /// For a local-cluster master: starts executors of this very binary and sends the
 /// session's jobs to them.
 pub async fn attach(session: &FlintSession) -> Result<Option<Arc<ClusterScheduler>>> {
-    let binary = std::env::current_exe().context("cannot find the flint binary to start executors")?;
-    Ok(flint_driver::cluster::attach(session, binary).await?)
+    Ok(flint_driver::cluster::attach(session, this_binary()?).await?)
+}
+
+/// For a local-cluster master among the Spark keys `conf`: starts executors of this very
+/// binary, for sessions created later (the Connect server's) to share.
+pub async fn start(conf: &[(String, String)]) -> Result<Option<Arc<ClusterScheduler>>> {
+    let mut spark = SparkConf::new();
+    for (key, value) in conf {
+        spark.set(key, value);
+    }
+    Ok(flint_driver::cluster::start_cluster(&spark, this_binary()?).await?)
+}
+
+fn this_binary() -> Result<PathBuf> {
+    std::env::current_exe().context("cannot find the flint binary to start executors")
 }

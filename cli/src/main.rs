@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use flint_driver::cluster_scheduler::ClusterScheduler;
 use flint_engine::FlintSession;
+use flint_engine::job_runner::JobRunner;
 use flint_engine::progress::JobProgress;
 use flint_engine::script::{ShowOptions, StatementOutput, run_script};
 
@@ -169,13 +171,23 @@ async fn connect_server(host: &str, port: u16, job: &JobArgs) -> Result<()> {
     let addr: std::net::SocketAddr =
         format!("{host}:{port}").parse().with_context(|| format!("bad listen address {host}:{port}"))?;
     let conf = job.spark_conf()?;
+    let cluster = cluster::start(&conf).await?;
     eprintln!("Spark Connect server listening on sc://{addr} (master {})", job.master);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    flint_driver::connect::serve(addr, conf, shutdown)
+    let served = flint_driver::connect::serve(addr, conf, job_runner(&cluster), shutdown)
         .await
-        .with_context(|| format!("cannot serve Spark Connect on {addr}"))
+        .with_context(|| format!("cannot serve Spark Connect on {addr}"));
+    if let Some(cluster) = cluster {
+        cluster.shutdown().await;
+    }
+    served
+}
+
+/// The cluster as the runner sessions hand their jobs to.
+fn job_runner(cluster: &Option<Arc<ClusterScheduler>>) -> Option<Arc<dyn JobRunner>> {
+    cluster.clone().map(|cluster| cluster as Arc<dyn JobRunner>)
 }
 
 /// `flint submit job.py`: runs a PySpark script against an embedded Connect server.
@@ -184,7 +196,14 @@ async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) ->
         bail!("cannot read {}: no such file", app.display());
     }
     let python = std::env::var("FLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let status = flint_driver::connect::python_app::run_python_app(&python, app, args, job.spark_conf()?).await?;
+    let conf = job.spark_conf()?;
+    let cluster = cluster::start(&conf).await?;
+    let status =
+        flint_driver::connect::python_app::run_python_app(&python, app, args, conf, job_runner(&cluster)).await;
+    if let Some(cluster) = cluster {
+        cluster.shutdown().await;
+    }
+    let status = status?;
     if !status.success() {
         bail!("{} failed: {status}", app.display());
     }

@@ -4,7 +4,8 @@
 use super::LocalCluster;
 use crate::cluster_scheduler::{ClusterScheduler, SchedulerConf};
 use flint_engine::FlintSession;
-use flint_engine::config::Master;
+use flint_engine::config::{Master, SparkConf};
+use flint_engine::job_runner::JobRunner;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -23,15 +24,28 @@ pub enum AttachError {
 /// with the `executor` subcommand) and makes them run the session's jobs. `None` for
 /// masters that run in this process. Call [`ClusterScheduler::shutdown`] when done.
 pub async fn attach(session: &FlintSession, binary: PathBuf) -> Result<Option<Arc<ClusterScheduler>>, AttachError> {
-    let conf = session.conf();
+    let cluster = start_cluster(&session.conf(), binary).await?;
+    if let Some(cluster) = &cluster {
+        run_jobs_on(session, cluster.clone());
+    }
+    Ok(cluster)
+}
+
+/// Starts the executors `conf`'s master asks for (`local-cluster[E,C,M]`), processes of
+/// `binary`; `None` for masters that run in this process. Sessions share the cluster
+/// through [`run_jobs_on`].
+pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<Arc<ClusterScheduler>>, AttachError> {
     let Master::LocalCluster { executors, cores, memory_mb } = conf.master()? else { return Ok(None) };
     let work_dir = conf.local_dirs().into_iter().next().unwrap_or_else(std::env::temp_dir);
     let mut backend = LocalCluster::new(binary, executors, cores, memory_mb, work_dir);
     if let Some(version) = conf.get("spark.flint.test.executorProtocolVersion") {
         backend.extra_args = vec!["--protocol-version".to_string(), version.to_string()];
     }
-    let scheduler = ClusterScheduler::start(Arc::new(backend), SchedulerConf::from_spark(&conf)).await?;
+    Ok(Some(ClusterScheduler::start(Arc::new(backend), SchedulerConf::from_spark(conf)).await?))
+}
+
+/// Sends `session`'s jobs to `runner` (a cluster), planning them for separate processes.
+pub fn run_jobs_on(session: &FlintSession, runner: Arc<dyn JobRunner>) {
     flint_engine::planner::configure_session_for_stages(session.context());
-    session.set_job_runner(scheduler.clone());
-    Ok(Some(scheduler))
+    session.set_job_runner(runner);
 }

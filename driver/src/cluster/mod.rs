@@ -5,7 +5,7 @@
 pub mod attach;
 pub mod local_cluster;
 
-pub use attach::{AttachError, attach};
+pub use attach::{AttachError, attach, run_jobs_on, start_cluster};
 pub use local_cluster::LocalCluster;
 
 use flint_engine::ids::ExecutorId;

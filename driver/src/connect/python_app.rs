@@ -9,6 +9,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::connect::service::serve_listener;
+use flint_engine::job_runner::JobRunner;
+use std::sync::Arc;
 
 /// Why a Python application could not be run.
 #[derive(Debug, thiserror::Error)]
@@ -29,17 +31,19 @@ pub enum PythonAppError {
 }
 
 /// Runs `script` with `args` under `python`, against an embedded server started from
-/// `base_conf`; returns the script's exit status.
+/// `base_conf` whose jobs run on `cluster` when there is one; returns the script's exit
+/// status.
 pub async fn run_python_app(
     python: &str,
     script: &Path,
     args: &[String],
     base_conf: Vec<(String, String)>,
+    cluster: Option<Arc<dyn JobRunner>>,
 ) -> Result<ExitStatus, PythonAppError> {
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(PythonAppError::Bind)?;
     let port = listener.local_addr().map_err(PythonAppError::Bind)?.port();
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(serve_listener(listener, base_conf, async {
+    let server = tokio::spawn(serve_listener(listener, base_conf, cluster, async {
         let _ = stopped.await;
     }));
     let status = tokio::process::Command::new(python)

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use flint_engine::job_runner::JobRunner;
 use futures::Stream;
 use spark_connect_proto as sc;
 use spark_connect_proto::interrupt_request::{Interrupt, InterruptType};
@@ -30,9 +31,10 @@ pub struct FlintConnectService {
 }
 
 impl FlintConnectService {
-    /// A service whose sessions start from `base_conf` (Spark keys such as `spark.master`).
-    pub fn new(base_conf: Vec<(String, String)>) -> Self {
-        Self { sessions: Arc::new(SessionManager::new(base_conf)) }
+    /// A service whose sessions start from `base_conf` (Spark keys such as `spark.master`)
+    /// and run their jobs on `cluster` when there is one.
+    pub fn new(base_conf: Vec<(String, String)>, cluster: Option<Arc<dyn JobRunner>>) -> Self {
+        Self { sessions: Arc::new(SessionManager::new(base_conf, cluster)) }
     }
 
     /// The tonic service, accepting messages up to the size PySpark may send.
@@ -47,15 +49,17 @@ impl FlintConnectService {
     }
 }
 
-/// Serves Spark Connect on `addr` until `shutdown` completes.
+/// Serves Spark Connect on `addr` until `shutdown` completes; sessions run their jobs on
+/// `cluster` when there is one.
 pub async fn serve(
     addr: SocketAddr,
     base_conf: Vec<(String, String)>,
+    cluster: Option<Arc<dyn JobRunner>>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
         .tcp_nodelay(true)
-        .add_service(FlintConnectService::new(base_conf).into_server())
+        .add_service(FlintConnectService::new(base_conf, cluster).into_server())
         .serve_with_shutdown(addr, shutdown)
         .await
 }
@@ -65,10 +69,11 @@ pub async fn serve(
 pub async fn serve_listener(
     listener: tokio::net::TcpListener,
     base_conf: Vec<(String, String)>,
+    cluster: Option<Arc<dyn JobRunner>>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
-        .add_service(FlintConnectService::new(base_conf).into_server())
+        .add_service(FlintConnectService::new(base_conf, cluster).into_server())
         .serve_with_incoming_shutdown(flint_proto::incoming(listener), shutdown)
         .await
 }

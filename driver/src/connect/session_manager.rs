@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use flint_engine::FlintSession;
+use flint_engine::job_runner::JobRunner;
 use parking_lot::Mutex;
 use spark_connect_proto::ExecutePlanResponse;
 
@@ -52,13 +53,15 @@ pub struct Operation {
 #[derive(Debug)]
 pub struct SessionManager {
     base_conf: Vec<(String, String)>,
+    cluster: Option<Arc<dyn JobRunner>>,
     sessions: Mutex<HashMap<String, Arc<ConnectSession>>>,
 }
 
 impl SessionManager {
-    /// A manager whose sessions start from `base_conf` (`--master`, `--conf`).
-    pub fn new(base_conf: Vec<(String, String)>) -> Self {
-        Self { base_conf, sessions: Mutex::new(HashMap::new()) }
+    /// A manager whose sessions start from `base_conf` (`--master`, `--conf`) and run their
+    /// jobs on `cluster` when there is one.
+    pub fn new(base_conf: Vec<(String, String)>, cluster: Option<Arc<dyn JobRunner>>) -> Self {
+        Self { base_conf, cluster, sessions: Mutex::new(HashMap::new()) }
     }
 
     /// The session `session_id`, created on first use. Fails when the client last saw a
@@ -89,10 +92,14 @@ impl SessionManager {
         for (key, value) in &self.base_conf {
             builder = builder.config(key, value);
         }
+        let flint = builder.build()?;
+        if let Some(cluster) = &self.cluster {
+            crate::cluster::run_jobs_on(&flint, Arc::clone(cluster));
+        }
         let session = Arc::new(ConnectSession {
             session_id: session_id.to_string(),
             server_side_session_id: uuid::Uuid::new_v4().to_string(),
-            flint: builder.build()?,
+            flint,
             conf: Mutex::new(SessionConf::new(&self.base_conf)),
             operations: Mutex::new(HashMap::new()),
             artifacts: Arc::default(),
