@@ -226,35 +226,10 @@ impl DataFrame {
 
     /// Runs the job, recording finished partitions and rows in `progress` as it goes.
     pub async fn collect_with_progress(&self, progress: &Arc<JobProgress>) -> Result<Vec<RecordBatch>> {
-        if let Some(runner) = self.session.job_runner() {
-            let plan = self.inner.clone().create_physical_plan().await?;
-            let plan = run_scalar_subqueries(plan, runner.as_ref(), progress).await.map_err(|e| self.explain_error(e))?;
-            return runner.run_job(plan, Arc::clone(progress)).await.map_err(|e| self.explain_error(e));
-        }
-        let streams = self.inner.clone().execute_stream_partitioned().await?;
-        progress.start(streams.len());
-        let mut tasks = tokio::task::JoinSet::new();
-        for (partition, mut stream) in streams.into_iter().enumerate() {
-            let progress = Arc::clone(progress);
-            tasks.spawn(async move {
-                use futures::StreamExt;
-                let mut batches = Vec::new();
-                while let Some(batch) = stream.next().await {
-                    let batch = batch?;
-                    progress.add_rows(batch.num_rows());
-                    batches.push(batch);
-                }
-                progress.finish_partition();
-                Ok::<_, DataFusionError>((partition, batches))
-            });
-        }
-        let mut partitions = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            let joined = joined.map_err(|e| DataFusionError::ExecutionJoin(Box::new(e)))?;
-            partitions.push(joined.map_err(|e| self.explain_error(e))?);
-        }
-        partitions.sort_by_key(|(partition, _)| *partition);
-        Ok(partitions.into_iter().flat_map(|(_, batches)| batches).collect())
+        let runner = self.session.runner();
+        let plan = self.inner.clone().create_physical_plan().await?;
+        let plan = run_scalar_subqueries(plan, runner.as_ref(), progress).await.map_err(|e| self.explain_error(e))?;
+        runner.run_job(plan, Arc::clone(progress)).await.map_err(|e| self.explain_error(e))
     }
 
     /// Adds what to do to errors the user can act on.

@@ -1,5 +1,7 @@
-//! The hook a distributed backend plugs into: a session with a [`JobRunner`] hands each
-//! action's physical plan to it instead of running the plan in this process.
+//! The one trait every backend implements: a session hands each action's physical plan to
+//! its [`JobRunner`] — `local[N]`'s runs it in this process
+//! ([`crate::local_runner::LocalJobRunner`]), a cluster's splits it into stages and runs
+//! them on executors (`flint_driver::cluster_scheduler::ClusterScheduler`).
 
 use crate::ids::CacheId;
 use crate::progress::JobProgress;

@@ -11,6 +11,7 @@ pub mod dataframe;
 pub mod error;
 pub mod ids;
 pub mod job_runner;
+pub mod local_runner;
 pub mod path_tables;
 pub mod planner;
 pub mod progress;

@@ -68,6 +68,7 @@ pub struct FlintSession {
     ctx: SessionContext,
     conf: Arc<Mutex<SparkConf>>,
     runner: Arc<Mutex<Option<Arc<dyn crate::job_runner::JobRunner>>>>,
+    local: Arc<crate::local_runner::LocalJobRunner>,
     cached_tables: Arc<Mutex<CachedTables>>,
 }
 
@@ -146,10 +147,12 @@ impl FlintSession {
             catalog.register_schema(name, Arc::new(PathTables::new(format, ctx.state_weak_ref())))?;
         }
         ctx.register_catalog(DEFAULT_CATALOG, Arc::new(catalog));
+        let local = Arc::new(crate::local_runner::LocalJobRunner::new(ctx.state_weak_ref()));
         Ok(Self {
             ctx,
             conf: Arc::new(Mutex::new(conf)),
             runner: Arc::new(Mutex::new(None)),
+            local,
             cached_tables: Arc::default(),
         })
     }
@@ -162,6 +165,12 @@ impl FlintSession {
     /// The cluster backend actions go to, if any.
     pub fn job_runner(&self) -> Option<Arc<dyn crate::job_runner::JobRunner>> {
         self.runner.lock().clone()
+    }
+
+    /// The backend that runs this session's jobs: the cluster's, or this process's for
+    /// `local[N]`.
+    pub fn runner(&self) -> Arc<dyn crate::job_runner::JobRunner> {
+        self.job_runner().unwrap_or_else(|| self.local.clone())
     }
 
     /// The names `CACHE TABLE` cached.

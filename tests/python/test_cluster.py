@@ -56,7 +56,7 @@ def executor_pids(log_path, expected=2, timeout=30):
 
 def test_jobs_run_on_executors_and_losing_them_all_fails_jobs_but_not_the_server(cluster_server):
     process, url, log_path = cluster_server
-    spark = SparkSession.builder.remote(url).getOrCreate()
+    spark = SparkSession.builder.remote(url).create()
     try:
         counts = spark.range(0, 100000).groupBy((F.col("id") % 7).alias("k")).count().orderBy("k").collect()
         assert [(r.k, r["count"]) for r in counts] == [(k, len(range(k, 100000, 7))) for k in range(7)]

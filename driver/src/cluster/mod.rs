@@ -1,6 +1,8 @@
-//! Cluster backends: where executors come from. `local[N]` needs none (the session runs
-//! plans in process); `local-cluster[E,C,M]` spawns executor processes; Kubernetes (a
-//! later issue) asks the operator for executor pods.
+//! Cluster backends: where executors come from. Every master runs jobs through one trait,
+//! `flint_engine::job_runner::JobRunner`: `local[N]` in process (no executors);
+//! `local-cluster[E,C,M]` through the [`ClusterScheduler`](crate::cluster_scheduler::ClusterScheduler)
+//! over a [`ClusterBackend`] that spawns executor processes; Kubernetes (a later issue)
+//! plugs in as another [`ClusterBackend`] that asks the operator for executor pods.
 
 pub mod attach;
 pub mod local_cluster;
