@@ -324,8 +324,8 @@ mod tests {
         assert_eq!(dag.outputs()[&StageId(2)], vec![Some(at("b"))], "stages not downstream keep their outputs");
     }
 
-    #[test]
-    fn losing_a_hash_output_recomputes_only_that_output() {
+    /// A hash shuffle of two maps, map 0 on executor a and map 1 on b, read by two results.
+    fn two_maps_on_a_and_b() -> DagScheduler {
         let plan = StagePlan {
             job: JobId(0),
             stages: vec![stage(0, StageKind::ShuffleMap, 2, &[]), stage(1, StageKind::Result, 2, &[0])],
@@ -333,6 +333,12 @@ mod tests {
         let mut dag = DagScheduler::new(plan);
         dag.map_finished(StageId(0), 0, at("a"));
         dag.map_finished(StageId(0), 1, at("b"));
+        dag
+    }
+
+    #[test]
+    fn losing_a_hash_output_recomputes_only_that_output() {
+        let mut dag = two_maps_on_a_and_b();
         dag.result_finished(0, vec![1]);
         assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![] });
         dag.map_finished(StageId(0), 0, at("b"));
@@ -343,13 +349,7 @@ mod tests {
     /// late: the new output, on the same executor, stays.
     #[test]
     fn a_late_fetch_failure_does_not_forget_the_output_that_replaced_the_lost_one() {
-        let plan = StagePlan {
-            job: JobId(0),
-            stages: vec![stage(0, StageKind::ShuffleMap, 2, &[]), stage(1, StageKind::Result, 2, &[0])],
-        };
-        let mut dag = DagScheduler::new(plan);
-        dag.map_finished(StageId(0), 0, at("a"));
-        dag.map_finished(StageId(0), 1, at("b"));
+        let mut dag = two_maps_on_a_and_b();
         dag.task_launched((StageId(1), 0));
         dag.task_launched((StageId(1), 1));
         assert_eq!(dag.fetch_failed((StageId(1), 0), &ExecutorId("a".into())).outputs, 1);

@@ -1,6 +1,7 @@
 """Starts `flint connect-server` as a real process on a free port for the whole test
 session and gives tests a stock PySpark (pyspark-client) session connected to it."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -29,20 +30,20 @@ def _wait_for_port(port, process, timeout=60):
     raise RuntimeError(f"flint connect-server did not listen on {port} within {timeout}s")
 
 
-@pytest.fixture(scope="session")
-def server():
+@contextlib.contextmanager
+def connect_server(log, *args):
+    """A `flint connect-server` process with `args` on a free port, its output to `log`:
+    yields the process and its URL, and stops it at the end."""
     flint = os.environ.get("FLINT_BIN", "flint")
     port = _free_port()
-    log = open(os.environ.get("FLINT_SERVER_LOG", os.devnull), "w")
     process = subprocess.Popen(
-        [flint, "connect-server", "--host", "127.0.0.1", "--port", str(port), "--master", "local[2]",
-         "--conf", "spark.sql.shuffle.partitions=4"],
+        [flint, "connect-server", "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_port(port, process)
-        yield f"sc://127.0.0.1:{port}"
+        yield process, f"sc://127.0.0.1:{port}"
     finally:
         process.terminate()
         try:
@@ -50,7 +51,13 @@ def server():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        log.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    with open(os.environ.get("FLINT_SERVER_LOG", os.devnull), "w") as log:
+        with connect_server(log, "--master", "local[2]", "--conf", "spark.sql.shuffle.partitions=4") as (_, url):
+            yield url
 
 
 @pytest.fixture(scope="session")

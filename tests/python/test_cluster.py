@@ -5,7 +5,6 @@ keeps serving."""
 import os
 import re
 import signal
-import subprocess
 import tempfile
 import time
 
@@ -14,32 +13,15 @@ from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from conftest import _free_port, _wait_for_port
+from conftest import connect_server
 
 
 @pytest.fixture(scope="module")
 def cluster_server():
-    """The server process, its URL and the file its stderr goes to."""
-    flint = os.environ.get("FLINT_BIN", "flint")
-    port = _free_port()
-    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [flint, "connect-server", "--host", "127.0.0.1", "--port", str(port), "--master", "local-cluster[2,1,512]"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for_port(port, process)
-        yield process, f"sc://127.0.0.1:{port}", log.name
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        os.unlink(log.name)
+    """The server process, its URL and the file its output goes to."""
+    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+        with connect_server(log, "--master", "local-cluster[2,1,512]") as (process, url):
+            yield process, url, log.name
 
 
 def executor_pids(log_path, expected=2, timeout=30):
