@@ -20,7 +20,7 @@ use parking_lot::Mutex;
 use crate::cache_table::CachedTables;
 use crate::config::{self, SparkConf};
 use crate::dataframe::DataFrame;
-use crate::error::Result;
+use crate::error::{FlintError, Result};
 use crate::path_tables::PathTables;
 use crate::reader::DataFrameReader;
 use crate::spark::divide::SparkDivision;
@@ -93,6 +93,15 @@ impl FlintSession {
             NonZeroUsize::MIN.saturating_add(4),
         );
         let local_dirs = conf.local_dirs();
+        // DataFusion creates a missing directory with a plain mkdir, which fails when
+        // another application sharing `spark.local.dir` creates it at the same moment.
+        for dir in &local_dirs {
+            std::fs::create_dir_all(dir).map_err(|e| FlintError::InvalidConf {
+                key: "spark.local.dir".to_string(),
+                value: dir.display().to_string(),
+                reason: format!("cannot create the directory: {e}"),
+            })?;
+        }
         let disk_mode = if local_dirs.is_empty() {
             DiskManagerMode::OsTmpDirectory
         } else {

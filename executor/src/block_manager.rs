@@ -14,11 +14,10 @@ pub struct BlockManager {
 
 impl BlockManager {
     /// The block manager of executor process `pid` under `local_dir` (`spark.local.dir`):
-    /// `executor-<id>-<pid>`, emptied first. The process id keeps apart executors of
-    /// different applications sharing `local_dir` (every local-cluster numbers its
-    /// executors from 0), so no application reads, overwrites or removes another's blocks.
+    /// [`layout::executor_dir`], emptied first, so no application reads, overwrites or
+    /// removes another's blocks.
     pub fn for_process(local_dir: &Path, executor: &str, pid: u32) -> Result<Self, ExecutorError> {
-        let root = local_dir.join(format!("executor-{executor}-{pid}"));
+        let root = layout::executor_dir(local_dir, executor, pid);
         if let Err(source) = std::fs::remove_dir_all(&root)
             && source.kind() != std::io::ErrorKind::NotFound
         {

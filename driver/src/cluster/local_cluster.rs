@@ -3,6 +3,7 @@
 
 use super::{ClusterBackend, ExecutorExit};
 use flint_engine::ids::ExecutorId;
+use flint_engine::shuffle::layout;
 use futures::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -71,11 +72,18 @@ impl ClusterBackend for LocalCluster {
                     pids.push(pid);
                 }
                 let exits = exits.clone();
+                let blocks = layout::executor_dir(&self.work_dir, &id, pid);
                 tokio::spawn(async move {
                     let reason = match child.wait().await {
                         Ok(status) => format!("process {pid} {status}"),
                         Err(e) => format!("process {pid}: {e}"),
                     };
+                    // An executor killed outright leaves its blocks behind.
+                    if let Err(e) = std::fs::remove_dir_all(&blocks)
+                        && e.kind() != std::io::ErrorKind::NotFound
+                    {
+                        tracing::warn!("could not remove {}: {e}", blocks.display());
+                    }
                     let _ = exits.send(ExecutorExit { executor: ExecutorId(id), reason });
                 });
             }

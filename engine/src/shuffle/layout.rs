@@ -3,6 +3,13 @@
 use crate::ids::{CacheId, JobId, ShuffleBlockId, StageId};
 use std::path::{Path, PathBuf};
 
+/// The block directory of executor `executor`'s process `pid` under `local_dir`
+/// (`spark.local.dir`). The process id keeps apart executors of different applications
+/// sharing `local_dir` (every local-cluster numbers its executors from 0).
+pub fn executor_dir(local_dir: &Path, executor: &str, pid: u32) -> PathBuf {
+    local_dir.join(format!("executor-{executor}-{pid}"))
+}
+
 /// The directory holding every block a job wrote under `root` (removed when the job
 /// ends); a cache's pseudo job has `cache-<id>`, removed when the cache is released.
 pub fn job_dir(root: &Path, job: JobId) -> PathBuf {
