@@ -26,7 +26,8 @@ pub struct LocalCluster {
     pub heartbeat_interval: Duration,
     /// Extra arguments for every executor (tests pass `--protocol-version`).
     pub extra_args: Vec<String>,
-    pids: Mutex<Vec<u32>>,
+    /// The id and process id of every executor started.
+    started: Mutex<Vec<(String, u32)>>,
 }
 
 impl LocalCluster {
@@ -40,7 +41,7 @@ impl LocalCluster {
             work_dir,
             heartbeat_interval: Duration::from_secs(1),
             extra_args: Vec::new(),
-            pids: Mutex::new(Vec::new()),
+            started: Mutex::new(Vec::new()),
         }
     }
 }
@@ -68,8 +69,8 @@ impl ClusterBackend for LocalCluster {
                 let pid = child.id().unwrap_or(0);
                 tracing::info!("started executor {id} (pid {pid})");
                 eprintln!("flint: started executor {id} (pid {pid})");
-                if let Ok(mut pids) = self.pids.lock() {
-                    pids.push(pid);
+                if let Ok(mut started) = self.started.lock() {
+                    started.push((id.clone(), pid));
                 }
                 let exits = exits.clone();
                 let blocks = layout::executor_dir(&self.work_dir, &id, pid);
@@ -97,10 +98,11 @@ impl ClusterBackend for LocalCluster {
 
     fn stop(&self) {
         // Executors stop themselves on StopExecutor or when the driver goes away; this is
-        // the backstop for ones that hang.
-        if let Ok(pids) = self.pids.lock() {
-            for pid in pids.iter() {
+        // the backstop for ones that hang, and removes what killed ones left behind.
+        if let Ok(started) = self.started.lock() {
+            for (id, pid) in started.iter() {
                 let _ = std::process::Command::new("kill").arg(pid.to_string()).stderr(std::process::Stdio::null()).status();
+                let _ = std::fs::remove_dir_all(layout::executor_dir(&self.work_dir, id, *pid));
             }
         }
     }
