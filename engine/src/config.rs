@@ -52,6 +52,12 @@ pub const LOCAL_DIR: ConfigKey = ConfigKey {
     default: None,
     doc: "Comma-separated directories for spill files; defaults to the system temporary directory.",
 };
+/// `spark.sql.autoBroadcastJoinThreshold`: the largest join side that is broadcast.
+pub const AUTO_BROADCAST_JOIN_THRESHOLD: ConfigKey = ConfigKey {
+    name: "spark.sql.autoBroadcastJoinThreshold",
+    default: Some("10m"),
+    doc: "Largest estimated size of a join side built once per task instead of shuffling both sides; -1 turns broadcasting off.",
+};
 /// `spark.sql.session.timeZone`: the session time zone.
 pub const SESSION_TIME_ZONE: ConfigKey = ConfigKey {
     name: "spark.sql.session.timeZone",
@@ -199,6 +205,22 @@ impl SparkConf {
         })
     }
 
+    /// `spark.sql.autoBroadcastJoinThreshold` in bytes; 0 when broadcasting is off (-1).
+    pub fn broadcast_threshold(&self) -> Result<usize> {
+        let key = &AUTO_BROADCAST_JOIN_THRESHOLD;
+        let value = self.get_or_default(key).unwrap_or("10m").trim();
+        if value == "-1" {
+            return Ok(0);
+        }
+        // A bare number is bytes here (memory keys read it as MiB).
+        let bytes = if value.chars().all(|c| c.is_ascii_digit()) { value.parse().ok() } else { parse_size(value) };
+        bytes.ok_or_else(|| FlintError::InvalidConf {
+            key: key.name.to_string(),
+            value: value.to_string(),
+            reason: "expected a size such as 10485760 (bytes) or 10m, or -1 to turn broadcasting off".to_string(),
+        })
+    }
+
     /// Directories for spill files; empty means the system temporary directory.
     pub fn local_dirs(&self) -> Vec<PathBuf> {
         self.get(LOCAL_DIR.name)
@@ -265,6 +287,18 @@ mod tests {
         assert_eq!(parse_size("1024"), Some(1024 << 20));
         assert_eq!(parse_size("100k"), Some(100 << 10));
         assert_eq!(parse_size("lots"), None);
+    }
+
+    #[test]
+    fn the_broadcast_threshold_is_a_size_and_minus_one_turns_it_off() {
+        let mut conf = SparkConf::new();
+        assert_eq!(conf.broadcast_threshold().ok(), Some(10 << 20));
+        conf.set("spark.sql.autoBroadcastJoinThreshold", "1048576");
+        assert_eq!(conf.broadcast_threshold().ok(), Some(1 << 20));
+        conf.set("spark.sql.autoBroadcastJoinThreshold", "-1");
+        assert_eq!(conf.broadcast_threshold().ok(), Some(0));
+        conf.set("spark.sql.autoBroadcastJoinThreshold", "big");
+        assert!(conf.broadcast_threshold().is_err());
     }
 
     #[test]

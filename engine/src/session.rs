@@ -129,6 +129,13 @@ impl FlintSession {
         // Each sort keeps this much back for merging its spills; DataFusion's 10 MiB would
         // not fit the partitions of a small pool.
         options.execution.sort_spill_reservation_bytes = (pool_bytes / (4 * partitions)).min(10 << 20);
+        // Spark broadcasts a join side estimated below spark.sql.autoBroadcastJoinThreshold;
+        // DataFusion's CollectLeft join is that broadcast (by rows only when sizes are unknown).
+        let broadcast = conf.broadcast_threshold()?;
+        options.optimizer.hash_join_single_partition_threshold = broadcast;
+        if broadcast == 0 {
+            options.optimizer.hash_join_single_partition_threshold_rows = 0;
+        }
         // DataFusion's own settings pass through by their names, for tuning.
         for (key, value) in conf.iter().filter(|(key, _)| key.starts_with("datafusion.")) {
             options.set(key, value)?;

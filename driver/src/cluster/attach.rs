@@ -2,7 +2,7 @@
 //! executors and sends the session's jobs to them; `local[N]` needs nothing.
 
 use super::LocalCluster;
-use crate::cluster_scheduler::{ClusterScheduler, SchedulerConf};
+use crate::cluster_scheduler::{ClusterScheduler, SchedulerConf, parse_duration};
 use flint_engine::FlintSession;
 use flint_engine::config::{Master, SparkConf};
 use flint_engine::job_runner::JobRunner;
@@ -38,6 +38,9 @@ pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<A
     let Master::LocalCluster { executors, cores, memory_mb } = conf.master()? else { return Ok(None) };
     let work_dir = conf.local_dirs().into_iter().next().unwrap_or_else(std::env::temp_dir);
     let mut backend = LocalCluster::new(binary, executors, cores, memory_mb, work_dir);
+    if let Some(interval) = conf.get("spark.executor.heartbeatInterval").and_then(parse_duration) {
+        backend.heartbeat_interval = interval;
+    }
     if let Some(version) = conf.get("spark.flint.test.executorProtocolVersion") {
         backend.extra_args = vec!["--protocol-version".to_string(), version.to_string()];
     }
