@@ -32,6 +32,9 @@ pub struct ExecutorArgs {
     /// Between heartbeats, in milliseconds (spark.executor.heartbeatInterval).
     #[arg(long, default_value_t = 10_000)]
     heartbeat_interval_ms: u64,
+    /// Whether shuffle blocks are LZ4-compressed (spark.shuffle.compress).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    shuffle_compress: bool,
     /// The protocol version to announce (tests use a wrong one).
     #[arg(long, hide = true, default_value_t = flint_proto::PROTOCOL_VERSION)]
     protocol_version: u32,
@@ -48,6 +51,7 @@ pub async fn run_executor(args: ExecutorArgs) -> Result<()> {
         work_dir: args.work_dir,
         host: "127.0.0.1".to_string(),
         heartbeat_interval: Duration::from_millis(args.heartbeat_interval_ms),
+        shuffle_compress: args.shuffle_compress,
         protocol_version: args.protocol_version,
     };
     Ok(flint_executor::run(config).await?)

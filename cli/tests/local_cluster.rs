@@ -432,7 +432,8 @@ fn outer_semi_and_anti_joins_answer_like_local() {
     std::fs::write(&script, queries).unwrap();
     let local = submit("local[2]", &script, &[]);
     assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
-    let cluster = submit("local-cluster[2,1,512]", &script, &[]);
+    // Compressed blocks here (spark.shuffle.compress, off by default on local-cluster).
+    let cluster = submit("local-cluster[2,1,512]", &script, &["--conf", "spark.shuffle.compress=true"]);
     assert!(cluster.status.success(), "{}", String::from_utf8_lossy(&cluster.stderr));
     assert_eq!(String::from_utf8_lossy(&cluster.stdout), String::from_utf8_lossy(&local.stdout));
 }

@@ -58,6 +58,12 @@ pub const AUTO_BROADCAST_JOIN_THRESHOLD: ConfigKey = ConfigKey {
     default: Some("10m"),
     doc: "Largest estimated size of a join side built once per task instead of shuffling both sides; -1 turns broadcasting off.",
 };
+/// `spark.shuffle.compress`: whether shuffle blocks are compressed.
+pub const SHUFFLE_COMPRESS: ConfigKey = ConfigKey {
+    name: "spark.shuffle.compress",
+    default: None,
+    doc: "Whether shuffle blocks are LZ4-compressed on disk and on the wire; by default true, except on local-cluster, whose blocks never leave the machine.",
+};
 /// `spark.sql.session.timeZone`: the session time zone.
 pub const SESSION_TIME_ZONE: ConfigKey = ConfigKey {
     name: "spark.sql.session.timeZone",
@@ -205,6 +211,19 @@ impl SparkConf {
         })
     }
 
+    /// `spark.shuffle.compress`: as set, else true except on `local-cluster`, where blocks
+    /// move between processes of one machine and compressing them only costs CPU.
+    pub fn shuffle_compress(&self) -> Result<bool> {
+        match self.get(SHUFFLE_COMPRESS.name) {
+            Some(value) => value.trim().parse().map_err(|_| FlintError::InvalidConf {
+                key: SHUFFLE_COMPRESS.name.to_string(),
+                value: value.to_string(),
+                reason: "expected true or false".to_string(),
+            }),
+            None => Ok(!matches!(self.master()?, Master::LocalCluster { .. })),
+        }
+    }
+
     /// `spark.sql.autoBroadcastJoinThreshold` in bytes; 0 when broadcasting is off (-1).
     pub fn broadcast_threshold(&self) -> Result<usize> {
         let key = &AUTO_BROADCAST_JOIN_THRESHOLD;
@@ -299,6 +318,18 @@ mod tests {
         assert_eq!(conf.broadcast_threshold().ok(), Some(0));
         conf.set("spark.sql.autoBroadcastJoinThreshold", "big");
         assert!(conf.broadcast_threshold().is_err());
+    }
+
+    #[test]
+    fn shuffle_compression_is_off_by_default_only_on_local_cluster() {
+        let mut conf = SparkConf::new();
+        assert_eq!(conf.shuffle_compress().ok(), Some(true));
+        conf.set("spark.master", "local-cluster[2,1,512]");
+        assert_eq!(conf.shuffle_compress().ok(), Some(false));
+        conf.set("spark.shuffle.compress", "true");
+        assert_eq!(conf.shuffle_compress().ok(), Some(true));
+        conf.set("spark.shuffle.compress", "yes");
+        assert!(conf.shuffle_compress().is_err());
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct ExecutorConfig {
     pub host: String,
     /// Between heartbeats (`spark.executor.heartbeatInterval`).
     pub heartbeat_interval: Duration,
+    /// Whether shuffle blocks are LZ4-compressed on disk and on the wire
+    /// (`spark.shuffle.compress`).
+    pub shuffle_compress: bool,
     /// The protocol version to announce (tests announce a wrong one).
     pub protocol_version: u32,
 }
@@ -50,7 +53,7 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
     let driver = registration::register(&config, &address.to_string(), blocks.root()).await?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
-    let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks));
+    let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks)).with_compression(config.shuffle_compress);
     let service = service::ExecutorServiceImpl::new(Arc::clone(&runner), blocks, stop_tx.clone());
     let incoming = flint_proto::incoming(listener);
     let mut server_stop = stop_rx.clone();

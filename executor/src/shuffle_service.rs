@@ -49,12 +49,18 @@ pub fn block_of(ticket: &Ticket) -> Result<ShuffleBlockId, Status> {
 #[derive(Debug)]
 pub struct ShuffleService {
     blocks: Arc<BlockManager>,
+    compress: bool,
 }
 
 impl ShuffleService {
-    /// The service over this executor's blocks.
+    /// The service over this executor's blocks, sending them LZ4-compressed.
     pub fn new(blocks: Arc<BlockManager>) -> Self {
-        Self { blocks }
+        Self { blocks, compress: true }
+    }
+
+    /// The same service, compressing what it sends or not (`spark.shuffle.compress`).
+    pub fn with_compression(self, compress: bool) -> Self {
+        Self { compress, ..self }
     }
 }
 
@@ -72,7 +78,8 @@ impl FlightService for ShuffleService {
     type ListActionsStream = BoxStream<'static, Result<ActionType, Status>>;
     type DoExchangeStream = BoxStream<'static, Result<FlightData, Status>>;
 
-    /// Streams one block's batches, LZ4-compressed; `NOT_FOUND` if the block is not here.
+    /// Streams one block's batches (LZ4-compressed unless turned off); `NOT_FOUND` if the
+    /// block is not here.
     async fn do_get(&self, request: Request<Ticket>) -> Result<Response<Self::DoGetStream>, Status> {
         let block = block_of(request.get_ref())?;
         let path = layout::block_path(self.blocks.root(), &block);
@@ -80,7 +87,7 @@ impl FlightService for ShuffleService {
             return Err(Status::not_found(format!("{block} is not on this executor (no {})", path.display())));
         }
         let options = IpcWriteOptions::default()
-            .try_with_compression(Some(CompressionType::LZ4_FRAME))
+            .try_with_compression(self.compress.then_some(CompressionType::LZ4_FRAME))
             .map_err(|e| Status::internal(e.to_string()))?;
         let batches = read_block_file(path).map_err(FlightError::ExternalError);
         let data = FlightDataEncoderBuilder::new().with_options(options).build(batches).map_err(Status::from);

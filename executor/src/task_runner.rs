@@ -48,6 +48,7 @@ impl TaskRunner {
             executor: config.id.clone(),
             session,
             shuffle: ShuffleEnv::local(ExecutorId(config.id.clone()), blocks.root().to_path_buf())
+                .with_compression(config.shuffle_compress)
                 .with_remote(Arc::new(FlightBlocks::default())),
             slots: Arc::new(Semaphore::new(config.cores.max(1))),
             driver,

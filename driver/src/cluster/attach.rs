@@ -41,8 +41,9 @@ pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<A
     if let Some(interval) = conf.get("spark.executor.heartbeatInterval").and_then(parse_duration) {
         backend.heartbeat_interval = interval;
     }
+    backend.extra_args = vec!["--shuffle-compress".to_string(), conf.shuffle_compress()?.to_string()];
     if let Some(version) = conf.get("spark.flint.test.executorProtocolVersion") {
-        backend.extra_args = vec!["--protocol-version".to_string(), version.to_string()];
+        backend.extra_args.extend(["--protocol-version".to_string(), version.to_string()]);
     }
     Ok(Some(ClusterScheduler::start(Arc::new(backend), SchedulerConf::from_spark(conf)).await?))
 }

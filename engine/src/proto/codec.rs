@@ -140,14 +140,10 @@ impl PhysicalExtensionCodec for FlintCodec {
                 2 => ShuffleOutput::RoundRobin { partitions },
                 other => return Err(codec_error(format!("unknown shuffle output kind {other}"))),
             };
-            let exec = ShuffleWriterExec::new(
-                input,
-                JobId(writer.job),
-                StageId(writer.stage as usize),
-                output,
-                self.env()?.work_dir.clone(),
-            );
-            return Ok(Arc::new(exec));
+            let env = self.env()?;
+            let exec =
+                ShuffleWriterExec::new(input, JobId(writer.job), StageId(writer.stage as usize), output, env.work_dir.clone());
+            return Ok(Arc::new(exec.with_compression(env.compress)));
         }
         if let Some(reader) = node.reader {
             let read = match reader.reduce_partitions {

@@ -30,12 +30,19 @@ pub struct ShuffleEnv {
     /// Fetches blocks other executors wrote; `None` in a process that runs every task
     /// itself (the driver's in-process runner).
     pub remote: Option<Arc<dyn RemoteBlocks>>,
+    /// Whether map tasks compress the blocks they write (`spark.shuffle.compress`).
+    pub compress: bool,
 }
 
 impl ShuffleEnv {
     /// A process that reads and writes every block under `work_dir` itself.
     pub fn local(executor: ExecutorId, work_dir: PathBuf) -> Self {
-        Self { executor, work_dir, remote: None }
+        Self { executor, work_dir, remote: None, compress: true }
+    }
+
+    /// The same environment with map tasks compressing their blocks or not.
+    pub fn with_compression(self, compress: bool) -> Self {
+        Self { compress, ..self }
     }
 
     /// The same environment fetching other executors' blocks through `remote`.

@@ -55,8 +55,8 @@ impl ShuffleOutput {
 }
 
 /// Runs its input's partition `p` as map task `p` and writes the rows, split by
-/// [`ShuffleOutput`], as compressed Arrow IPC blocks under `work_dir`. Its output is one
-/// row per block: `reduce`, `rows`, `bytes`.
+/// [`ShuffleOutput`], as Arrow IPC blocks (LZ4-compressed unless turned off) under
+/// `work_dir`. Its output is one row per block: `reduce`, `rows`, `bytes`.
 #[derive(Debug)]
 pub struct ShuffleWriterExec {
     input: Arc<dyn ExecutionPlan>,
@@ -64,6 +64,8 @@ pub struct ShuffleWriterExec {
     stage: StageId,
     output: ShuffleOutput,
     work_dir: PathBuf,
+    /// Whether blocks are LZ4-compressed (`spark.shuffle.compress`).
+    compress: bool,
     properties: Arc<PlanProperties>,
 }
 
@@ -77,7 +79,7 @@ pub fn map_status_schema() -> SchemaRef {
 }
 
 impl ShuffleWriterExec {
-    /// A writer for map stage `stage` of `job`, writing under `work_dir`.
+    /// A writer for map stage `stage` of `job`, writing compressed blocks under `work_dir`.
     pub fn new(
         input: Arc<dyn ExecutionPlan>,
         job: JobId,
@@ -92,7 +94,7 @@ impl ShuffleWriterExec {
             EmissionType::Final,
             Boundedness::Bounded,
         ));
-        Self { input, job, stage, output, work_dir, properties }
+        Self { input, job, stage, output, work_dir, compress: true, properties }
     }
 
     /// The job this writer belongs to.
@@ -115,9 +117,9 @@ impl ShuffleWriterExec {
         &self.input
     }
 
-    /// The same writer writing under another directory (the executor's own).
-    pub fn with_work_dir(&self, work_dir: PathBuf) -> Self {
-        Self::new(Arc::clone(&self.input), self.job, self.stage, self.output.clone(), work_dir)
+    /// The same writer, compressing its blocks or not (`spark.shuffle.compress`).
+    pub fn with_compression(self, compress: bool) -> Self {
+        Self { compress, ..self }
     }
 }
 
@@ -157,7 +159,8 @@ impl ExecutionPlan for ShuffleWriterExec {
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
         let [input] = <[_; 1]>::try_from(children)
             .map_err(|_| DataFusionError::Internal("ShuffleWriterExec takes one child".to_string()))?;
-        Ok(Arc::new(Self::new(input, self.job, self.stage, self.output.clone(), self.work_dir.clone())))
+        let writer = Self::new(input, self.job, self.stage, self.output.clone(), self.work_dir.clone());
+        Ok(Arc::new(writer.with_compression(self.compress)))
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
@@ -168,6 +171,7 @@ impl ExecutionPlan for ShuffleWriterExec {
             num_maps: self.input.output_partitioning().partition_count(),
             output: self.output.clone(),
             work_dir: self.work_dir.clone(),
+            compress: self.compress,
             batch_size: context.session_config().batch_size(),
         };
         let input = self.input.execute(partition, context)?;
@@ -217,12 +221,13 @@ struct MapTask {
     num_maps: usize,
     output: ShuffleOutput,
     work_dir: PathBuf,
+    compress: bool,
     /// Rows per written batch.
     batch_size: usize,
 }
 
 async fn write_map_output(mut input: SendableRecordBatchStream, task: MapTask) -> Result<RecordBatch> {
-    let MapTask { job, stage, map, num_maps, output, work_dir, batch_size } = task;
+    let MapTask { job, stage, map, num_maps, output, work_dir, compress, batch_size } = task;
     let schema = input.schema();
     let reduces = output.partitions();
     let block = |reduce| ShuffleBlockId { job, stage, map, reduce };
@@ -232,7 +237,7 @@ async fn write_map_output(mut input: SendableRecordBatchStream, task: MapTask) -
     let dir = layout::map_dir(&work_dir, job, stage, map);
     std::fs::create_dir_all(&dir).map_err(|e| write_err(0, e.into()))?;
     let options = IpcWriteOptions::default()
-        .try_with_compression(Some(CompressionType::LZ4_FRAME))
+        .try_with_compression(compress.then_some(CompressionType::LZ4_FRAME))
         .map_err(|e| write_err(0, e.into()))?;
     let mut files = Vec::with_capacity(reduces);
     for reduce in 0..reduces {
