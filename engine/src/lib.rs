@@ -4,6 +4,9 @@
 //! dialect, reads and writes Parquet, CSV and JSON with Spark's option names, and hands
 //! out lazy [`DataFrame`]s with Spark's method names.
 
+#[macro_use]
+mod leaf_exec;
+
 pub mod cache;
 pub mod cache_table;
 pub mod config;
