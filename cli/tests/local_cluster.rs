@@ -400,9 +400,9 @@ fn two_applications_sharing_spark_local_dir_answer_independently() {
     }
 }
 
-/// Outer, semi and anti joins over multi-file Parquet tables with a small build side,
-/// which DataFusion would collect into every probe partition: each task on its own
-/// executor must still emit the right unmatched rows.
+/// Outer, semi and anti joins, and NOT IN over nullable columns, over multi-file Parquet
+/// tables with a small build side, which DataFusion would collect into every probe
+/// partition: each task on its own executor must still emit the right unmatched rows.
 #[test]
 fn outer_semi_and_anti_joins_answer_like_local() {
     let _cluster = one_cluster();
@@ -427,7 +427,10 @@ fn outer_semi_and_anti_joins_answer_like_local() {
          SELECT count(*) AS with_orders FROM customers WHERE EXISTS \
          (SELECT 1 FROM orders WHERE o_cust = c_id AND o_total < 3);\n\
          SELECT count(*) AS without_orders FROM customers WHERE NOT EXISTS \
-         (SELECT 1 FROM orders WHERE o_cust = c_id AND o_total < 3);\n"
+         (SELECT 1 FROM orders WHERE o_cust = c_id AND o_total < 3);\n\
+         CREATE TEMPORARY VIEW maybe AS SELECT CASE WHEN c_id % 50 = 0 THEN NULL ELSE c_id END AS m FROM customers;\n\
+         SELECT count(*) AS not_in FROM maybe WHERE m NOT IN (SELECT o_cust FROM orders WHERE o_total < 3);\n\
+         SELECT count(*) AS not_in_nulls FROM customers WHERE c_id NOT IN (SELECT m FROM maybe WHERE m > 1000 OR m IS NULL);\n"
     );
     std::fs::write(&script, queries).unwrap();
     let local = submit("local[2]", &script, &[]);

@@ -6,7 +6,9 @@
 //! rows of a left or full outer join, the rows of a left semi or anti join) track the build
 //! rows matched across all probe partitions of one process; tasks on separate executors
 //! cannot share that, so such joins are made `Partitioned` instead, each task joining one
-//! hash partition of both sides.
+//! hash partition of both sides. A null-aware anti join (`NOT IN` over nullable columns)
+//! must stay `CollectLeft` (it needs to know whether the probe side has any row or NULL
+//! at all), so its probe side is gathered into one partition: one task sees every row.
 
 use datafusion::common::JoinType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -14,8 +16,11 @@ use datafusion::config::ConfigOptions;
 use datafusion::error::Result;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode};
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, ExecutionPlan, ExecutionPlanProperties, ReplaceChildrenOptions,
+};
 use std::sync::Arc;
 
 /// Turns `CollectLeft` joins that emit build rows after probing into `Partitioned` ones.
@@ -48,17 +53,49 @@ impl PhysicalOptimizerRule for PartitionBuildSideJoins {
     }
 }
 
+/// Gives every null-aware `CollectLeft` join a probe side of one partition. Runs last, after
+/// exchanges are placed: the `CoalescePartitionsExec` it adds becomes a stage boundary.
+#[derive(Debug, Default)]
+pub struct SingleProbeForNullAwareJoins;
+
+impl PhysicalOptimizerRule for SingleProbeForNullAwareJoins {
+    fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(plan
+            .transform_up(|node| {
+                let Some(join) = node.downcast_ref::<HashJoinExec>() else { return Ok(Transformed::no(node)) };
+                let probe = join.right();
+                if !join.null_aware || probe.output_partitioning().partition_count() <= 1 {
+                    return Ok(Transformed::no(node));
+                }
+                let single: Arc<dyn ExecutionPlan> = Arc::new(CoalescePartitionsExec::new(Arc::clone(probe)));
+                let children = vec![Arc::clone(join.left()), single];
+                let options = ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute);
+                Ok(Transformed::yes(Arc::clone(&node).replace_children(children, options)?))
+            })?
+            .data)
+    }
+
+    fn name(&self) -> &str {
+        "flint_single_probe_for_null_aware_joins"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
 /// Whether a join with the build side on the left emits build rows once probing ends.
 fn emits_build_rows_after_probing(join_type: JoinType) -> bool {
     matches!(join_type, JoinType::Left | JoinType::Full | JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark)
 }
 
 /// DataFusion's physical optimizer rules with [`PartitionBuildSideJoins`] right after join
-/// selection, before exchanges are placed.
+/// selection, before exchanges are placed, and [`SingleProbeForNullAwareJoins`] last.
 pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let after = rules.iter().position(|rule| rule.name() == "join_selection").map_or(0, |i| i + 1);
     rules.insert(after, Arc::new(PartitionBuildSideJoins));
+    rules.push(Arc::new(SingleProbeForNullAwareJoins));
     rules
 }
 
