@@ -14,7 +14,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use flint_engine::config::SparkConf;
 use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId};
 use flint_engine::job_runner::JobRunner;
-use flint_engine::planner::{resolve_shuffle_reads, split_into_stages};
+use flint_engine::planner::{Stage, resolve_shuffle_reads, split_into_stages};
 use flint_engine::progress::{JobProgress, TaskMetrics};
 use flint_engine::proto::encode_plan;
 use flint_engine::shuffle::MapOutputLocation;
@@ -26,7 +26,7 @@ use flint_proto::{
     TaskStatusUpdate,
 };
 use futures::future::BoxFuture;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -409,14 +409,17 @@ impl State {
             return;
         }
         let runnable = job.dag.runnable();
+        // Every task of a stage launched now reads the same map outputs: one encoding each.
+        let mut encoded: HashMap<StageId, Vec<u8>> = HashMap::new();
         for assignment in self.tasks.assign(&runnable) {
             let Some(stage) = job.dag.plan().stage(assignment.stage) else { continue };
             let result_stage = job.dag.is_result_stage(assignment.stage);
-            let started = Instant::now();
-            let plan = resolve_shuffle_reads(Arc::clone(&stage.plan), job.dag.outputs()).and_then(encode_plan);
-            tracing::debug!("task {}.{}: encoded in {:?}", assignment.stage.0, assignment.partition, started.elapsed());
+            let plan = match encoded.get(&stage.id) {
+                Some(plan) => Ok(plan.clone()),
+                None => encode_stage(stage, job.dag.outputs()),
+            };
             let plan = match plan {
-                Ok(plan) => plan,
+                Ok(plan) => encoded.entry(stage.id).or_insert(plan).clone(),
                 Err(e) => {
                     let message = format!("{} failed: stage {} cannot be sent to executors: {e}", job.id, stage.id.0);
                     self.fail_job(message);
@@ -530,6 +533,14 @@ fn losing_outputs(job: &mut ActiveJob, change: impl FnOnce(&mut DagScheduler) ->
         }
     }
     lost
+}
+
+/// A stage's plan with its shuffle readers pointed at `outputs`, serialised for executors.
+fn encode_stage(stage: &Stage, outputs: &BTreeMap<StageId, Vec<Option<MapOutputLocation>>>) -> Result<Vec<u8>> {
+    let started = Instant::now();
+    let plan = resolve_shuffle_reads(Arc::clone(&stage.plan), outputs).and_then(encode_plan)?;
+    tracing::debug!("stage {}: encoded in {:?}", stage.id.0, started.elapsed());
+    Ok(plan)
 }
 
 /// What a successful task reported about itself.
