@@ -15,6 +15,16 @@ pub enum FlintError {
         /// What was expected.
         reason: String,
     },
+    /// A `spark.sql.*` key set at run time that Flint would not honour.
+    #[error("[FLINT_UNSUPPORTED_CONF] cannot set {key} to '{value}': {reason}")]
+    UnsupportedConf {
+        /// The configuration key.
+        key: String,
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
     /// A path given to a reader does not exist.
     #[error("[PATH_NOT_FOUND] Path does not exist: {path}")]
     PathNotFound {

@@ -26,6 +26,7 @@ pub mod shuffle;
 pub mod sources;
 pub mod spark;
 pub mod sql;
+pub mod sql_conf;
 pub mod writer;
 
 pub use dataframe::{DataFrame, GroupedData};

@@ -129,13 +129,7 @@ impl FlintSession {
         // Each sort keeps this much back for merging its spills; DataFusion's 10 MiB would
         // not fit the partitions of a small pool.
         options.execution.sort_spill_reservation_bytes = (pool_bytes / (4 * partitions)).min(10 << 20);
-        // Spark broadcasts a join side estimated below spark.sql.autoBroadcastJoinThreshold;
-        // DataFusion's CollectLeft join is that broadcast (by rows only when sizes are unknown).
-        let broadcast = conf.broadcast_threshold()?;
-        options.optimizer.hash_join_single_partition_threshold = broadcast;
-        if broadcast == 0 {
-            options.optimizer.hash_join_single_partition_threshold_rows = 0;
-        }
+        set_broadcast_threshold(options, conf.broadcast_threshold()?);
         // DataFusion's own settings pass through by their names, for tuning.
         for (key, value) in conf.iter().filter(|(key, _)| key.starts_with("datafusion.")) {
             options.set(key, value)?;
@@ -204,18 +198,22 @@ impl FlintSession {
         self.conf.lock().clone()
     }
 
-    /// Sets a configuration key at run time (SQL `SET key=value`); keys that shape
-    /// planning take effect for the next query.
+    /// Sets a configuration key at run time (SQL `SET key=value`, the Config RPC); keys
+    /// that shape planning take effect for the next query, and `spark.sql.*` keys Flint
+    /// would not honour are refused (see [`crate::sql_conf`]).
     pub fn set_conf(&self, key: &str, value: &str) -> Result<()> {
+        crate::sql_conf::check_runtime_key(key, value)?;
         let mut conf = self.conf.lock().clone();
         conf.set(key, value);
         let partitions = conf.shuffle_partitions()?;
         let time_zone = conf.time_zone().to_string();
+        let broadcast = conf.broadcast_threshold()?;
         let state = self.ctx.state_ref();
         let mut state = state.write();
         let options = state.config_mut().options_mut();
         options.execution.target_partitions = partitions;
         options.execution.time_zone = Some(time_zone);
+        set_broadcast_threshold(options, broadcast);
         *self.conf.lock() = conf;
         Ok(())
     }
@@ -265,6 +263,15 @@ impl FlintSession {
     pub async fn table(&self, name: &str) -> Result<DataFrame> {
         Ok(DataFrame::new(self.clone(), self.ctx.table(name).await?))
     }
+}
+
+/// Spark broadcasts a join side estimated below spark.sql.autoBroadcastJoinThreshold
+/// (`bytes`, 0 for off); DataFusion's CollectLeft join is that broadcast, decided by
+/// rows too when sizes are unknown, so off means off by rows as well.
+fn set_broadcast_threshold(options: &mut datafusion::config::ConfigOptions, bytes: usize) {
+    options.optimizer.hash_join_single_partition_threshold = bytes;
+    options.optimizer.hash_join_single_partition_threshold_rows =
+        if bytes == 0 { 0 } else { datafusion::config::OptimizerOptions::default().hash_join_single_partition_threshold_rows };
 }
 
 /// `CREATE TEMPORARY VIEW` as a plain view: the session's catalog lives in memory and

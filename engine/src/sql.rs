@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use datafusion::error::DataFusionError;
 use datafusion::sql::parser::{DFParser, DFParserBuilder, Statement};
-use datafusion::sql::sqlparser::ast::{ObjectName, Statement as SqlStatement};
+use datafusion::sql::sqlparser::ast::{Expr, Ident, ObjectName, Set, Statement as SqlStatement, Value};
 use datafusion::sql::sqlparser::dialect::SparkSqlDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
@@ -41,12 +41,61 @@ fn parse_all(parser: &mut DFParser) -> std::result::Result<VecDeque<Statement>, 
         }
         let statement = if parser.parser.parse_keyword(Keyword::CACHE) {
             Statement::Statement(Box::new(parse_cache_table(&mut parser.parser).map_err(sql_error)?))
+        } else if let Some(set) = parse_spark_set(&mut parser.parser) {
+            Statement::Statement(Box::new(set))
         } else {
             parser.parse_statement()?
         };
         statements.push_back(statement);
         expecting_delimiter = true;
     }
+}
+
+/// Spark's `SET spark.key = value`, whose value is the raw text up to the end of the
+/// statement (`SET spark.sql.autoBroadcastJoinThreshold=10m`), which sqlparser would read
+/// as an expression. `None`, consuming nothing, for any other statement.
+fn parse_spark_set(parser: &mut Parser) -> Option<SqlStatement> {
+    let is_word = |token: &Token, value: &str| matches!(token, Token::Word(w) if w.value.eq_ignore_ascii_case(value));
+    let is_spark_key = |token: &Token| matches!(token, Token::Word(w) if w.value.to_ascii_lowercase().starts_with("spark"));
+    if !is_word(&parser.peek_nth_token(0).token, "set") || !is_spark_key(&parser.peek_nth_token(1).token) {
+        return None;
+    }
+    // `SET spark.key` alone (no `=`) shows the value in Spark: left to the usual parser.
+    let assigns = (2..)
+        .map(|n| parser.peek_nth_token(n).token)
+        .take_while(|token| !matches!(token, Token::SemiColon | Token::EOF))
+        .any(|token| token == Token::Eq);
+    if !assigns {
+        return None;
+    }
+    parser.next_token();
+    let mut key = String::new();
+    let mut value = String::new();
+    let mut in_value = false;
+    loop {
+        match parser.peek_token_no_skip().token {
+            Token::SemiColon | Token::EOF => break,
+            Token::Eq if !in_value => in_value = true,
+            Token::Whitespace(_) if !in_value => {}
+            token if in_value => value.push_str(&token.to_string()),
+            token => key.push_str(&token.to_string()),
+        }
+        parser.next_token_no_skip();
+    }
+    Some(SqlStatement::Set(Set::SingleAssignment {
+        scope: None,
+        hivevar: false,
+        variable: ObjectName::from(vec![Ident::new(key)]),
+        values: vec![Expr::value(Value::SingleQuotedString(unquoted(value.trim()).to_string()))],
+    }))
+}
+
+/// `text` without one pair of surrounding quotes, `'` or `"`.
+fn unquoted(text: &str) -> &str {
+    ['\'', '"']
+        .iter()
+        .find_map(|quote| text.strip_prefix(*quote).and_then(|rest| rest.strip_suffix(*quote)))
+        .unwrap_or(text)
 }
 
 /// The rest of `CACHE [LAZY] TABLE name [OPTIONS (key [=] value, ...)] [[AS] query]`.
@@ -162,6 +211,20 @@ mod tests {
         let texts: Vec<String> = parsed.unwrap_or_default().iter().map(|s| s.to_string()).collect();
         assert_eq!(texts, ["CACHE TABLE t", "CACHE lazy TABLE u AS SELECT 1", "UNCACHE TABLE t"]);
         assert!(parse_statements("cache table t select 1 select 2").is_err());
+    }
+
+    #[test]
+    fn spark_set_takes_the_raw_text_up_to_the_end_of_the_statement() {
+        let parsed = parse_statements(
+            "SET spark.sql.autoBroadcastJoinThreshold=10m; set spark.sql.session.timeZone = 'UTC'; SET x = 1; select 1",
+        );
+        let texts: Vec<String> = parsed.unwrap_or_default().iter().map(|s| s.to_string()).collect();
+        assert_eq!(texts, [
+            "SET spark.sql.autoBroadcastJoinThreshold = '10m'",
+            "SET spark.sql.session.timeZone = 'UTC'",
+            "SET x = 1",
+            "SELECT 1"
+        ]);
     }
 
     #[test]

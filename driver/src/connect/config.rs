@@ -61,8 +61,6 @@ pub struct SessionConf {
 pub struct ConfigOutcome {
     /// Key/value pairs of the response.
     pub pairs: Vec<KeyValue>,
-    /// Keys set by the request, with their new values.
-    pub set: Vec<(String, String)>,
 }
 
 impl SessionConf {
@@ -88,9 +86,7 @@ impl SessionConf {
         match op {
             OpType::Set(set) => {
                 for pair in set.pairs {
-                    let value = pair.value.unwrap_or_default();
-                    self.values.insert(pair.key.clone(), value.clone());
-                    outcome.set.push((pair.key, value));
+                    self.values.insert(pair.key, pair.value.unwrap_or_default());
                 }
             }
             OpType::Get(get) => {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use flint_engine::job_runner::JobRunner;
 use futures::Stream;
 use spark_connect_proto as sc;
+use spark_connect_proto::config_request::operation::OpType;
 use spark_connect_proto::interrupt_request::{Interrupt, InterruptType};
 use spark_connect_proto::release_execute_request::Release;
 use tonic::{Request, Response, Status};
@@ -138,12 +139,14 @@ impl SparkConnectService for FlintConnectService {
     async fn config(&self, request: Request<sc::ConfigRequest>) -> Result<Response<sc::ConfigResponse>, Status> {
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
-        let outcome = session.conf.lock().apply(request.operation)?;
-        for (key, value) in &outcome.set {
-            if key.starts_with("spark.sql.") {
-                session.flint.set_conf(key, value).map_err(ConnectError::from)?;
+        if let Some(OpType::Set(set)) = request.operation.as_ref().and_then(|o| o.op_type.as_ref()) {
+            // The engine takes or refuses each key before the session records any.
+            for pair in set.pairs.iter().filter(|pair| pair.key.starts_with("spark.sql.")) {
+                let value = pair.value.as_deref().unwrap_or_default();
+                session.flint.set_conf(&pair.key, value).map_err(ConnectError::from)?;
             }
         }
+        let outcome = session.conf.lock().apply(request.operation)?;
         Ok(Response::new(sc::ConfigResponse {
             session_id: session.session_id.clone(),
             server_side_session_id: session.server_side_session_id.clone(),

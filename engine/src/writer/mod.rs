@@ -1,5 +1,9 @@
 //! `df.write`: writing DataFrames to files with Spark's formats, options and save modes.
 
+mod commit;
+
+pub use commit::StagedWrite;
+
 use std::path::Path;
 use std::str::FromStr;
 
@@ -85,28 +89,28 @@ impl DataFrameWriter {
     }
 
     /// Writes to the directory `path`, honouring the save mode; marks success with `_SUCCESS`.
+    /// The files are written beside the target and moved in once the whole job has
+    /// finished (see [`StagedWrite`]), so a failed job leaves the target as it was, and a
+    /// query may overwrite the path it reads.
     pub async fn save(self, path: &str) -> Result<()> {
         let format: Format = self.format.parse()?;
         let mode: SaveMode = self.mode.parse()?;
         let target = Path::new(path);
-        let io = |action: &'static str| move |source| FlintError::Io { action, path: path.to_string(), source };
         if target.exists() {
             match mode {
                 SaveMode::Ignore => return Ok(()),
                 SaveMode::ErrorIfExists => {
                     return Err(FlintError::PathAlreadyExists { path: format!("file:{path}") });
                 }
-                SaveMode::Overwrite if target.is_dir() => std::fs::remove_dir_all(target).map_err(io("removing"))?,
-                SaveMode::Overwrite => std::fs::remove_file(target).map_err(io("removing"))?,
-                SaveMode::Append => {}
+                SaveMode::Overwrite | SaveMode::Append => {}
             }
         }
-        std::fs::create_dir_all(target).map_err(io("creating directory"))?;
+        let staged = StagedWrite::create(target)?;
         let write_options = DataFrameWriteOptions::new()
             .with_single_file_output(false)
             .with_partition_by(self.partition_by.clone());
         let df = self.df.inner().clone();
-        let dir = format!("{}/", path.trim_end_matches('/'));
+        let dir = format!("{}/", staged.dir().display());
         match format {
             Format::Parquet => {
                 df.write_parquet(&dir, write_options, Some(self.parquet_options()?)).await?;
@@ -118,8 +122,7 @@ impl DataFrameWriter {
                 df.write_json(&dir, write_options, None).await?;
             }
         }
-        std::fs::write(target.join("_SUCCESS"), b"").map_err(io("marking success in"))?;
-        Ok(())
+        staged.commit(mode)
     }
 
     /// Writes Parquet files into `path`.
