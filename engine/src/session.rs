@@ -139,12 +139,12 @@ impl FlintSession {
             .with_runtime_env(runtime)
             .with_default_features()
             .with_spark_features();
-        if matches!(conf.master()?, config::Master::LocalCluster { .. }) {
-            state = state.with_physical_optimizer_rules(crate::planner::distributed_joins::physical_optimizer_rules());
-        }
         state.expr_planners().get_or_insert_with(Vec::new).insert(0, Arc::new(SparkDivision));
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);
+        if matches!(conf.master()?, config::Master::LocalCluster { .. }) {
+            crate::planner::configure_session_for_stages(&ctx);
+        }
         // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
         ctx.register_udaf(crate::spark::avg::spark_avg());
         ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));

@@ -129,7 +129,11 @@ mod tests {
 
     /// The (join type, partition mode) of every hash join in the plan of `sql` on `master`.
     async fn joins_on(master: &str, sql: &str) -> Vec<(JoinType, PartitionMode)> {
-        let session = FlintSession::builder().master(master).build().unwrap();
+        joins_in(&FlintSession::builder().master(master).build().unwrap(), sql).await
+    }
+
+    /// The (join type, partition mode) of every hash join in the plan of `sql` in `session`.
+    async fn joins_in(session: &FlintSession, sql: &str) -> Vec<(JoinType, PartitionMode)> {
         let ctx = session.context();
         ctx.sql("create table big as select id as k from range(0, 100000)").await.unwrap().collect().await.unwrap();
         ctx.sql("create table small (k bigint) as values (1), (2)").await.unwrap().collect().await.unwrap();
@@ -160,6 +164,11 @@ mod tests {
         assert_eq!(in_process, vec![(JoinType::Left, PartitionMode::CollectLeft)], "one process broadcasts it");
         let outer = joins(left_join).await;
         assert!(outer.iter().all(|(_, mode)| *mode == PartitionMode::Partitioned), "{outer:?}");
+        // A session of any master whose jobs go to executors (a Kubernetes driver's) too.
+        let attached = FlintSession::builder().master("local[2]").build().unwrap();
+        crate::planner::configure_session_for_stages(attached.context());
+        crate::planner::configure_session_for_stages(attached.context());
+        assert_eq!(joins_in(&attached, left_join).await, outer, "planned as on local-cluster");
         let semi = joins("select * from small where exists (select 1 from big where big.k = small.k)").await;
         assert!(!semi.is_empty());
         assert!(

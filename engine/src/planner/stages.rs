@@ -14,6 +14,7 @@ use crate::ids::{JobId, StageId};
 use crate::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionStateBuilder;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
@@ -69,14 +70,23 @@ impl StagePlan {
     }
 }
 
-/// Turns off the DataFusion features that share state between the partitions of one
-/// plan instance, which a task (one partition of its own instance) would wait on or steal
-/// from: dynamic filters (a hash join's build-side barrier across partitions) and file
-/// work stealing between sibling scan partitions. Call on the planning session and on
-/// every executor's session.
+/// Plans a session's queries for tasks that run in separate processes, whatever its
+/// master is called (`local-cluster`, or a Kubernetes driver's session): adds the join
+/// rules that keep joins correct across processes
+/// ([`super::distributed_joins::physical_optimizer_rules`]) and turns off the DataFusion
+/// features that share state between the partitions of one plan instance, which a task
+/// (one partition of its own instance) would wait on or steal from: dynamic filters (a
+/// hash join's build-side barrier across partitions) and file work stealing between
+/// sibling scan partitions. Call on the planning session and on every executor's session.
 pub fn configure_session_for_stages(ctx: &datafusion::prelude::SessionContext) {
     let state = ctx.state_ref();
     let mut state = state.write();
+    let distributed = super::distributed_joins::physical_optimizer_rules();
+    let planned_for_stages = state.physical_optimizers().len() == distributed.len()
+        && state.physical_optimizers().iter().zip(&distributed).all(|(a, b)| a.name() == b.name());
+    if !planned_for_stages {
+        *state = SessionStateBuilder::new_from_existing(state.clone()).with_physical_optimizer_rules(distributed).build();
+    }
     let options = state.config_mut().options_mut();
     options.optimizer.enable_dynamic_filter_pushdown = false;
     options.optimizer.enable_join_dynamic_filter_pushdown = false;
