@@ -6,7 +6,7 @@
 use super::conf::SchedulerConf;
 use super::executors::ExecutorInfo;
 use super::service::DriverServiceImpl;
-use super::state::{Action, JobError, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
+use super::state::{Action, JobError, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
 use super::tasks::Assignment;
 use crate::cluster::{ClusterBackend, ExecutorExit};
 use arrow::array::RecordBatch;
@@ -18,7 +18,6 @@ use flint_engine::job_runner::{JobProperties, JobRunner, JobSelector};
 use flint_engine::planner::{Stage, resolve_shuffle_reads, split_into_stages};
 use flint_engine::progress::{JobProgress, TaskMetrics};
 use flint_engine::proto::encode_plan;
-use flint_engine::shuffle::MapOutputLocation;
 use flint_proto::driver_service_server::DriverServiceServer;
 use flint_proto::executor_service_client::ExecutorServiceClient;
 use flint_proto::{
@@ -46,7 +45,7 @@ pub(super) enum Event {
     /// A backend saw an executor's process go.
     Exit(ExecutorExit),
     /// A session submits a job; the answer is its result partitions.
-    Submit(NewJob, oneshot::Sender<std::result::Result<Vec<Vec<u8>>, JobError>>),
+    Submit(NewJob, JobReply),
     /// Cancel the jobs a selector picks; the answer is how many were.
     Cancel(JobSelector, String, oneshot::Sender<usize>),
     /// A job's caller went away (its future was dropped, as an interrupt does).
@@ -58,6 +57,9 @@ pub(super) enum Event {
     /// Stop every executor.
     Shutdown(oneshot::Sender<()>),
 }
+
+/// Where a job's result partitions, or why it has none, go.
+pub(super) type JobReply = oneshot::Sender<std::result::Result<Vec<Vec<u8>>, JobError>>;
 
 impl std::fmt::Debug for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -213,7 +215,7 @@ fn decode_results(partitions: &[Vec<u8>]) -> Result<Vec<RecordBatch>> {
 struct EventLoop {
     state: SchedulerState,
     clients: HashMap<ExecutorId, ExecutorServiceClient<Channel>>,
-    replies: HashMap<JobId, oneshot::Sender<std::result::Result<Vec<Vec<u8>>, JobError>>>,
+    replies: HashMap<JobId, JobReply>,
     events: mpsc::UnboundedSender<Event>,
     backend: Arc<dyn ClusterBackend>,
 }
@@ -354,7 +356,7 @@ impl EventLoop {
     /// Encodes each launched stage once and sends each executor its attempts in one
     /// request; returns the actions of jobs whose stage could not be encoded (they fail).
     fn launch(&mut self, assignments: Vec<Assignment>) -> Vec<Action> {
-        let mut encoded: HashMap<(JobId, StageId), std::result::Result<(Vec<u8>, bool), String>> = HashMap::new();
+        let mut encoded: HashMap<(JobId, StageId), std::result::Result<EncodedStage, String>> = HashMap::new();
         let mut per_executor: BTreeMap<ExecutorId, Vec<TaskDefinition>> = BTreeMap::new();
         for assignment in assignments {
             let task = assignment.task;
@@ -397,9 +399,12 @@ impl EventLoop {
 
 /// The answer to an executor the driver cannot connect back to.
 fn unreachable(id: &ExecutorId, address: &str, error: &str) -> Status {
-    eprintln!("flint: the driver cannot reach {id} at {address}: {error}");
+    tracing::warn!("the driver cannot reach {id} at {address}: {error}");
     Status::unavailable(format!("the driver cannot reach {id} at {address}: {error}"))
 }
+
+/// A stage's encoded plan and whether it is the result stage.
+type EncodedStage = (Vec<u8>, bool);
 
 /// Whether `action` ends `job`.
 fn ends(action: &Action, job: JobId) -> bool {
@@ -413,7 +418,7 @@ enum Request {
 }
 
 /// A stage's plan with its shuffle readers pointed at `outputs`, serialised for executors.
-fn encode_stage(stage: &Stage, outputs: &BTreeMap<StageId, Vec<Option<MapOutputLocation>>>) -> Result<Vec<u8>> {
+fn encode_stage(stage: &Stage, outputs: &MapOutputs) -> Result<Vec<u8>> {
     let started = Instant::now();
     let plan = resolve_shuffle_reads(Arc::clone(&stage.plan), outputs).and_then(encode_plan)?;
     tracing::debug!("stage {}: encoded in {:?}", stage.id.0, started.elapsed());

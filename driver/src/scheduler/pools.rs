@@ -120,23 +120,36 @@ impl Pools {
             by_pool.entry(share.pool.as_deref().unwrap_or(DEFAULT_POOL)).or_default().push(share);
         }
         let default = PoolConf::default();
-        let mut pools: Vec<(&str, &PoolConf, usize, Vec<&JobShare>)> = by_pool
+        let mut pools: Vec<PoolShare<'_>> = by_pool
             .into_iter()
-            .map(|(name, jobs)| {
-                let running = jobs.iter().map(|share| share.running).sum();
-                (name, self.pools.get(name).unwrap_or(&default), running, jobs)
+            .map(|(name, jobs)| PoolShare {
+                name,
+                conf: self.pools.get(name).unwrap_or(&default),
+                running: jobs.iter().map(|share| share.running).sum(),
+                jobs,
             })
             .collect();
-        pools.sort_by(|a, b| fair_order((a.1.min_share, a.1.weight, a.2), (b.1.min_share, b.1.weight, b.2)).then(a.0.cmp(b.0)));
+        pools.sort_by(|a, b| {
+            fair_order((a.conf.min_share, a.conf.weight, a.running), (b.conf.min_share, b.conf.weight, b.running))
+                .then(a.name.cmp(b.name))
+        });
         let mut order = Vec::new();
-        for (_, conf, _, mut jobs) in pools {
-            if conf.mode == SchedulingMode::Fair {
-                jobs.sort_by(|a, b| fair_order((0, 1, a.running), (0, 1, b.running)).then(a.job.cmp(&b.job)));
+        for mut pool in pools {
+            if pool.conf.mode == SchedulingMode::Fair {
+                pool.jobs.sort_by(|a, b| fair_order((0, 1, a.running), (0, 1, b.running)).then(a.job.cmp(&b.job)));
             }
-            order.extend(jobs.into_iter().map(|share| share.job));
+            order.extend(pool.jobs.into_iter().map(|share| share.job));
         }
         order
     }
+}
+
+/// One pool competing for a slot: its jobs and their running tasks.
+struct PoolShare<'a> {
+    name: &'a str,
+    conf: &'a PoolConf,
+    running: usize,
+    jobs: Vec<&'a JobShare>,
 }
 
 /// Spark's `FairSchedulingAlgorithm.comparator` over (minShare, weight, running tasks):

@@ -24,6 +24,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Where each map stage's outputs are, for resolving a stage's shuffle readers.
+pub type MapOutputs = BTreeMap<StageId, Vec<Option<MapOutputLocation>>>;
+
 /// What the I/O shell is to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -167,7 +170,7 @@ impl SchedulerState {
 
     /// The stage an attempt runs, where its parents' outputs are, and whether it is the
     /// result stage: what the shell encodes to launch it.
-    pub fn stage(&self, task: &TaskId) -> Option<(&Stage, &BTreeMap<StageId, Vec<Option<MapOutputLocation>>>, bool)> {
+    pub fn stage(&self, task: &TaskId) -> Option<(&Stage, &MapOutputs, bool)> {
         let job = self.jobs.get(&task.job)?;
         let stage = job.dag.plan().stage(task.stage)?;
         Some((stage, job.dag.outputs(), job.dag.is_result_stage(task.stage)))
@@ -345,7 +348,7 @@ impl SchedulerState {
     /// Cancels one job (nothing when it already ended).
     pub fn cancel_job(&mut self, id: JobId, reason: &str) -> Vec<Action> {
         if self.jobs.contains_key(&id) {
-            eprintln!("flint: cancelling {id}: {reason}");
+            tracing::info!("cancelling {id}: {reason}");
         }
         self.end_job(id, Err(JobError::Cancelled { job: id, reason: reason.to_string() }))
     }
