@@ -94,7 +94,7 @@ impl TaskRunner {
         // Held while spawning, so the task's own removal cannot come before its insertion.
         let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
         let handle = tokio::spawn(async move {
-            let listed = Listed { runner: Arc::clone(&this), task: task.clone() };
+            let listed = Listed { runner: Arc::clone(&this), task };
             let _attempt = this.attempts.acquire(&task).await;
             let Ok(_permit) = Arc::clone(&this.slots).acquire_owned().await else { return };
             let started = Instant::now();
@@ -141,7 +141,7 @@ impl TaskRunner {
             if killed.len() >= KILLED_KEPT {
                 killed.remove(0);
             }
-            killed.push(task.clone());
+            killed.push(*task);
             tracing::info!("killed task {}.{} (attempt {}) of job {}", task.stage, task.partition, task.attempt, task.job);
         }
     }

@@ -547,7 +547,10 @@ mod tests {
             .collect()
     }
 
-    fn finished(actions: &[Action]) -> Vec<(JobId, Result<Vec<Vec<u8>>, JobError>)> {
+    /// A job's results, or why it has none.
+    type Outcome = Result<Vec<Vec<u8>>, JobError>;
+
+    fn finished(actions: &[Action]) -> Vec<(JobId, Outcome)> {
         actions
             .iter()
             .filter_map(|a| match a {
