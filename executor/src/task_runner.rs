@@ -30,7 +30,13 @@ pub struct TaskRunner {
     running: Mutex<HashMap<(u64, u64, u64, u32), tokio::task::AbortHandle>>,
     killed: Mutex<Vec<TaskRef>>,
     attempts: AttemptLocks,
+    /// Fault injection for tests: how many more task statuses to lose instead of sending.
+    statuses_to_drop: std::sync::atomic::AtomicU32,
 }
+
+/// The environment variable that makes an executor lose its first N task statuses, as a
+/// network failure would (tests of the driver's heartbeat reconciliation).
+pub const DROP_TASK_STATUSES_ENV: &str = "FLINT_TEST_DROP_TASK_STATUSES";
 
 /// How many killed tasks an executor remembers.
 const KILLED_KEPT: usize = 1000;
@@ -71,6 +77,9 @@ impl TaskRunner {
             running: Mutex::new(HashMap::new()),
             killed: Mutex::new(Vec::new()),
             attempts: AttemptLocks::default(),
+            statuses_to_drop: std::sync::atomic::AtomicU32::new(
+                std::env::var(DROP_TASK_STATUSES_ENV).ok().and_then(|n| n.parse().ok()).unwrap_or(0),
+            ),
         })
     }
 
@@ -123,6 +132,10 @@ impl TaskRunner {
                 }
             }
             drop(listed);
+            if this.lose_status() {
+                tracing::warn!("losing the status of task {}.{} ({DROP_TASK_STATUSES_ENV})", task.stage, task.partition);
+                return;
+            }
             let mut driver = this.driver.clone();
             if let Err(status) = driver.task_status(update).await {
                 tracing::warn!("could not report task status: {}", status.message());
@@ -144,6 +157,12 @@ impl TaskRunner {
             killed.push(*task);
             tracing::info!("killed task {}.{} (attempt {}) of job {}", task.stage, task.partition, task.attempt, task.job);
         }
+    }
+
+    /// Whether to lose the next status (see [`DROP_TASK_STATUSES_ENV`]).
+    fn lose_status(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.statuses_to_drop.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
     }
 
     /// The most recent tasks killed here (at most a thousand), oldest first.
