@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use flint_driver::cluster_scheduler::ClusterScheduler;
+use flint_driver::scheduler::ClusterScheduler;
 use flint_engine::FlintSession;
 use flint_engine::config::{SparkConf, parse_size};
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use flint_driver::cluster_scheduler::ClusterScheduler;
+use flint_driver::scheduler::ClusterScheduler;
 use flint_engine::FlintSession;
 use flint_engine::job_runner::JobRunner;
 use flint_engine::progress::JobProgress;

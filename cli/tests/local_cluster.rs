@@ -582,3 +582,38 @@ fn cached_table_stays_on_executors_and_a_lost_partition_is_recomputed() {
     assert_eq!(stored(after_kill), partitions.split(',').count(), "{log}");
     assert!(log.contains("flint: released cache 0"), "{log}");
 }
+
+/// A task status that never reaches the driver (each executor here loses its first one,
+/// as a dropped connection would): the executor's heartbeats stop listing the task, so
+/// the driver runs it again and the job ends with the right answer instead of hanging.
+#[test]
+fn a_lost_task_status_is_reconciled_from_heartbeats_and_the_task_runs_again() {
+    let _cluster = one_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("sum.sql");
+    std::fs::write(&script, "select sum(id % 7) as s from range(0, 1000000);\n").unwrap();
+    let mut child = Command::new(FLINT)
+        .args(["submit", "--master", "local-cluster[2,1,512]"])
+        .arg(&script)
+        .env("FLINT_TEST_DROP_TASK_STATUSES", "1")
+        .env("FLINT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("the job hangs after a lost task status:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    // sum(id % 7) over 0..10^6: 142857 full cycles of 0+1+...+6, then 0.
+    assert!(stdout.contains(&(142_857 * 21).to_string()), "{stdout}\n{stderr}");
+    assert!(stderr.contains("its status never arrived; running it again"), "{stderr}");
+}

@@ -24,6 +24,39 @@ pub struct TaskId {
     pub attempt: u32,
 }
 
+impl TaskId {
+    /// The task this is an attempt of.
+    pub fn key(&self) -> TaskKey {
+        TaskKey { job: self.job, stage: self.stage, partition: self.partition }
+    }
+}
+
+/// One partition of one stage of one job, whatever the attempt: what the task scheduler
+/// counts failures and tracks running attempts under, so tasks of jobs running at once
+/// never share a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskKey {
+    /// The job the stage belongs to.
+    pub job: JobId,
+    /// The stage the task runs.
+    pub stage: StageId,
+    /// The partition of the stage's plan the task computes.
+    pub partition: usize,
+}
+
+impl TaskKey {
+    /// Attempt `attempt` of this task.
+    pub fn attempt(self, attempt: u32) -> TaskId {
+        TaskId { job: self.job, stage: self.stage, partition: self.partition, attempt }
+    }
+}
+
+impl fmt::Display for TaskKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {}.{} of {}", self.stage.0, self.partition, self.job)
+    }
+}
+
 /// An executor process, as registered with the driver.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExecutorId(pub String);

@@ -53,7 +53,9 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
     let driver = registration::register(&config, &address.to_string(), blocks.root()).await?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
-    let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks)).with_compression(config.shuffle_compress);
+    let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks))
+        .with_compression(config.shuffle_compress)
+        .with_tasks(Arc::clone(&runner));
     let service = service::ExecutorServiceImpl::new(Arc::clone(&runner), blocks, stop_tx.clone());
     let incoming = flint_proto::incoming(listener);
     let mut server_stop = stop_rx.clone();

@@ -1,8 +1,10 @@
 //! The block service: serves the shuffle blocks this executor's map tasks wrote to other
 //! executors' reducers over Arrow Flight `DoGet`, on the same port as `ExecutorService`.
-//! A ticket is a [`ShuffleBlockTicket`] naming the block.
+//! A ticket is a [`ShuffleBlockTicket`] naming the block. The [`TASKS_ACTION`] action
+//! answers what the executor runs and has killed, for tools and tests.
 
 use crate::block_manager::BlockManager;
+use crate::task_runner::TaskRunner;
 use arrow::ipc::CompressionType;
 use arrow::ipc::writer::IpcWriteOptions;
 use arrow_flight::encode::FlightDataEncoderBuilder;
@@ -44,18 +46,29 @@ pub fn block_of(ticket: &Ticket) -> Result<ShuffleBlockId, Status> {
     })
 }
 
-/// Serves the blocks under a [`BlockManager`]'s root; every Flight call but `DoGet` is
-/// unimplemented.
+/// The Flight `DoAction` type that answers, as JSON, the tasks this executor runs now and
+/// the ones it killed: `{"running": [{"job":J,"stage":S,"partition":P,"attempt":A}, ...],
+/// "killed": [...]}`.
+pub const TASKS_ACTION: &str = "flint.tasks";
+
+/// Serves the blocks under a [`BlockManager`]'s root, and [`TASKS_ACTION`]; every other
+/// Flight call is unimplemented.
 #[derive(Debug)]
 pub struct ShuffleService {
     blocks: Arc<BlockManager>,
     compress: bool,
+    tasks: Option<Arc<TaskRunner>>,
 }
 
 impl ShuffleService {
     /// The service over this executor's blocks, sending them LZ4-compressed.
     pub fn new(blocks: Arc<BlockManager>) -> Self {
-        Self { blocks, compress: true }
+        Self { blocks, compress: true, tasks: None }
+    }
+
+    /// The same service, answering [`TASKS_ACTION`] from `tasks`.
+    pub fn with_tasks(self, tasks: Arc<TaskRunner>) -> Self {
+        Self { tasks: Some(tasks), ..self }
     }
 
     /// The same service, compressing what it sends or not (`spark.shuffle.compress`).
@@ -65,7 +78,16 @@ impl ShuffleService {
 }
 
 fn unimplemented<T>(call: &str) -> Result<T, Status> {
-    Err(Status::unimplemented(format!("the shuffle block service only serves DoGet, not {call}")))
+    Err(Status::unimplemented(format!("the shuffle block service only serves DoGet and DoAction {TASKS_ACTION}, not {call}")))
+}
+
+/// Tasks as a JSON array of objects.
+fn tasks_json(tasks: &[flint_proto::TaskRef]) -> String {
+    let objects: Vec<String> = tasks
+        .iter()
+        .map(|t| format!(r#"{{"job":{},"stage":{},"partition":{},"attempt":{}}}"#, t.job, t.stage, t.partition, t.attempt))
+        .collect();
+    format!("[{}]", objects.join(","))
 }
 
 #[tonic::async_trait]
@@ -121,8 +143,13 @@ impl FlightService for ShuffleService {
         unimplemented("DoPut")
     }
 
-    async fn do_action(&self, _request: Request<Action>) -> Result<Response<Self::DoActionStream>, Status> {
-        unimplemented("DoAction")
+    async fn do_action(&self, request: Request<Action>) -> Result<Response<Self::DoActionStream>, Status> {
+        let (Some(tasks), TASKS_ACTION) = (&self.tasks, request.get_ref().r#type.as_str()) else {
+            return unimplemented(&format!("DoAction {:?}", request.get_ref().r#type));
+        };
+        let body = format!(r#"{{"running":{},"killed":{}}}"#, tasks_json(&tasks.running()), tasks_json(&tasks.killed()));
+        let result = arrow_flight::Result { body: body.into_bytes().into() };
+        Ok(Response::new(futures::stream::iter([Ok(result)]).boxed()))
     }
 
     async fn list_actions(&self, _request: Request<Empty>) -> Result<Response<Self::ListActionsStream>, Status> {

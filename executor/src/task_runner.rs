@@ -15,7 +15,7 @@ use flint_engine::proto::decode_plan;
 use flint_engine::shuffle::{ShuffleEnv, fetch_failure};
 use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
@@ -28,7 +28,29 @@ pub struct TaskRunner {
     slots: Arc<Semaphore>,
     driver: DriverClient,
     running: Mutex<HashMap<(u64, u64, u64, u32), tokio::task::AbortHandle>>,
+    killed: Mutex<Vec<TaskRef>>,
     attempts: AttemptLocks,
+    /// Fault injection for tests: how many more task statuses to lose instead of sending.
+    statuses_to_drop: std::sync::atomic::AtomicU32,
+}
+
+/// The environment variable that makes an executor lose its first N task statuses, as a
+/// network failure would (tests of the driver's heartbeat reconciliation).
+pub const DROP_TASK_STATUSES_ENV: &str = "FLINT_TEST_DROP_TASK_STATUSES";
+
+/// How many killed tasks an executor remembers.
+const KILLED_KEPT: usize = 1000;
+
+/// Lists a task as running for as long as its future lives.
+struct Listed {
+    runner: Arc<TaskRunner>,
+    task: TaskRef,
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        self.runner.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&key(&self.task));
+    }
 }
 
 fn key(task: &TaskRef) -> (u64, u64, u64, u32) {
@@ -53,28 +75,35 @@ impl TaskRunner {
             slots: Arc::new(Semaphore::new(config.cores.max(1))),
             driver,
             running: Mutex::new(HashMap::new()),
+            killed: Mutex::new(Vec::new()),
             attempts: AttemptLocks::default(),
+            statuses_to_drop: std::sync::atomic::AtomicU32::new(
+                std::env::var(DROP_TASK_STATUSES_ENV).ok().and_then(|n| n.parse().ok()).unwrap_or(0),
+            ),
         })
     }
 
-    /// The tasks running now.
+    /// The tasks running now (launched and not yet gone, whether waiting for a slot or
+    /// computing).
     pub fn running(&self) -> Vec<TaskRef> {
-        self.running
-            .lock()
-            .map(|running| {
-                running
-                    .keys()
-                    .map(|&(job, stage, partition, attempt)| TaskRef { job, stage, partition, attempt })
-                    .collect()
-            })
-            .unwrap_or_default()
+        let running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut tasks: Vec<TaskRef> =
+            running.keys().map(|&(job, stage, partition, attempt)| TaskRef { job, stage, partition, attempt }).collect();
+        tasks.sort_by_key(key);
+        tasks
     }
 
-    /// Starts a task; its status goes to the driver when it ends.
+    /// Starts a task; its status goes to the driver when it ends. The task is listed in
+    /// [`TaskRunner::running`] from now until its future is gone (it ended, was killed, or
+    /// panicked), so heartbeats tell the driver exactly what still runs here.
     pub fn launch(self: &Arc<Self>, definition: TaskDefinition) {
         let Some(task) = definition.task else { return };
         let this = Arc::clone(self);
+        let listed_as = key(&task);
+        // Held while spawning, so the task's own removal cannot come before its insertion.
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
         let handle = tokio::spawn(async move {
+            let listed = Listed { runner: Arc::clone(&this), task };
             let _attempt = this.attempts.acquire(&task).await;
             let Ok(_permit) = Arc::clone(&this.slots).acquire_owned().await else { return };
             let started = Instant::now();
@@ -102,26 +131,43 @@ impl TaskRunner {
                     update.error = error.to_string();
                 }
             }
-            if let Ok(mut running) = this.running.lock() {
-                running.remove(&key(&task));
+            drop(listed);
+            if this.lose_status() {
+                tracing::warn!("losing the status of task {}.{} ({DROP_TASK_STATUSES_ENV})", task.stage, task.partition);
+                return;
             }
             let mut driver = this.driver.clone();
             if let Err(status) = driver.task_status(update).await {
                 tracing::warn!("could not report task status: {}", status.message());
             }
         });
-        if let Ok(mut running) = self.running.lock() {
-            running.insert(key(&task), handle.abort_handle());
+        running.insert(listed_as, handle.abort_handle());
+    }
+
+    /// Stops a running task: its future is dropped at its next await point and its status
+    /// is not reported. It stays listed as running until it is gone.
+    pub fn kill(&self, task: &TaskRef) {
+        let handle = self.running.lock().unwrap_or_else(PoisonError::into_inner).get(&key(task)).cloned();
+        if let Some(handle) = handle {
+            handle.abort();
+            let mut killed = self.killed.lock().unwrap_or_else(PoisonError::into_inner);
+            if killed.len() >= KILLED_KEPT {
+                killed.remove(0);
+            }
+            killed.push(*task);
+            tracing::info!("killed task {}.{} (attempt {}) of job {}", task.stage, task.partition, task.attempt, task.job);
         }
     }
 
-    /// Stops a running task (its status is not reported).
-    pub fn kill(&self, task: &TaskRef) {
-        if let Ok(mut running) = self.running.lock()
-            && let Some(handle) = running.remove(&key(task))
-        {
-            handle.abort();
-        }
+    /// Whether to lose the next status (see [`DROP_TASK_STATUSES_ENV`]).
+    fn lose_status(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.statuses_to_drop.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
+    }
+
+    /// The most recent tasks killed here (at most a thousand), oldest first.
+    pub fn killed(&self) -> Vec<TaskRef> {
+        self.killed.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Forgets a finished job's tasks.

@@ -2,7 +2,7 @@
 //! executors and sends the session's jobs to them; `local[N]` needs nothing.
 
 use super::LocalCluster;
-use crate::cluster_scheduler::{ClusterScheduler, SchedulerConf, parse_duration};
+use crate::scheduler::{ClusterScheduler, SchedulerConf, parse_duration};
 use flint_engine::FlintSession;
 use flint_engine::config::{Master, SparkConf};
 use flint_engine::job_runner::JobRunner;

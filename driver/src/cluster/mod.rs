@@ -1,6 +1,6 @@
 //! Cluster backends: where executors come from. Every master runs jobs through one trait,
 //! `flint_engine::job_runner::JobRunner`: `local[N]` in process (no executors);
-//! `local-cluster[E,C,M]` through the [`ClusterScheduler`](crate::cluster_scheduler::ClusterScheduler)
+//! `local-cluster[E,C,M]` through the [`ClusterScheduler`](crate::scheduler::ClusterScheduler)
 //! over a [`ClusterBackend`] that spawns executor processes; Kubernetes (a later issue)
 //! plugs in as another [`ClusterBackend`] that asks the operator for executor pods.
 

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use flint_engine::job_runner::JobRunner;
+use flint_engine::job_runner::{JobProperties, JobRunner, JobSelector};
 use futures::Stream;
 use spark_connect_proto as sc;
 use spark_connect_proto::config_request::operation::OpType;
@@ -79,6 +79,33 @@ pub async fn serve_listener(
         .await
 }
 
+/// The tag every job of one operation carries (as Spark Connect's
+/// `SparkConnect_OperationTag_..._Operation_<id>`), for interrupting it.
+fn operation_tag(session_id: &str, operation_id: &str) -> String {
+    format!("SparkConnect_OperationTag_Session_{session_id}_Operation_{operation_id}")
+}
+
+/// The tag every job of one session carries, for cancelling them when it is released.
+fn session_tag(session_id: &str) -> String {
+    format!("SparkConnect_SessionTag_{session_id}")
+}
+
+/// The local properties of an operation's jobs: the client's tags plus the operation's
+/// and the session's, and the pool and job group the session's configuration names
+/// (`spark.scheduler.pool`, `spark.jobGroup.id`, `spark.job.description`).
+fn job_properties(session: &ConnectSession, operation_id: &str, tags: &[String]) -> JobProperties {
+    let conf = session.conf.lock();
+    let mut tags = tags.to_vec();
+    tags.push(operation_tag(&session.session_id, operation_id));
+    tags.push(session_tag(&session.session_id));
+    JobProperties {
+        group: conf.get("spark.jobGroup.id"),
+        description: conf.get("spark.job.description"),
+        tags,
+        pool: conf.get("spark.scheduler.pool"),
+    }
+}
+
 fn stream_of(responses: Vec<sc::ExecutePlanResponse>) -> ResponseStream {
     Box::pin(futures::stream::iter(responses.into_iter().map(Ok)))
 }
@@ -93,9 +120,10 @@ impl SparkConnectService for FlintConnectService {
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         let operation_id = request.operation_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let plan = request.plan.unwrap_or_default();
+        let properties = job_properties(&session, &operation_id, &request.tags);
         let task = {
             let session = Arc::clone(&session);
-            tokio::spawn(async move { execute::execute(&session, &plan).await })
+            tokio::spawn(properties.scope(async move { execute::execute(&session, &plan).await }))
         };
         session.operations.lock().insert(
             operation_id.clone(),
@@ -235,6 +263,14 @@ impl SparkConnectService for FlintConnectService {
                 interrupted.push(id.clone());
             }
         }
+        // The aborted executions answer OPERATION_CANCELED; their jobs on the cluster are
+        // cancelled now (their running tasks killed on the executors), not only once the
+        // aborted futures are dropped.
+        let runner = session.flint.runner();
+        for id in &interrupted {
+            let tag = operation_tag(&session.session_id, id);
+            runner.cancel_jobs(JobSelector::Tag(tag), format!("operation {id} was interrupted")).await;
+        }
         Ok(Response::new(sc::InterruptResponse {
             session_id: session.session_id.clone(),
             server_side_session_id: session.server_side_session_id.clone(),
@@ -291,6 +327,11 @@ impl SparkConnectService for FlintConnectService {
     ) -> Result<Response<sc::ReleaseSessionResponse>, Status> {
         let request = request.into_inner();
         let released = self.sessions.release(&request.session_id);
+        if let Some(session) = &released {
+            let tag = session_tag(&session.session_id);
+            let reason = format!("session {} was released", session.session_id);
+            session.flint.runner().cancel_jobs(JobSelector::Tag(tag), reason).await;
+        }
         Ok(Response::new(sc::ReleaseSessionResponse {
             session_id: request.session_id,
             server_side_session_id: released.map(|s| s.server_side_session_id.clone()).unwrap_or_default(),

@@ -5,7 +5,7 @@
 //! executors hold, so the DAG scheduler computes only the missing ones (lineage), and
 //! after the job the registry keeps what it computed.
 
-use crate::dag_scheduler::DagScheduler;
+use super::dag::DagScheduler;
 use flint_engine::ids::{CacheId, ExecutorId};
 use flint_engine::planner::StagePlan;
 use flint_engine::shuffle::MapOutputLocation;
@@ -109,6 +109,10 @@ mod tests {
         Stage { id, kind, plan: Arc::new(EmptyExec::new(schema)), partitions, parents: parents.to_vec() }
     }
 
+    fn keys(tasks: Vec<flint_engine::ids::TaskKey>) -> Vec<(StageId, usize)> {
+        tasks.into_iter().map(|task| (task.stage, task.partition)).collect()
+    }
+
     fn at(executor: &str) -> MapOutputLocation {
         MapOutputLocation { executor: ExecutorId(executor.into()), work_dir: "/w".into(), address: String::new() }
     }
@@ -133,7 +137,7 @@ mod tests {
         let (mut dag, uses) = registry.prepare(job_reading_cache(cache));
         assert_eq!(uses, vec![CacheUse { cache, missing: vec![0, 1], partitions: 2 }]);
         assert_eq!(dag.pending_tasks().values().sum::<usize>(), 5);
-        assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(0), 1)], "lineage first");
+        assert_eq!(keys(dag.runnable()), vec![(StageId(0), 0), (StageId(0), 1)], "lineage first");
         dag.map_finished(StageId(0), 0, at("a"));
         dag.map_finished(StageId(0), 1, at("a"));
         dag.map_finished(cache.stage(), 0, at("a"));
@@ -143,20 +147,20 @@ mod tests {
 
         let (mut dag, uses) = registry.prepare(job_reading_cache(cache));
         assert_eq!(uses[0].missing, Vec::<usize>::new());
-        assert_eq!(dag.runnable(), vec![(StageId(1), 0)], "only the result stage runs");
+        assert_eq!(keys(dag.runnable()), vec![(StageId(1), 0)], "only the result stage runs");
         let pending = dag.pending_tasks();
         assert_eq!((pending[&StageId(0)], pending[&cache.stage()], pending[&StageId(1)]), (0, 0, 1));
         assert!(registry.record(&dag).is_empty());
         dag.executor_lost(&ExecutorId("a".into()));
-        assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(0), 1)], "a partition lost mid-job needs the lineage");
+        assert_eq!(keys(dag.runnable()), vec![(StageId(0), 0), (StageId(0), 1)], "a partition lost mid-job needs the lineage");
 
         assert_eq!(registry.executor_lost(&ExecutorId("b".into())), vec![(cache, vec![1])]);
         let (mut dag, uses) = registry.prepare(job_reading_cache(cache));
         assert_eq!(uses[0].missing, vec![1]);
-        assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(0), 1)], "the lineage runs again");
+        assert_eq!(keys(dag.runnable()), vec![(StageId(0), 0), (StageId(0), 1)], "the lineage runs again");
         dag.map_finished(StageId(0), 0, at("a"));
         dag.map_finished(StageId(0), 1, at("a"));
-        assert_eq!(dag.runnable(), vec![(cache.stage(), 1)], "then only the lost partition");
+        assert_eq!(keys(dag.runnable()), vec![(cache.stage(), 1)], "then only the lost partition");
 
         assert!(registry.remove(cache));
         let (_, uses) = registry.prepare(job_reading_cache(cache));
@@ -171,6 +175,6 @@ mod tests {
         };
         let (dag, uses) = CacheRegistry::default().prepare(plan);
         assert!(uses.is_empty());
-        assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(0), 1)]);
+        assert_eq!(keys(dag.runnable()), vec![(StageId(0), 0), (StageId(0), 1)]);
     }
 }

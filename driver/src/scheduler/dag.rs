@@ -1,4 +1,4 @@
-//! The DAG scheduler for one job: which stage partitions still need computing, given the
+//! The DAG scheduler of one job: which stage partitions still need computing, given the
 //! map outputs that exist. A stage runs when its parents' outputs all exist; losing an
 //! executor loses its map outputs, and exactly those map partitions are computed again
 //! (lineage). Pure state.
@@ -13,8 +13,7 @@
 //! before it was launched. A late report from a reducer that read a lost attempt does
 //! not throw away the output that replaced it.
 
-use crate::task_scheduler::TaskKey;
-use flint_engine::ids::{ExecutorId, StageId};
+use flint_engine::ids::{ExecutorId, StageId, TaskKey};
 use flint_engine::planner::{Stage, StageKind, StagePlan};
 use flint_engine::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleWriterExec};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,7 +30,7 @@ pub struct DagScheduler {
     /// When each map output was recorded.
     recorded: BTreeMap<(StageId, usize), u64>,
     /// When each task's latest attempt was launched.
-    launched: BTreeMap<TaskKey, u64>,
+    launched: BTreeMap<(StageId, usize), u64>,
 }
 
 /// What losing an executor's map outputs undid.
@@ -91,6 +90,8 @@ impl DagScheduler {
     /// Partitions that can run now: missing outputs of needed stages whose parents are
     /// complete, parents' stages first.
     pub fn runnable(&self) -> Vec<TaskKey> {
+        let job = self.plan.job;
+        let task = |stage: StageId, partition: usize| TaskKey { job, stage, partition };
         let needed = self.needed_stages();
         let mut tasks = Vec::new();
         for stage in &self.plan.stages {
@@ -100,11 +101,11 @@ impl DagScheduler {
             match stage.kind {
                 StageKind::ShuffleMap => {
                     if let Some(outputs) = self.outputs.get(&stage.id) {
-                        tasks.extend(outputs.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(p, _)| (stage.id, p)));
+                        tasks.extend(outputs.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(p, _)| task(stage.id, p)));
                     }
                 }
                 StageKind::Result => {
-                    tasks.extend((0..stage.partitions).filter(|p| !self.results.contains_key(p)).map(|p| (stage.id, p)));
+                    tasks.extend((0..stage.partitions).filter(|p| !self.results.contains_key(p)).map(|p| task(stage.id, p)));
                 }
             }
         }
@@ -113,7 +114,7 @@ impl DagScheduler {
 
     /// Records that an attempt of `task` was launched, reading the outputs known now.
     pub fn task_launched(&mut self, task: TaskKey) {
-        self.launched.insert(task, self.clock);
+        self.launched.insert((task.stage, task.partition), self.clock);
     }
 
     /// The stages the result stage needs: a complete map stage's parents are needed only
@@ -179,7 +180,7 @@ impl DagScheduler {
     /// held when the task was launched (as [`DagScheduler::executor_lost`]), not ones
     /// recorded since.
     pub fn fetch_failed(&mut self, task: TaskKey, executor: &ExecutorId) -> LostOutputs {
-        let launched = self.launched.get(&task).copied().unwrap_or(u64::MAX);
+        let launched = self.launched.get(&(task.stage, task.partition)).copied().unwrap_or(u64::MAX);
         self.forget(executor, launched)
     }
 
@@ -264,6 +265,10 @@ mod tests {
         Stage { plan: Arc::new(writer), ..stage(id, StageKind::ShuffleMap, partitions, parents) }
     }
 
+    fn t(stage: usize, partition: usize) -> TaskKey {
+        TaskKey { job: JobId(0), stage: StageId(stage), partition }
+    }
+
     fn at(executor: &str) -> MapOutputLocation {
         MapOutputLocation { executor: ExecutorId(executor.into()), work_dir: "/w".into(), address: String::new() }
     }
@@ -279,13 +284,13 @@ mod tests {
             ],
         };
         let mut dag = DagScheduler::new(plan);
-        assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(0), 1), (StageId(1), 0)]);
+        assert_eq!(dag.runnable(), vec![t(0, 0), t(0, 1), t(1, 0)]);
         dag.map_finished(StageId(0), 0, at("a"));
         dag.map_finished(StageId(0), 1, at("b"));
         dag.map_finished(StageId(1), 0, at("a"));
-        assert_eq!(dag.runnable(), vec![(StageId(2), 0)]);
+        assert_eq!(dag.runnable(), vec![t(2, 0)]);
         assert_eq!(dag.executor_lost(&ExecutorId("a".into())).outputs, 2);
-        assert_eq!(dag.runnable(), vec![(StageId(0), 0), (StageId(1), 0)], "only a's outputs run again");
+        assert_eq!(dag.runnable(), vec![t(0, 0), t(1, 0)], "only a's outputs run again");
         dag.map_finished(StageId(0), 0, at("b"));
         dag.map_finished(StageId(1), 0, at("b"));
         dag.result_finished(0, vec![1]);
@@ -315,12 +320,12 @@ mod tests {
         dag.result_finished(0, vec![1]);
         let lost = dag.executor_lost(&ExecutorId("a".into()));
         assert_eq!(lost, LostOutputs { outputs: 1, rolled_back: vec![StageId(1), StageId(3)] });
-        assert_eq!(dag.runnable(), vec![(StageId(0), 0)], "stage 1 waits for the new round-robin output");
+        assert_eq!(dag.runnable(), vec![t(0, 0)], "stage 1 waits for the new round-robin output");
         dag.map_finished(StageId(0), 0, at("b"));
-        assert_eq!(dag.runnable(), vec![(StageId(1), 0), (StageId(1), 1)], "every reducer reads the new attempt");
+        assert_eq!(dag.runnable(), vec![t(1, 0), t(1, 1)], "every reducer reads the new attempt");
         dag.map_finished(StageId(1), 0, at("b"));
         dag.map_finished(StageId(1), 1, at("b"));
-        assert_eq!(dag.runnable(), vec![(StageId(3), 0), (StageId(3), 1)], "results of the old attempt are dropped");
+        assert_eq!(dag.runnable(), vec![t(3, 0), t(3, 1)], "results of the old attempt are dropped");
         assert_eq!(dag.outputs()[&StageId(2)], vec![Some(at("b"))], "stages not downstream keep their outputs");
     }
 
@@ -342,7 +347,7 @@ mod tests {
         dag.result_finished(0, vec![1]);
         assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![] });
         dag.map_finished(StageId(0), 0, at("b"));
-        assert_eq!(dag.runnable(), vec![(StageId(1), 1)], "the finished result partition stands");
+        assert_eq!(dag.runnable(), vec![t(1, 1)], "the finished result partition stands");
     }
 
     /// A reducer launched before a lost output was recomputed reports its fetch failure
@@ -350,13 +355,13 @@ mod tests {
     #[test]
     fn a_late_fetch_failure_does_not_forget_the_output_that_replaced_the_lost_one() {
         let mut dag = two_maps_on_a_and_b();
-        dag.task_launched((StageId(1), 0));
-        dag.task_launched((StageId(1), 1));
-        assert_eq!(dag.fetch_failed((StageId(1), 0), &ExecutorId("a".into())).outputs, 1);
+        dag.task_launched(t(1, 0));
+        dag.task_launched(t(1, 1));
+        assert_eq!(dag.fetch_failed(t(1, 0), &ExecutorId("a".into())).outputs, 1);
         dag.map_finished(StageId(0), 0, at("a"));
-        assert_eq!(dag.fetch_failed((StageId(1), 1), &ExecutorId("a".into())).outputs, 0, "a stale report");
+        assert_eq!(dag.fetch_failed(t(1, 1), &ExecutorId("a".into())).outputs, 0, "a stale report");
         assert_eq!(dag.outputs()[&StageId(0)], vec![Some(at("a")), Some(at("b"))]);
-        dag.task_launched((StageId(1), 1));
-        assert_eq!(dag.fetch_failed((StageId(1), 1), &ExecutorId("a".into())).outputs, 1, "a fresh report counts");
+        dag.task_launched(t(1, 1));
+        assert_eq!(dag.fetch_failed(t(1, 1), &ExecutorId("a".into())).outputs, 1, "a fresh report counts");
     }
 }

@@ -1,0 +1,455 @@
+//! The scheduler's I/O shell: one event loop owns the [`SchedulerState`], feeds it what
+//! executors, backends and sessions report, and carries out the [`Action`]s it returns
+//! (task launches and kills over `ExecutorService`, block clean-up, answers to callers).
+//! [`ClusterScheduler`] is the handle sessions run jobs through, as their [`JobRunner`].
+
+use super::conf::SchedulerConf;
+use super::executors::ExecutorInfo;
+use super::service::DriverServiceImpl;
+use super::state::{Action, JobError, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
+use super::tasks::Assignment;
+use crate::cluster::{ClusterBackend, ExecutorExit};
+use arrow::array::RecordBatch;
+use arrow::ipc::reader::StreamReader;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::ExecutionPlan;
+use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId, TaskId};
+use flint_engine::job_runner::{JobProperties, JobRunner, JobSelector};
+use flint_engine::planner::{Stage, resolve_shuffle_reads, split_into_stages};
+use flint_engine::progress::{JobProgress, TaskMetrics};
+use flint_engine::proto::encode_plan;
+use flint_proto::driver_service_server::DriverServiceServer;
+use flint_proto::executor_service_client::ExecutorServiceClient;
+use flint_proto::{
+    CleanupJobRequest, HeartbeatRequest, KillTaskRequest, LaunchTasksRequest, RegisterExecutorRequest, StopExecutorRequest,
+    TaskDefinition, TaskRef, TaskStatusUpdate,
+};
+use futures::future::BoxFuture;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tonic::Status;
+use tonic::transport::Channel;
+
+/// What the event loop is told.
+pub(super) enum Event {
+    /// An executor registers; the answer says whether it was accepted.
+    Register(RegisterExecutorRequest, oneshot::Sender<Result<(), Status>>),
+    /// A heartbeat; the answer is whether the executor is known.
+    Heartbeat(HeartbeatRequest, oneshot::Sender<bool>),
+    /// An attempt ended.
+    Status(TaskStatusUpdate),
+    /// A backend saw an executor's process go.
+    Exit(ExecutorExit),
+    /// A session submits a job; the answer is its result partitions.
+    Submit(NewJob, JobReply),
+    /// Cancel the jobs a selector picks; the answer is how many were.
+    Cancel(JobSelector, String, oneshot::Sender<usize>),
+    /// A job's caller went away (its future was dropped, as an interrupt does).
+    Abandoned(JobId),
+    /// Forget a cached relation's partitions.
+    ReleaseCache(CacheId, oneshot::Sender<()>),
+    /// Time passed (for heartbeat timeouts).
+    Tick,
+    /// Stop every executor.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// Where a job's result partitions, or why it has none, go.
+pub(super) type JobReply = oneshot::Sender<std::result::Result<Vec<Vec<u8>>, JobError>>;
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Event")
+    }
+}
+
+/// Runs jobs on a cluster's executors, any number at once. Cheap to share; dropping the
+/// last handle does not stop executors: call [`ClusterScheduler::shutdown`].
+#[derive(Debug)]
+pub struct ClusterScheduler {
+    events: mpsc::UnboundedSender<Event>,
+    next_job: AtomicU64,
+    address: String,
+}
+
+impl ClusterScheduler {
+    /// Serves `DriverService` on loopback, starts the backend's executors and the event loop.
+    pub async fn start(backend: Arc<dyn ClusterBackend>, conf: SchedulerConf) -> std::io::Result<Arc<Self>> {
+        let pools = conf.pools().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?.to_string();
+        let (events, receiver) = mpsc::unbounded_channel();
+        let service = DriverServiceImpl::new(events.clone());
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(
+                    DriverServiceServer::new(service)
+                        .max_decoding_message_size(usize::MAX)
+                        .max_encoding_message_size(usize::MAX),
+                )
+                .serve_with_incoming(flint_proto::incoming(listener)),
+        );
+        let (exits_tx, mut exits_rx) = mpsc::unbounded_channel();
+        let forward = events.clone();
+        tokio::spawn(async move {
+            while let Some(exit) = exits_rx.recv().await {
+                if forward.send(Event::Exit(exit)).is_err() {
+                    break;
+                }
+            }
+        });
+        let ticks = events.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                if ticks.send(Event::Tick).is_err() {
+                    break;
+                }
+            }
+        });
+        let shell = EventLoop {
+            state: SchedulerState::new(&conf, pools, flint_proto::PROTOCOL_VERSION, backend.executors()),
+            clients: HashMap::new(),
+            replies: HashMap::new(),
+            events: events.clone(),
+            backend: Arc::clone(&backend),
+        };
+        tokio::spawn(shell.run(receiver));
+        backend.start(format!("http://{address}"), exits_tx).await?;
+        Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address }))
+    }
+
+    /// The driver's `DriverService` address.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Stops every executor and waits until they were told.
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.events.send(Event::Shutdown(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    fn stopped() -> DataFusionError {
+        DataFusionError::Execution("the scheduler has stopped".to_string())
+    }
+}
+
+/// Cancels a job whose caller stops waiting for it (an interrupted or released Connect
+/// operation drops the future): dropping the guard before the job ended tells the event
+/// loop, which kills the job's running attempts.
+struct CancelOnDrop {
+    events: mpsc::UnboundedSender<Event>,
+    job: Option<JobId>,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(job) = self.job.take() {
+            let _ = self.events.send(Event::Abandoned(job));
+        }
+    }
+}
+
+impl JobRunner for ClusterScheduler {
+    fn run_job(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>> {
+        Box::pin(async move {
+            let id = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
+            let plan = split_into_stages(id, plan)?;
+            for stage in &plan.stages {
+                progress.add_stage_tasks(id.0, stage.id.0, stage.partitions);
+            }
+            let (reply, result) = oneshot::channel();
+            let job = NewJob { plan, properties: JobProperties::current(), progress };
+            self.events.send(Event::Submit(job, reply)).map_err(|_| Self::stopped())?;
+            let mut guard = CancelOnDrop { events: self.events.clone(), job: Some(id) };
+            let outcome = result.await;
+            guard.job = None;
+            let partitions = outcome.map_err(|_| Self::stopped())?.map_err(|e| DataFusionError::Execution(e.to_string()))?;
+            decode_results(&partitions)
+        })
+    }
+
+    fn keeps_cached_partitions(&self) -> bool {
+        true
+    }
+
+    fn release_cache(&self, cache: CacheId) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let (reply, done) = oneshot::channel();
+            self.events.send(Event::ReleaseCache(cache, reply)).map_err(|_| Self::stopped())?;
+            done.await.map_err(|_| DataFusionError::Execution("the scheduler stopped releasing the cache".to_string()))
+        })
+    }
+
+    fn cancel_jobs(&self, selector: JobSelector, reason: String) -> BoxFuture<'_, usize> {
+        Box::pin(async move {
+            let (reply, cancelled) = oneshot::channel();
+            if self.events.send(Event::Cancel(selector, reason, reply)).is_err() {
+                return 0;
+            }
+            cancelled.await.unwrap_or(0)
+        })
+    }
+}
+
+/// Result partitions (Arrow IPC streams, in partition order) as batches; decoded by the
+/// job's caller, not on the event loop.
+fn decode_results(partitions: &[Vec<u8>]) -> Result<Vec<RecordBatch>> {
+    let mut batches = Vec::new();
+    for bytes in partitions {
+        for batch in StreamReader::try_new(bytes.as_slice(), None)? {
+            batches.push(batch?);
+        }
+    }
+    Ok(batches)
+}
+
+/// The event loop's own state besides the pure core: connections and waiting callers.
+struct EventLoop {
+    state: SchedulerState,
+    clients: HashMap<ExecutorId, ExecutorServiceClient<Channel>>,
+    replies: HashMap<JobId, JobReply>,
+    events: mpsc::UnboundedSender<Event>,
+    backend: Arc<dyn ClusterBackend>,
+}
+
+impl EventLoop {
+    async fn run(mut self, mut events: mpsc::UnboundedReceiver<Event>) {
+        while let Some(event) = events.recv().await {
+            let actions = match event {
+                Event::Register(request, reply) => {
+                    let (outcome, actions) = self.register(request).await;
+                    let _ = reply.send(outcome);
+                    actions
+                }
+                Event::Heartbeat(request, reply) => {
+                    let running: Vec<TaskId> = request.running.iter().map(task_id).collect();
+                    let (known, actions) =
+                        self.state.heartbeat(&ExecutorId(request.executor_id), &running, Instant::now());
+                    let _ = reply.send(known);
+                    actions
+                }
+                Event::Status(update) => match task_update(update) {
+                    Some(update) => self.state.status(update),
+                    None => Vec::new(),
+                },
+                Event::Exit(exit) => self.state.executor_gone(&exit.executor, &exit.reason),
+                Event::Tick => self.state.tick(Instant::now()),
+                Event::Submit(job, reply) => {
+                    self.replies.insert(job.plan.job, reply);
+                    self.state.submit(job)
+                }
+                Event::Cancel(selector, reason, reply) => {
+                    let actions = self.state.cancel(&selector, &reason);
+                    let cancelled = actions.iter().filter(|a| matches!(a, Action::Finished { .. })).count();
+                    let _ = reply.send(cancelled);
+                    actions
+                }
+                Event::Abandoned(job) => self.state.cancel_job(job, "its caller stopped waiting (interrupted)"),
+                Event::ReleaseCache(cache, reply) => {
+                    let actions = self.state.release_cache(cache);
+                    let _ = reply.send(());
+                    actions
+                }
+                Event::Shutdown(reply) => {
+                    for client in self.clients.values() {
+                        let mut client = client.clone();
+                        let request = StopExecutorRequest { reason: "the application ended".to_string() };
+                        let _ = tokio::time::timeout(Duration::from_secs(2), client.stop_executor(request)).await;
+                    }
+                    self.backend.stop();
+                    let _ = reply.send(());
+                    return;
+                }
+            };
+            self.carry_out(actions);
+        }
+    }
+
+    /// Connects to a registering executor, then registers it with the core (which may
+    /// refuse it). One registering again replaces its old connection.
+    async fn register(&mut self, request: RegisterExecutorRequest) -> (Result<(), Status>, Vec<Action>) {
+        let id = ExecutorId(request.executor_id.clone());
+        let connected =
+            tokio::time::timeout(Duration::from_secs(10), ExecutorServiceClient::connect(format!("http://{}", request.address)))
+                .await;
+        let client = match connected {
+            Ok(Ok(client)) => client.max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX),
+            Ok(Err(e)) => return (Err(unreachable(&id, &request.address, &e.to_string())), Vec::new()),
+            Err(_) => return (Err(unreachable(&id, &request.address, "timed out after 10s")), Vec::new()),
+        };
+        let info = ExecutorInfo {
+            address: request.address.clone(),
+            cores: request.cores as usize,
+            work_dir: PathBuf::from(&request.work_dir),
+            pid: request.pid,
+            last_seen: Instant::now(),
+        };
+        match self.state.register(id.clone(), request.protocol_version, info) {
+            Ok(mut actions) => {
+                actions.retain(|action| action != &Action::Disconnect(id.clone()));
+                self.clients.insert(id, client);
+                (Ok(()), actions)
+            }
+            Err(refused) => (Err(Status::failed_precondition(refused.to_string())), Vec::new()),
+        }
+    }
+
+    /// Carries out actions, and the scheduling round after them, until nothing is left.
+    fn carry_out(&mut self, actions: Vec<Action>) {
+        let mut queue: VecDeque<Action> = actions.into();
+        queue.extend(self.state.schedule());
+        // Kills and clean-ups go to each executor in order, so a job's blocks are removed
+        // after its attempts stopped writing them.
+        let mut per_executor: BTreeMap<ExecutorId, Vec<Request>> = BTreeMap::new();
+        while let Some(action) = queue.pop_front() {
+            match action {
+                Action::Launch(assignments) => {
+                    let more = self.launch(assignments);
+                    if !more.is_empty() {
+                        queue.extend(more);
+                        queue.extend(self.state.schedule());
+                    }
+                }
+                Action::Kill(assignment) => {
+                    per_executor.entry(assignment.executor.clone()).or_default().push(Request::Kill(task_ref(assignment.task)));
+                }
+                Action::Cleanup(job) => {
+                    for executor in self.clients.keys() {
+                        per_executor.entry(executor.clone()).or_default().push(Request::Cleanup(job));
+                    }
+                }
+                Action::Disconnect(executor) => {
+                    self.clients.remove(&executor);
+                }
+                Action::Finished { job, outcome } => {
+                    if let Some(reply) = self.replies.remove(&job) {
+                        let _ = reply.send(outcome);
+                    }
+                }
+            }
+        }
+        for (executor, requests) in per_executor {
+            let Some(client) = self.clients.get(&executor) else { continue };
+            let mut client = client.clone();
+            tokio::spawn(async move {
+                for request in requests {
+                    let sent = match request {
+                        Request::Kill(task) => client.kill_task(KillTaskRequest { task: Some(task) }).await.map(|_| ()),
+                        Request::Cleanup(job) => client.cleanup_job(CleanupJobRequest { job: job.0 }).await.map(|_| ()),
+                    };
+                    if let Err(status) = sent {
+                        tracing::warn!("{executor}: {}", status.message());
+                    }
+                }
+            });
+        }
+    }
+
+    /// Encodes each launched stage once and sends each executor its attempts in one
+    /// request; returns the actions of jobs whose stage could not be encoded (they fail).
+    fn launch(&mut self, assignments: Vec<Assignment>) -> Vec<Action> {
+        let mut encoded: HashMap<(JobId, StageId), std::result::Result<EncodedStage, String>> = HashMap::new();
+        let mut per_executor: BTreeMap<ExecutorId, Vec<TaskDefinition>> = BTreeMap::new();
+        for assignment in assignments {
+            let task = assignment.task;
+            let plan = encoded.entry((task.job, task.stage)).or_insert_with(|| match self.state.stage(&task) {
+                Some((stage, outputs, result_stage)) => encode_stage(stage, outputs).map(|plan| (plan, result_stage)).map_err(|e| e.to_string()),
+                None => Err("the stage is not in the job".to_string()),
+            });
+            if let Ok((plan, result_stage)) = plan {
+                let definition = TaskDefinition { task: Some(task_ref(task)), plan: plan.clone(), result_stage: *result_stage };
+                per_executor.entry(assignment.executor).or_default().push(definition);
+            }
+        }
+        let mut actions = Vec::new();
+        for ((job, stage), plan) in &encoded {
+            if let Err(e) = plan {
+                actions.extend(self.state.fail_job(*job, format!("stage {} cannot be sent to executors: {e}", stage.0)));
+            }
+        }
+        for (executor, tasks) in per_executor {
+            let tasks: Vec<TaskDefinition> = tasks
+                .into_iter()
+                .filter(|t| t.task.as_ref().is_some_and(|t| !actions.iter().any(|a| ends(a, JobId(t.job)))))
+                .collect();
+            let Some(client) = self.clients.get(&executor) else { continue };
+            if tasks.is_empty() {
+                continue;
+            }
+            let mut client = client.clone();
+            let events = self.events.clone();
+            tokio::spawn(async move {
+                if let Err(status) = client.launch_tasks(LaunchTasksRequest { tasks }).await {
+                    let reason = format!("task launch failed: {}", status.message());
+                    let _ = events.send(Event::Exit(ExecutorExit { executor, reason }));
+                }
+            });
+        }
+        actions
+    }
+}
+
+/// The answer to an executor the driver cannot connect back to.
+fn unreachable(id: &ExecutorId, address: &str, error: &str) -> Status {
+    tracing::warn!("the driver cannot reach {id} at {address}: {error}");
+    Status::unavailable(format!("the driver cannot reach {id} at {address}: {error}"))
+}
+
+/// A stage's encoded plan and whether it is the result stage.
+type EncodedStage = (Vec<u8>, bool);
+
+/// Whether `action` ends `job`.
+fn ends(action: &Action, job: JobId) -> bool {
+    matches!(action, Action::Finished { job: ended, .. } if *ended == job)
+}
+
+/// A request to one executor, sent in order with the others to it.
+enum Request {
+    Kill(TaskRef),
+    Cleanup(JobId),
+}
+
+/// A stage's plan with its shuffle readers pointed at `outputs`, serialised for executors.
+fn encode_stage(stage: &Stage, outputs: &MapOutputs) -> Result<Vec<u8>> {
+    let started = Instant::now();
+    let plan = resolve_shuffle_reads(Arc::clone(&stage.plan), outputs).and_then(encode_plan)?;
+    tracing::debug!("stage {}: encoded in {:?}", stage.id.0, started.elapsed());
+    Ok(plan)
+}
+
+/// An executor's report as the core's [`TaskUpdate`]; `None` without a task.
+fn task_update(update: TaskStatusUpdate) -> Option<TaskUpdate> {
+    let task = task_id(update.task.as_ref()?);
+    let outcome = if update.succeeded {
+        let metrics = TaskMetrics {
+            rows: update.rows,
+            bytes: update.bytes,
+            duration: Duration::from_millis(update.duration_ms),
+            spill_bytes: update.spill_bytes,
+        };
+        TaskOutcome::Succeeded { result: update.result, metrics }
+    } else {
+        let fetch_failure =
+            update.fetch_failure.map(|f| (StageId(f.stage as usize), f.map as usize, ExecutorId(f.executor)));
+        TaskOutcome::Failed { error: update.error, fetch_failure }
+    };
+    Some(TaskUpdate { executor: ExecutorId(update.executor_id), task, outcome })
+}
+
+/// The wire form of an attempt.
+pub(super) fn task_ref(task: TaskId) -> TaskRef {
+    TaskRef { job: task.job.0, stage: task.stage.0 as u64, partition: task.partition as u64, attempt: task.attempt }
+}
+
+/// An attempt from its wire form.
+pub(super) fn task_id(task: &TaskRef) -> TaskId {
+    TaskId { job: JobId(task.job), stage: StageId(task.stage as usize), partition: task.partition as usize, attempt: task.attempt }
+}
