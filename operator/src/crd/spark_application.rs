@@ -55,12 +55,12 @@ pub enum RestartPolicyType {
     derive = "PartialEq",
     doc = "A Spark application run by Flint: one driver pod and executor pods the operator manages.",
     scale(spec_replicas_path = ".spec.executor.instances", status_replicas_path = ".status.executors"),
-    printcolumn(name = "State", type_ = "string", json_path = ".status.applicationState.state"),
-    printcolumn(name = "Attempts", type_ = "integer", json_path = ".status.executionAttempts"),
-    printcolumn(name = "Executors", type_ = "integer", json_path = ".status.executors"),
-    printcolumn(name = "Start", type_ = "date", json_path = ".status.lastSubmissionAttemptTime"),
-    printcolumn(name = "Finish", type_ = "date", json_path = ".status.terminationTime"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn = r#"{"name": "State", "type": "string", "jsonPath": ".status.applicationState.state"}"#,
+    printcolumn = r#"{"name": "Attempts", "type": "integer", "jsonPath": ".status.executionAttempts"}"#,
+    printcolumn = r#"{"name": "Executors", "type": "integer", "jsonPath": ".status.executors"}"#,
+    printcolumn = r#"{"name": "Start", "type": "date", "jsonPath": ".status.lastSubmissionAttemptTime"}"#,
+    printcolumn = r#"{"name": "Finish", "type": "date", "jsonPath": ".status.terminationTime"}"#,
+    printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
 pub struct SparkApplicationSpec {

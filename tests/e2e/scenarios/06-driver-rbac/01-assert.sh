@@ -1,0 +1,8 @@
+# The driver's service account may read and scale its app, and do nothing with pods.
+sa=system:serviceaccount:default:flint-driver
+[[ $(kubectl auth can-i create pods --as=$sa) == no ]] || fail "the driver may create pods"
+[[ $(kubectl auth can-i list pods --as=$sa) == no ]] || fail "the driver may list pods"
+[[ $(kubectl auth can-i delete pods --as=$sa) == no ]] || fail "the driver may delete pods"
+[[ $(kubectl auth can-i get sparkapplications.flint.dev --as=$sa) == yes ]] || fail "the driver may not read its app"
+[[ $(kubectl auth can-i patch sparkapplications.flint.dev --subresource=scale --as=$sa) == yes ]] || fail "the driver may not scale its app"
+[[ $(kubectl auth can-i patch sparkapplications.flint.dev --as=$sa) == no ]] || fail "the driver may patch its app's spec"
