@@ -405,7 +405,10 @@ impl Step<'_> {
         let obs = self.obs;
         let desired = obs.spec.executor.instances.unwrap_or(1).max(0) as usize;
         let live: Vec<&PodView> = obs.executors.iter().filter(|p| p.is_live()).collect();
-        let failed: Vec<&PodView> = obs.executors.iter().filter(|p| p.phase().is_terminal()).collect();
+        // An executor exits 0 only when its driver told it to stop (the job is ending):
+        // neither a failure nor a slot to fill again.
+        let stopped = obs.executors.iter().filter(|p| !p.deleting && p.phase() == Phase::Succeeded).count();
+        let failed: Vec<&PodView> = obs.executors.iter().filter(|p| p.phase() == Phase::Failed).collect();
         let highest = obs.executors.iter().filter_map(|p| p.executor_id).max().unwrap_or(0);
         self.status.last_executor_id = self.status.last_executor_id.max(highest);
         self.status.executor_failures = self.status.executor_failures.max(failed.len() as i32);
@@ -447,9 +450,9 @@ impl Step<'_> {
                 self.requeue_in(timeout - waited);
             }
         }
-        if live.len() < desired && driver.ip.is_some() {
+        if live.len() + stopped < desired && driver.ip.is_some() {
             let first = self.status.last_executor_id + 1;
-            let count = (desired - live.len()) as i32;
+            let count = (desired - live.len() - stopped) as i32;
             let ids: Vec<i32> = (first..first + count).collect();
             self.status.last_executor_id += count;
             self.actions.push(Action::ApplyExecutors { ids });
@@ -876,6 +879,17 @@ mod tests {
         assert_eq!(w.status.executor_state["app-1-exec-1"], "FAILED");
         assert_eq!(w.status.executor_failures, 1);
         assert_eq!(w.state(), AppState::Running);
+    }
+
+    #[test]
+    fn executors_stopped_by_their_driver_are_not_replaced() {
+        let mut w = World::new(spec(serde_json::json!({})));
+        w.step(0, None, vec![], None);
+        let stopped = vec![exec(1, Phase::Succeeded), exec(2, Phase::Succeeded)];
+        let plan = w.step(1, Some(pod("app-1-driver", Phase::Running)), stopped, None);
+        assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+        assert_eq!(w.status.executor_failures, 0);
+        assert_eq!(w.status.executor_state["app-1-exec-1"], "COMPLETED");
     }
 
     #[test]
