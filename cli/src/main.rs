@@ -234,7 +234,10 @@ fn init_logging(command: &Command) {
     let default = if operator { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLINT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
     if operator {
         builder.json().flatten_event(true).init();
     } else {

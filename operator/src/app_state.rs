@@ -83,6 +83,9 @@ pub struct PodView {
     pub created: Option<Timestamp>,
     /// Its IP once it has one.
     pub ip: Option<String>,
+    /// Whether its Ready condition is True (the driver: its scheduler port accepts
+    /// connections, so executors started now can register).
+    pub ready: bool,
     /// `flint.dev/executor-id`, for executors.
     pub executor_id: Option<i32>,
     /// The scheduler's message when `PodScheduled` is False (e.g. `0/1 nodes are available:
@@ -450,7 +453,8 @@ impl Step<'_> {
                 self.requeue_in(timeout - waited);
             }
         }
-        if live.len() + stopped < desired && driver.ip.is_some() {
+        // Executors start once the driver listens (Spark waits for driver readiness too).
+        if live.len() + stopped < desired && driver.ip.is_some() && driver.ready {
             let first = self.status.last_executor_id + 1;
             let count = (desired - live.len() - stopped) as i32;
             let ids: Vec<i32> = (first..first + count).collect();
@@ -760,6 +764,7 @@ mod tests {
             phase: Some(phase),
             created: Some(t(0)),
             ip: Some("127.9.0.2".into()),
+            ready: phase == Phase::Running,
             ..PodView::default()
         }
     }
@@ -879,6 +884,18 @@ mod tests {
         assert_eq!(w.status.executor_state["app-1-exec-1"], "FAILED");
         assert_eq!(w.status.executor_failures, 1);
         assert_eq!(w.state(), AppState::Running);
+    }
+
+    #[test]
+    fn executors_wait_for_the_driver_to_be_ready() {
+        let mut w = World::new(spec(serde_json::json!({})));
+        w.step(0, None, vec![], None);
+        let starting = PodView { ready: false, ..pod("app-1-driver", Phase::Running) };
+        let plan = w.step(1, Some(starting), vec![], None);
+        assert_eq!(w.state(), AppState::Running);
+        assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+        let plan = w.step(2, Some(pod("app-1-driver", Phase::Running)), vec![], None);
+        assert_eq!(plan.actions, vec![Action::ApplyExecutors { ids: vec![1, 2] }]);
     }
 
     #[test]

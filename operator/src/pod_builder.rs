@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    LocalObjectReference, ObjectFieldSelector, Pod, PodSpec, ResourceRequirements, Service, ServicePort, ServiceSpec,
-    Volume, VolumeMount,
+    LocalObjectReference, ObjectFieldSelector, Pod, PodSpec, Probe, ResourceRequirements, Service, ServicePort,
+    ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::{Resource, ResourceExt};
@@ -390,6 +391,12 @@ pub fn driver_pod(app: &SparkApplication, attempt: i32, settings: &BuildSettings
             ContainerPort { name: Some("driver-rpc-port".to_string()), container_port: DRIVER_PORT, ..ContainerPort::default() },
             ContainerPort { name: Some("spark-ui".to_string()), container_port: UI_PORT, ..ContainerPort::default() },
         ]),
+        // Ready once the scheduler accepts executors: the operator starts them then.
+        readiness_probe: Some(Probe {
+            tcp_socket: Some(TCPSocketAction { port: IntOrString::Int(DRIVER_PORT), ..TCPSocketAction::default() }),
+            period_seconds: Some(1),
+            ..Probe::default()
+        }),
         volume_mounts: Some(vec![VolumeMount {
             name: "spark-conf".to_string(),
             mount_path: CONF_DIR.to_string(),

@@ -380,6 +380,9 @@ pub fn view(pod: &Pod) -> PodView {
         deleting: pod.meta().deletion_timestamp.is_some(),
         created: pod.meta().creation_timestamp.as_ref().map(|t| t.0),
         ip: status.and_then(|s| s.pod_ip.clone()).filter(|ip| !ip.is_empty()),
+        ready: status
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True")),
         executor_id: pod.labels().get(LABEL_EXECUTOR_ID).and_then(|id| id.parse().ok()),
         unschedulable,
         waiting,
