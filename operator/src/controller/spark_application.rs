@@ -133,6 +133,10 @@ pub async fn run(client: Client, namespace: Option<String>, settings: app_state:
         .for_each(|result| async move {
             match result {
                 Ok((app, _)) => tracing::debug!(app = %app.name, namespace = ?app.namespace, "reconciled"),
+                // An app deleted while queued: nothing to do.
+                Err(kube::runtime::controller::Error::ObjectNotFound(object)) => {
+                    tracing::debug!(%object, "deleted before its reconcile")
+                }
                 Err(error) => tracing::warn!(%error, "reconcile failed"),
             }
         })
