@@ -19,7 +19,7 @@ states=$(kubectl get sparkapp sql-buckets -o jsonpath='{.status.executorState}')
 kubectl get sparkapp sql-buckets | grep -Eq "^sql-buckets\s+COMPLETED\s+1\s+0\s" || fail "printer columns: $(kubectl get sparkapp sql-buckets)"
 wait_until 60 "the end of every executor pod" bash -c \
   '[[ -z $(kubectl get pods -l flint.dev/app=sql-buckets,flint.dev/role=executor --field-selector=status.phase!=Succeeded,status.phase!=Failed -o name) ]]'
-[[ $(kubectl get pods -l flint.dev/app=sql-buckets,flint.dev/role=executor -o name | wc -l) == 2 ]] || fail "executors were replaced in a healthy run"
+[[ $(kubectl get sparkapp sql-buckets -o jsonpath='{.status.lastExecutorId}') == 2 ]] || fail "executors were replaced in a healthy run"
 
 kubectl get events --field-selector involvedObject.name=sql-buckets -o jsonpath='{.items[*].reason}' | grep -q Completed \
   || fail "no Completed event: $(kubectl get events --field-selector involvedObject.name=sql-buckets)"
