@@ -9,7 +9,6 @@
 //! or executor stuck Pending fails the app after a timeout with the scheduler's reason.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -212,14 +211,21 @@ struct Step<'a> {
     requeue: Duration,
 }
 
-/// Hash of the spec without `executor.instances`: a change of it alone is a scale.
+/// Hash of the spec without `executor.instances` (a change of it alone is a scale) and
+/// `timeToLiveSeconds` (editing it must not rerun the app, kubeflow PR #2956). FNV-1a
+/// over the JSON, so the value stays the same across operator builds and Rust versions
+/// (an operator upgrade must not rerun every app).
 pub fn spec_hash(spec: &SparkApplicationSpec) -> String {
     let mut spec = spec.clone();
     spec.executor.instances = None;
+    spec.time_to_live_seconds = None;
     let text = serde_json::to_string(&spec).unwrap_or_default();
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 /// Decides the next status and actions from what was observed.
@@ -934,6 +940,21 @@ mod tests {
         let plan = w.step(3, Some(pod("app-1-driver", Phase::Running)), running, None);
         assert_eq!(plan.actions, vec![Action::DeletePods(vec!["app-1-exec-2".into()])]);
     }
+
+    #[test]
+    fn spec_hash_ignores_scale_and_ttl_and_is_stable() {
+        let base = spec(serde_json::json!({}));
+        let mut edited = base.clone();
+        edited.executor.instances = Some(9);
+        edited.time_to_live_seconds = Some(60);
+        assert_eq!(spec_hash(&base), spec_hash(&edited));
+        edited.arguments = vec!["x".into()];
+        assert_ne!(spec_hash(&base), spec_hash(&edited));
+        // Pinned: a different value would rerun every app after an operator upgrade.
+        assert_eq!(spec_hash(&base), STABLE_HASH);
+    }
+
+    const STABLE_HASH: &str = "4542fc062e097d59";
 
     #[test]
     fn spec_change_invalidates_and_resubmits_a_new_attempt() {
