@@ -25,6 +25,10 @@ pub struct OperatorArgs {
     /// Serve /healthz and /readyz here (e.g. 0.0.0.0:8080).
     #[arg(long)]
     health_addr: Option<std::net::SocketAddr>,
+    /// Apply the CRDs this binary was built with before starting (Helm never upgrades
+    /// a chart's crds/).
+    #[arg(long)]
+    apply_crds: bool,
 }
 
 /// Runs the operator.
@@ -34,6 +38,7 @@ pub async fn run_operator(args: OperatorArgs) -> Result<()> {
         health_addr: args.health_addr,
         build: BuildSettings { default_image: args.default_image, driver_service_account: args.driver_service_account },
         pending_timeout: Duration::from_secs(args.pending_timeout_seconds),
+        apply_crds: args.apply_crds,
     };
     Ok(flint_operator::run(config).await?)
 }

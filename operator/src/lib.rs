@@ -22,6 +22,8 @@ pub struct OperatorConfig {
     pub build: pod_builder::BuildSettings,
     /// A driver or executor Pending longer than this fails its app.
     pub pending_timeout: Duration,
+    /// Apply the built-in CRDs at start (the upgrade path Helm lacks).
+    pub apply_crds: bool,
 }
 
 /// Why the operator stopped.
@@ -30,6 +32,9 @@ pub enum OperatorError {
     /// No Kubernetes client configuration was found.
     #[error("cannot configure a Kubernetes client (in a pod: its service account; outside: KUBECONFIG): {0}")]
     Client(#[source] kube::Error),
+    /// The CRDs could not be applied.
+    #[error("cannot apply the SparkApplication CRD (does the operator's role allow get/patch of it?): {0}")]
+    ApplyCrds(#[source] kube::Error),
     /// The health endpoint could not be served.
     #[error("cannot serve health checks on {addr}: {source}")]
     Health {
@@ -44,6 +49,9 @@ pub enum OperatorError {
 /// endpoint until SIGTERM/SIGINT.
 pub async fn run(config: OperatorConfig) -> Result<(), OperatorError> {
     let client = kube::Client::try_default().await.map_err(OperatorError::Client)?;
+    if config.apply_crds {
+        crd::apply(client.clone()).await.map_err(OperatorError::ApplyCrds)?;
+    }
     let settings = app_state::Settings { pending_timeout: config.pending_timeout, ..app_state::Settings::default() };
     let namespaces: Vec<Option<String>> = if config.namespaces.is_empty() {
         vec![None]

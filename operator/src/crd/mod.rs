@@ -5,7 +5,9 @@ pub mod spark_application;
 
 pub use spark_application::*;
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
+use kube::api::{Api, Patch, PatchParams};
 
 /// Why the CRD manifests could not be generated or written.
 #[derive(Debug, thiserror::Error)]
@@ -52,4 +54,17 @@ pub fn write_manifests(dirs: &[std::path::PathBuf]) -> Result<Vec<std::path::Pat
         }
     }
     Ok(written)
+}
+
+/// Applies the CRDs this operator was built with (server-side apply, forced, field
+/// manager `flint-operator/crds`): Helm installs a chart's `crds/` once and never upgrades
+/// them (kubeflow #949), so an upgraded operator brings its own schema. Needs `get` and
+/// `patch` on exactly these CRDs.
+pub async fn apply(client: kube::Client) -> Result<(), kube::Error> {
+    let crds: Api<CustomResourceDefinition> = Api::all(client);
+    let crd = SparkApplication::crd();
+    let name = crd.metadata.name.clone().unwrap_or_default();
+    crds.patch(&name, &PatchParams::apply("flint-operator/crds").force(), &Patch::Apply(&crd)).await?;
+    tracing::info!(crd = %name, "applied the CRD");
+    Ok(())
 }
