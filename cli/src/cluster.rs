@@ -35,6 +35,13 @@ pub struct ExecutorArgs {
     /// Whether shuffle blocks are LZ4-compressed (spark.shuffle.compress).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     shuffle_compress: bool,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The host to advertise to the driver and other executors (e.g. the pod IP), when
+    /// it differs from --host (e.g. 0.0.0.0).
+    #[arg(long)]
+    advertise_host: Option<String>,
     /// The protocol version to announce (tests use a wrong one).
     #[arg(long, hide = true, default_value_t = flint_proto::PROTOCOL_VERSION)]
     protocol_version: u32,
@@ -49,7 +56,8 @@ pub async fn run_executor(args: ExecutorArgs) -> Result<()> {
         cores: args.cores,
         memory_bytes,
         work_dir: args.work_dir,
-        host: "127.0.0.1".to_string(),
+        host: args.host,
+        advertise_host: args.advertise_host,
         heartbeat_interval: Duration::from_millis(args.heartbeat_interval_ms),
         shuffle_compress: args.shuffle_compress,
         protocol_version: args.protocol_version,

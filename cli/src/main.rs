@@ -1,6 +1,8 @@
 //! The `flint` binary: parses arguments and wires the engine to the terminal.
 
 mod cluster;
+mod driver;
+mod operator;
 mod progress_bar;
 
 use std::io::Write;
@@ -28,6 +30,12 @@ struct Cli {
 enum Command {
     /// Runs an executor for a driver (started by a cluster backend).
     Executor(cluster::ExecutorArgs),
+    /// Runs a SparkApplication's driver in its pod (started by the operator).
+    Driver(driver::DriverArgs),
+    /// Runs the operator: the SparkApplication controller.
+    Operator(operator::OperatorArgs),
+    /// Writes the CRD manifests (crds/ and charts/flint/crds/).
+    Crdgen(operator::CrdgenArgs),
     /// Runs SQL on local files and prints the results as `show()` does.
     Sql {
         /// SQL to run (one or more statements separated by `;`).
@@ -125,6 +133,9 @@ fn read_file(path: &PathBuf) -> Result<String> {
 async fn run(cli: Cli) -> Result<()> {
     let (sql, job) = match cli.command {
         Command::Executor(args) => return cluster::run_executor(args).await,
+        Command::Driver(args) => return driver::run_driver(args).await,
+        Command::Operator(args) => return operator::run_operator(args).await,
+        Command::Crdgen(args) => return operator::crdgen(args),
         Command::ConnectServer { port, host, job } => return connect_server(&host, port, &job).await,
         Command::Submit { app, app_args, job } if app.extension().is_some_and(|e| e == "py") => {
             return submit_python(&app, &app_args, &job).await;
@@ -142,11 +153,20 @@ async fn run(cli: Cli) -> Result<()> {
     };
     let session = job.session()?;
     let cluster = cluster::attach(&session).await?;
+    let result = print_script(&session, &sql, job.show()).await;
+    if let Some(cluster) = cluster {
+        cluster.shutdown().await;
+    }
+    result
+}
+
+/// Runs `sql`'s statements on `session`, printing each result as `show()` does.
+async fn print_script(session: &FlintSession, sql: &str, show: ShowOptions) -> Result<()> {
     let progress = Arc::new(JobProgress::default());
     let bar = progress_bar::spawn(Arc::clone(&progress), session.conf().app_name().to_string());
     let mut stdout = std::io::stdout().lock();
     let mut written = Ok(());
-    let result = run_script(&session, &sql, job.show(), &progress, |output| {
+    let result = run_script(session, sql, show, &progress, |output| {
         bar.clear();
         let text = match output {
             StatementOutput::Table(text) => text,
@@ -159,9 +179,6 @@ async fn run(cli: Cli) -> Result<()> {
     })
     .await;
     bar.stop();
-    if let Some(cluster) = cluster {
-        cluster.shutdown().await;
-    }
     result?;
     Ok(written?)
 }
@@ -211,16 +228,26 @@ async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) ->
 }
 
 /// Logs to stderr at the level `FLINT_LOG` gives (e.g. `info`, `flint_driver=debug`),
-/// warnings only by default.
-fn init_logging() {
+/// warnings only by default; the operator logs JSON lines at info.
+fn init_logging(command: &Command) {
+    let operator = matches!(command, Command::Operator(_));
+    let default = if operator { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLINT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if operator {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(&cli.command);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -4,8 +4,3 @@
 pub mod cluster;
 pub mod connect;
 pub mod scheduler;
-
-/// The scheduler's former path, kept so code written against it still builds.
-pub mod cluster_scheduler {
-    pub use crate::scheduler::{ClusterScheduler, SchedulerConf, parse_duration};
-}

@@ -32,8 +32,11 @@ pub struct ExecutorConfig {
     pub memory_bytes: u64,
     /// Where shuffle blocks and spill files go (`spark.local.dir`).
     pub work_dir: PathBuf,
-    /// The host to listen on and advertise.
+    /// The host to listen on (and to advertise unless `advertise_host` is set).
     pub host: String,
+    /// The host the driver and other executors reach this one at, e.g. its pod IP when
+    /// `host` is 0.0.0.0.
+    pub advertise_host: Option<String>,
     /// Between heartbeats (`spark.executor.heartbeatInterval`).
     pub heartbeat_interval: Duration,
     /// Whether shuffle blocks are LZ4-compressed on disk and on the wire
@@ -50,7 +53,11 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
         .map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
     let address = listener.local_addr().map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
     let blocks = Arc::new(block_manager::BlockManager::for_process(&config.work_dir, &config.id, std::process::id())?);
-    let driver = registration::register(&config, &address.to_string(), blocks.root()).await?;
+    let advertised = match &config.advertise_host {
+        Some(host) => format!("{host}:{}", address.port()),
+        None => address.to_string(),
+    };
+    let driver = registration::register(&config, &advertised, blocks.root()).await?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
     let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks))

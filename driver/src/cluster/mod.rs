@@ -1,10 +1,12 @@
 //! Cluster backends: where executors come from. Every master runs jobs through one trait,
 //! `flint_engine::job_runner::JobRunner`: `local[N]` in process (no executors);
 //! `local-cluster[E,C,M]` through the [`ClusterScheduler`](crate::scheduler::ClusterScheduler)
-//! over a [`ClusterBackend`] that spawns executor processes; Kubernetes (a later issue)
-//! plugs in as another [`ClusterBackend`] that asks the operator for executor pods.
+//! over a [`ClusterBackend`] that spawns executor processes; on Kubernetes
+//! ([`kubernetes::KubernetesCluster`]) the operator creates executor pods and the backend
+//! only watches the app's status.
 
 pub mod attach;
+pub mod kubernetes;
 pub mod local_cluster;
 
 pub use attach::{AttachError, attach, run_jobs_on, start_cluster};

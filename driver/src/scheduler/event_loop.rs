@@ -79,9 +79,25 @@ pub struct ClusterScheduler {
 impl ClusterScheduler {
     /// Serves `DriverService` on loopback, starts the backend's executors and the event loop.
     pub async fn start(backend: Arc<dyn ClusterBackend>, conf: SchedulerConf) -> std::io::Result<Arc<Self>> {
+        Self::start_on(backend, conf, ([127, 0, 0, 1], 0).into(), None).await
+    }
+
+    /// As [`ClusterScheduler::start`], serving `DriverService` on `bind` and telling
+    /// executors to reach it at `advertise` (a host, e.g. the pod IP) instead of the bound
+    /// address: in a pod the driver binds its pod IP or 0.0.0.0 and advertises its pod IP.
+    pub async fn start_on(
+        backend: Arc<dyn ClusterBackend>,
+        conf: SchedulerConf,
+        bind: std::net::SocketAddr,
+        advertise: Option<String>,
+    ) -> std::io::Result<Arc<Self>> {
         let pools = conf.pools().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let address = listener.local_addr()?.to_string();
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        let bound = listener.local_addr()?;
+        let address = match advertise {
+            Some(host) => format!("{host}:{}", bound.port()),
+            None => bound.to_string(),
+        };
         let (events, receiver) = mpsc::unbounded_channel();
         let service = DriverServiceImpl::new(events.clone());
         tokio::spawn(

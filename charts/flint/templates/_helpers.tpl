@@ -1,0 +1,36 @@
+{{- define "flint.labels" -}}
+app.kubernetes.io/name: flint
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "flint.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag }}
+{{- end }}
+
+{{- define "flint.jobNamespaces" -}}
+{{- if .Values.jobNamespaces }}{{ join "," .Values.jobNamespaces }}{{ else }}{{ .Release.Namespace }}{{ end }}
+{{- end }}
+
+{{- define "flint.operatorRules" }}
+rules:
+  - apiGroups: ["flint.dev"]
+    resources: ["sparkapplications"]
+    verbs: ["get", "list", "watch", "delete"]
+  - apiGroups: ["flint.dev"]
+    resources: ["sparkapplications/status"]
+    verbs: ["get", "patch"]
+  - apiGroups: [""]
+    resources: ["pods"]
+    verbs: ["get", "list", "watch", "create", "patch", "delete"]
+  - apiGroups: [""]
+    resources: ["pods/log"]
+    verbs: ["get"]
+  - apiGroups: [""]
+    resources: ["services", "configmaps"]
+    verbs: ["get", "create", "patch"]
+  - apiGroups: ["events.k8s.io"]
+    resources: ["events"]
+    verbs: ["create", "patch"]
+{{- end }}

@@ -1,0 +1,3 @@
+//! Controllers: the thin, Kubernetes-facing reconcile loops.
+
+pub mod spark_application;

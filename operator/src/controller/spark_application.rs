@@ -1,0 +1,395 @@
+//! The SparkApplication controller: the thin I/O shell around [`app_state::reconcile`].
+//! Each reconcile lists the app's pods, asks the pure machine what to do, applies objects
+//! with server-side apply (one field manager per site, forced), deletes what must go,
+//! writes the status through `/status` and records an Event per transition. It never
+//! branches on why it ran: the same observation always gives the same plan.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
+use kube::runtime::controller::{Action as ControllerAction, Controller};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::watcher;
+use kube::{Client, Resource, ResourceExt};
+use serde::Serialize;
+
+use crate::app_state::{self, Action, Observed, Phase, PodView, Terminated};
+use crate::crd::{AppState, SparkApplication};
+use crate::pod_builder::{self, BuildSettings, DriverRef, LABEL_APP, LABEL_ATTEMPT, LABEL_EXECUTOR_ID, LABEL_ROLE};
+
+/// Field manager for the status.
+const MANAGER_STATUS: &str = "flint-operator/status";
+/// Field manager for the driver's ConfigMap, Service and Pod.
+const MANAGER_DRIVER: &str = "flint-operator/driver";
+/// Field manager for executor pods.
+const MANAGER_EXECUTORS: &str = "flint-operator/executors";
+/// Lines of a failed driver's log copied into `errorMessage`.
+const LOG_TAIL_LINES: i64 = 20;
+
+/// What the controller needs, shared by every reconcile.
+#[derive(Clone)]
+pub struct Context {
+    /// The API client.
+    pub client: Client,
+    /// Publishes Events.
+    pub recorder: Recorder,
+    /// Timing knobs of the status machine.
+    pub settings: app_state::Settings,
+    /// Defaults of the pod builders.
+    pub build: BuildSettings,
+}
+
+/// Why a reconcile failed; every variant names the app.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The app has no namespace (SparkApplication is namespaced, so this is a bug).
+    #[error("SparkApplication {app} has no namespace")]
+    NoNamespace {
+        /// The app.
+        app: String,
+    },
+    /// Listing the app's pods failed.
+    #[error("cannot list the pods of SparkApplication {app}: {source}")]
+    ListPods {
+        /// The app.
+        app: String,
+        /// The API error.
+        source: kube::Error,
+    },
+    /// Applying an owned object failed.
+    #[error("cannot apply {kind} {name} of SparkApplication {app}: {source}")]
+    Apply {
+        /// The app.
+        app: String,
+        /// The object's kind.
+        kind: &'static str,
+        /// The object's name.
+        name: String,
+        /// The API error.
+        source: kube::Error,
+    },
+    /// Deleting a pod failed.
+    #[error("cannot delete pod {name} of SparkApplication {app}: {source}")]
+    DeletePod {
+        /// The app.
+        app: String,
+        /// The pod.
+        name: String,
+        /// The API error.
+        source: kube::Error,
+    },
+    /// Writing the status failed.
+    #[error("cannot write the status of SparkApplication {app}: {source}")]
+    WriteStatus {
+        /// The app.
+        app: String,
+        /// The API error.
+        source: kube::Error,
+    },
+    /// Deleting a finished app after its TTL failed.
+    #[error("cannot delete SparkApplication {app} after its timeToLiveSeconds: {source}")]
+    DeleteApp {
+        /// The app.
+        app: String,
+        /// The API error.
+        source: kube::Error,
+    },
+}
+
+impl Error {
+    /// A short category for logs and Warning events.
+    pub fn category(&self) -> &'static str {
+        match self {
+            Error::NoNamespace { .. } => "InvalidObject",
+            Error::ListPods { .. } => "ListPodsFailed",
+            Error::Apply { .. } => "ApplyFailed",
+            Error::DeletePod { .. } => "DeletePodFailed",
+            Error::WriteStatus { .. } => "WriteStatusFailed",
+            Error::DeleteApp { .. } => "DeleteAppFailed",
+        }
+    }
+}
+
+/// Runs the controller over `apps` (all namespaces, or one) until SIGTERM/SIGINT.
+pub async fn run(client: Client, namespace: Option<String>, settings: app_state::Settings, build: BuildSettings) {
+    let (apps, pods): (Api<SparkApplication>, Api<Pod>) = match &namespace {
+        Some(ns) => (Api::namespaced(client.clone(), ns), Api::namespaced(client.clone(), ns)),
+        None => (Api::all(client.clone()), Api::all(client.clone())),
+    };
+    let reporter = Reporter {
+        controller: "flint-operator".to_string(),
+        instance: std::env::var("FLINT_POD_NAME").ok(),
+    };
+    let context = Arc::new(Context { recorder: Recorder::new(client.clone(), reporter), client, settings, build });
+    tracing::info!(namespace = namespace.as_deref().unwrap_or("*"), "watching SparkApplications");
+    Controller::new(apps, watcher::Config::default())
+        .owns(pods, watcher::Config::default().labels(LABEL_APP))
+        .shutdown_on_signal()
+        .run(reconcile, error_policy, context)
+        .for_each(|result| async move {
+            match result {
+                Ok((app, _)) => tracing::debug!(app = %app.name, namespace = ?app.namespace, "reconciled"),
+                // An app deleted while queued: nothing to do.
+                Err(kube::runtime::controller::Error::ObjectNotFound(object)) => {
+                    tracing::debug!(%object, "deleted before its reconcile")
+                }
+                Err(error) => tracing::warn!(%error, "reconcile failed"),
+            }
+        })
+        .await;
+}
+
+/// Transient API errors are retried with a short back-off; the next watch event or the
+/// requeue brings the app back anyway.
+fn error_policy(app: Arc<SparkApplication>, error: &Error, _: Arc<Context>) -> ControllerAction {
+    tracing::warn!(app = %app.name_any(), category = error.category(), %error, "reconcile failed; retrying");
+    ControllerAction::requeue(Duration::from_secs(5))
+}
+
+/// One level-triggered pass over `app`.
+async fn reconcile(app: Arc<SparkApplication>, ctx: Arc<Context>) -> Result<ControllerAction, Error> {
+    let name = app.name_any();
+    let Some(ns) = app.namespace() else { return Err(Error::NoNamespace { app: name }) };
+    if app.meta().deletion_timestamp.is_some() {
+        // Owner references garbage-collect the pods, service and configmap.
+        return Ok(ControllerAction::await_change());
+    }
+    let pods_api: Api<Pod> = Api::namespaced(ctx.client.clone(), &ns);
+    let listed = pods_api
+        .list(&ListParams::default().labels(&format!("{LABEL_APP}={name}")))
+        .await
+        .map_err(|source| Error::ListPods { app: name.clone(), source })?;
+    let status = app.status.clone().unwrap_or_default();
+    let attempt = status.attempt.to_string();
+    let mut driver = None;
+    let mut executors = Vec::new();
+    let mut stale = Vec::new();
+    for pod in listed.items.iter().filter(|p| pod_builder::is_owned_by(p, &app)) {
+        let labels = pod.labels();
+        let current = labels.get(LABEL_ATTEMPT) == Some(&attempt);
+        match (labels.get(LABEL_ROLE).map(String::as_str), current) {
+            (Some("driver"), true) => driver = Some(view(pod)),
+            (Some("executor"), true) => executors.push(view(pod)),
+            (Some("executor"), false) => {
+                let v = view(pod);
+                if !v.deleting && !matches!(v.phase, Some(Phase::Succeeded | Phase::Failed)) {
+                    stale.push(v.name);
+                }
+            }
+            _ => {}
+        }
+    }
+    for pod in stale {
+        delete_pod(&pods_api, &name, &pod).await?;
+    }
+    let state = app.state();
+    let log_tail = match &driver {
+        Some(d) if d.phase == Some(Phase::Failed) && matches!(state, AppState::Submitted | AppState::Running) => {
+            let params = LogParams {
+                container: Some(pod_builder::DRIVER_CONTAINER.to_string()),
+                tail_lines: Some(LOG_TAIL_LINES),
+                ..LogParams::default()
+            };
+            pods_api.logs(&d.name, &params).await.ok()
+        }
+        _ => None,
+    };
+    let now = Timestamp::now();
+    let observed = Observed {
+        spec: &app.spec,
+        generation: app.meta().generation.unwrap_or(0),
+        status: status.clone(),
+        driver: driver.clone(),
+        executors,
+        driver_log_tail: log_tail,
+        now,
+        settings: &ctx.settings,
+    };
+    let mut plan = app_state::reconcile(&observed);
+    let mut deleted_app = false;
+    for action in plan.actions.clone() {
+        match action {
+            Action::ApplyDriver { attempt } => {
+                if let Err(error) = apply_driver(&ctx, &app, &ns, attempt).await {
+                    match submission_refused(&error) {
+                        Some(message) => {
+                            plan = app_state::submission_failed(plan, observed.generation, message, now);
+                            break;
+                        }
+                        None => return Err(error),
+                    }
+                }
+            }
+            Action::ApplyExecutors { ids } => {
+                let Some(d) = driver.as_ref() else { continue };
+                let Some(ip) = d.ip.clone() else { continue };
+                let driver_ref = DriverRef { pod_name: d.name.clone(), uid: d.uid.clone(), ip };
+                for id in ids {
+                    let pod = pod_builder::executor_pod(&app, status.attempt, id, &driver_ref, &ctx.build);
+                    apply(&pods_api, &name, "Pod", pod, MANAGER_EXECUTORS).await?;
+                    tracing::info!(app = %name, namespace = %ns, executor = id, "created executor pod");
+                }
+            }
+            Action::DeletePods(names) => {
+                for pod in names {
+                    delete_pod(&pods_api, &name, &pod).await?;
+                }
+            }
+            Action::DeleteApplication => {
+                let apps: Api<SparkApplication> = Api::namespaced(ctx.client.clone(), &ns);
+                match apps.delete(&name, &DeleteParams::background()).await {
+                    Ok(_) => {}
+                    Err(kube::Error::Api(s)) if s.code == 404 => {}
+                    Err(source) => return Err(Error::DeleteApp { app: name, source }),
+                }
+                tracing::info!(app = %name, namespace = %ns, "deleted after timeToLiveSeconds");
+                deleted_app = true;
+            }
+        }
+    }
+    if deleted_app {
+        return Ok(ControllerAction::await_change());
+    }
+    if plan.status != status {
+        write_status(&ctx, &app, &ns, &plan.status).await?;
+    }
+    for transition in &plan.transitions {
+        tracing::info!(
+            app = %name, namespace = %ns, from = %transition.from, to = %transition.to,
+            reason = %transition.reason, message = %transition.message, "state transition"
+        );
+        let event = Event {
+            type_: if transition.is_warning() { EventType::Warning } else { EventType::Normal },
+            reason: transition.reason.clone(),
+            note: Some(truncate(&format!("{}: {}", transition.to, transition.message), 1000)),
+            action: transition.to.as_str().to_string(),
+            secondary: None,
+        };
+        if let Err(error) = ctx.recorder.publish(&event, &app.object_ref(&())).await {
+            tracing::warn!(app = %name, %error, "cannot publish an event");
+        }
+    }
+    Ok(ControllerAction::requeue(plan.requeue_after))
+}
+
+/// The API server refused the driver's objects (quota, admission, invalid pod): a
+/// submission failure, not a transient error. Conflicts, throttling and 5xx are retried.
+fn submission_refused(error: &Error) -> Option<String> {
+    match error {
+        Error::Apply { source: kube::Error::Api(status), .. }
+            if (400..500).contains(&status.code) && status.code != 409 && status.code != 429 =>
+        {
+            Some(error.to_string())
+        }
+        _ => None,
+    }
+}
+
+async fn apply_driver(ctx: &Context, app: &SparkApplication, ns: &str, attempt: i32) -> Result<(), Error> {
+    let name = app.name_any();
+    let config_maps: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), ns);
+    apply(&config_maps, &name, "ConfigMap", pod_builder::config_map(app, attempt), MANAGER_DRIVER).await?;
+    let services: Api<Service> = Api::namespaced(ctx.client.clone(), ns);
+    apply(&services, &name, "Service", pod_builder::driver_service(app, attempt), MANAGER_DRIVER).await?;
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), ns);
+    apply(&pods, &name, "Pod", pod_builder::driver_pod(app, attempt, &ctx.build), MANAGER_DRIVER).await?;
+    tracing::info!(app = %name, namespace = %ns, attempt, "applied the driver pod, service and configmap");
+    Ok(())
+}
+
+async fn apply<K>(api: &Api<K>, app: &str, kind: &'static str, object: K, manager: &str) -> Result<(), Error>
+where
+    K: Resource + Clone + Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let name = object.meta().name.clone().unwrap_or_default();
+    api.patch(&name, &PatchParams::apply(manager).force(), &Patch::Apply(&object))
+        .await
+        .map(|_| ())
+        .map_err(|source| Error::Apply { app: app.to_string(), kind, name, source })
+}
+
+async fn delete_pod(pods: &Api<Pod>, app: &str, name: &str) -> Result<(), Error> {
+    match pods.delete(name, &DeleteParams::default()).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(source) => Err(Error::DeletePod { app: app.to_string(), name: name.to_string(), source }),
+    }
+}
+
+async fn write_status(
+    ctx: &Context,
+    app: &SparkApplication,
+    ns: &str,
+    status: &crate::crd::SparkApplicationStatus,
+) -> Result<(), Error> {
+    let name = app.name_any();
+    let apps: Api<SparkApplication> = Api::namespaced(ctx.client.clone(), ns);
+    let patch = serde_json::json!({
+        "apiVersion": "flint.dev/v1alpha1",
+        "kind": "SparkApplication",
+        "status": status,
+    });
+    apps.patch_status(&name, &PatchParams::apply(MANAGER_STATUS).force(), &Patch::Apply(&patch))
+        .await
+        .map(|_| ())
+        .map_err(|source| Error::WriteStatus { app: name, source })
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// What decisions need of a pod.
+pub fn view(pod: &Pod) -> PodView {
+    let status = pod.status.as_ref();
+    let unschedulable = status
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False"))
+        .and_then(|c| c.message.clone().or_else(|| c.reason.clone()));
+    let container = status.and_then(|s| s.container_statuses.as_ref()).and_then(|cs| {
+        cs.iter()
+            .find(|c| c.name == pod_builder::DRIVER_CONTAINER || c.name == pod_builder::EXECUTOR_CONTAINER)
+            .or_else(|| cs.first())
+    });
+    let state = container.and_then(|c| c.state.as_ref());
+    let waiting = state.and_then(|s| s.waiting.as_ref()).and_then(|w| {
+        let reason = w.reason.clone().unwrap_or_default();
+        match &w.message {
+            Some(message) => Some(format!("{reason}: {message}")),
+            None if !reason.is_empty() => Some(reason),
+            None => None,
+        }
+    });
+    let terminated = state.and_then(|s| s.terminated.as_ref()).map(|t| Terminated {
+        exit_code: t.exit_code,
+        reason: t.reason.clone(),
+        message: t.message.clone(),
+        signal: t.signal,
+    });
+    PodView {
+        name: pod.name_any(),
+        uid: pod.uid().unwrap_or_default(),
+        phase: Some(Phase::parse(status.and_then(|s| s.phase.as_deref()))),
+        deleting: pod.meta().deletion_timestamp.is_some(),
+        created: pod.meta().creation_timestamp.as_ref().map(|t| t.0),
+        ip: status.and_then(|s| s.pod_ip.clone()).filter(|ip| !ip.is_empty()),
+        ready: status
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True")),
+        executor_id: pod.labels().get(LABEL_EXECUTOR_ID).and_then(|id| id.parse().ok()),
+        unschedulable,
+        waiting,
+        terminated,
+    }
+}

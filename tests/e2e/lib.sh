@@ -1,0 +1,54 @@
+# Helpers for scenario assert steps (tests/e2e/scenarios/*/NN-assert.sh), sourced by run.
+# Every step runs with KUBECONFIG set and kubectl/helm on PATH.
+
+# fail MESSAGE: prints MESSAGE and what the cluster says about the scenario's apps, exits 1.
+fail() {
+  echo "ASSERTION FAILED: $*" >&2
+  kubectl get sparkapp -o wide >&2 || true
+  kubectl get pods -o wide >&2 || true
+  for app in $(kubectl get sparkapp -o name 2>/dev/null); do
+    kubectl get "$app" -o jsonpath='{.status}' >&2 || true
+    echo >&2
+  done
+  exit 1
+}
+
+# state APP: the app's status.applicationState.state.
+state() { kubectl get sparkapp "$1" -o jsonpath='{.status.applicationState.state}' 2>/dev/null; }
+
+# wait_state APP STATE TIMEOUT_SECONDS: until APP is in STATE; fails at once on another
+# terminal state.
+wait_state() {
+  local app=$1 want=$2 timeout=$3 started=$SECONDS now
+  while (( SECONDS - started < timeout )); do
+    now=$(state "$app")
+    [[ $now == "$want" ]] && return 0
+    if [[ $now == COMPLETED || $now == FAILED ]]; then
+      fail "$app is $now, expected $want: $(kubectl get sparkapp "$app" -o jsonpath='{.status.applicationState.errorMessage}')"
+    fi
+    sleep 0.5
+  done
+  fail "$app did not reach $want within ${timeout}s (state: $(state "$app"))"
+}
+
+# driver_log APP: the log of APP's current driver pod.
+driver_log() {
+  local pod
+  pod=$(kubectl get sparkapp "$1" -o jsonpath='{.status.driverInfo.podName}')
+  [[ -n $pod ]] || fail "$1 has no driver pod in its status"
+  kubectl logs "$pod"
+}
+
+# wait_until TIMEOUT DESCRIPTION COMMAND...: until COMMAND succeeds.
+wait_until() {
+  local timeout=$1 what=$2 started=$SECONDS
+  shift 2
+  while (( SECONDS - started < timeout )); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  fail "$what did not happen within ${timeout}s"
+}
+
+# no_pods_of APP: true when no pod carries flint.dev/app=APP.
+no_pods_of() { [[ -z $(kubectl get pods -l "flint.dev/app=$1" -o name 2>/dev/null) ]]; }
