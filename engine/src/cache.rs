@@ -117,7 +117,7 @@ impl TableProvider for CachedTable {
 }
 
 /// `plan` with only the columns at `projection`, as a scan returns them.
-fn project(plan: Arc<dyn ExecutionPlan>, projection: Option<&Vec<usize>>) -> Result<Arc<dyn ExecutionPlan>> {
+pub(crate) fn project(plan: Arc<dyn ExecutionPlan>, projection: Option<&Vec<usize>>) -> Result<Arc<dyn ExecutionPlan>> {
     let Some(projection) = projection else { return Ok(plan) };
     let schema = plan.schema();
     let exprs = projection.iter().map(|&i| {

@@ -58,6 +58,12 @@ pub const AUTO_BROADCAST_JOIN_THRESHOLD: ConfigKey = ConfigKey {
     default: Some("10m"),
     doc: "Largest estimated size of a join side built once per task instead of shuffling both sides; -1 turns broadcasting off.",
 };
+/// `spark.driver.maxResultSize`: the largest result a job may gather in the driver.
+pub const MAX_RESULT_SIZE: ConfigKey = ConfigKey {
+    name: "spark.driver.maxResultSize",
+    default: Some("1g"),
+    doc: "Largest total size of a job's result partitions gathered in the driver; a job past it fails with Spark's error. 0 means no limit.",
+};
 /// `spark.shuffle.compress`: whether shuffle blocks are compressed.
 pub const SHUFFLE_COMPRESS: ConfigKey = ConfigKey {
     name: "spark.shuffle.compress",
@@ -78,6 +84,7 @@ pub const KNOWN_KEYS: &[ConfigKey] = &[
     SHUFFLE_PARTITIONS,
     DRIVER_MEMORY,
     EXECUTOR_MEMORY,
+    MAX_RESULT_SIZE,
     LOCAL_DIR,
     SESSION_TIME_ZONE,
 ];
@@ -211,6 +218,11 @@ impl SparkConf {
         })
     }
 
+    /// `spark.driver.maxResultSize` in bytes; `None` for 0, no limit.
+    pub fn max_result_size(&self) -> Result<Option<usize>> {
+        Ok(Some(self.memory_bytes(&MAX_RESULT_SIZE)?).filter(|bytes| *bytes > 0))
+    }
+
     /// `spark.shuffle.compress`: as set, else true except on `local-cluster`, where blocks
     /// move between processes of one machine and compressing them only costs CPU.
     pub fn shuffle_compress(&self) -> Result<bool> {
@@ -330,6 +342,16 @@ mod tests {
         assert_eq!(conf.shuffle_compress().ok(), Some(true));
         conf.set("spark.shuffle.compress", "yes");
         assert!(conf.shuffle_compress().is_err());
+    }
+
+    #[test]
+    fn max_result_size_is_a_size_and_zero_is_no_limit() {
+        let mut conf = SparkConf::new();
+        assert_eq!(conf.max_result_size().ok(), Some(Some(1 << 30)));
+        conf.set("spark.driver.maxResultSize", "0");
+        assert_eq!(conf.max_result_size().ok(), Some(None));
+        conf.set("spark.driver.maxResultSize", "lots");
+        assert!(conf.max_result_size().is_err());
     }
 
     #[test]

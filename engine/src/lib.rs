@@ -20,6 +20,7 @@ pub mod planner;
 pub mod progress;
 pub mod proto;
 pub mod reader;
+pub mod result_size;
 pub mod script;
 pub mod session;
 pub mod shuffle;

@@ -3,6 +3,7 @@
 
 use crate::job_runner::JobRunner;
 use crate::progress::JobProgress;
+use crate::result_size::ResultSizeLimit;
 use arrow::array::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SessionState, TaskContext};
@@ -16,12 +17,15 @@ use std::sync::{Arc, Weak};
 #[derive(Debug)]
 pub struct LocalJobRunner {
     state: Weak<RwLock<SessionState>>,
+    /// `spark.driver.maxResultSize` in bytes (`None`: no limit).
+    max_result_size: Option<usize>,
 }
 
 impl LocalJobRunner {
-    /// A runner for the session whose state `state` refers to.
-    pub fn new(state: Weak<RwLock<SessionState>>) -> Self {
-        Self { state }
+    /// A runner for the session whose state `state` refers to, failing jobs whose result
+    /// grows past `max_result_size` bytes.
+    pub fn new(state: Weak<RwLock<SessionState>>, max_result_size: Option<usize>) -> Self {
+        Self { state, max_result_size }
     }
 }
 
@@ -32,17 +36,21 @@ impl JobRunner for LocalJobRunner {
             let ctx = Arc::new(TaskContext::from(&*state.read()));
             let partitions = plan.output_partitioning().partition_count();
             progress.start(partitions);
+            let result_size = Arc::new(ResultSizeLimit::new(self.max_result_size));
             let mut tasks = tokio::task::JoinSet::new();
             for partition in 0..partitions {
                 let mut stream = plan.execute(partition, Arc::clone(&ctx))?;
                 let progress = Arc::clone(&progress);
+                let result_size = Arc::clone(&result_size);
                 tasks.spawn(async move {
                     let mut batches = Vec::new();
                     while let Some(batch) = stream.next().await {
                         let batch = batch?;
                         progress.add_rows(batch.num_rows());
+                        result_size.add_bytes(batch.get_array_memory_size())?;
                         batches.push(batch);
                     }
+                    result_size.add_task(0)?;
                     progress.finish_partition();
                     Ok::<_, DataFusionError>((partition, batches))
                 });

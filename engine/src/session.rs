@@ -157,7 +157,7 @@ impl FlintSession {
             catalog.register_schema(name, Arc::new(PathTables::new(format, ctx.state_weak_ref())))?;
         }
         ctx.register_catalog(DEFAULT_CATALOG, Arc::new(catalog));
-        let local = Arc::new(crate::local_runner::LocalJobRunner::new(ctx.state_weak_ref()));
+        let local = Arc::new(crate::local_runner::LocalJobRunner::new(ctx.state_weak_ref(), conf.max_result_size()?));
         Ok(Self {
             ctx,
             conf: Arc::new(Mutex::new(conf)),

@@ -18,6 +18,8 @@ pub struct SchedulerConf {
     pub mode: Option<String>,
     /// `spark.scheduler.allocation.file`: the fair scheduler's pools.
     pub allocation_file: Option<PathBuf>,
+    /// `spark.driver.maxResultSize` in bytes (`None`: no limit).
+    pub max_result_size: Option<usize>,
 }
 
 /// Why the scheduling settings cannot be used.
@@ -51,6 +53,8 @@ impl SchedulerConf {
             max_fetch_failures: 4,
             mode: conf.get("spark.scheduler.mode").map(str::to_string),
             allocation_file: conf.get("spark.scheduler.allocation.file").map(PathBuf::from),
+            // A bad value is reported by the sessions' builder, which reads it too.
+            max_result_size: conf.max_result_size().unwrap_or(Some(1 << 30)),
         }
     }
 

@@ -19,6 +19,7 @@ use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId, TaskId, TaskKey};
 use flint_engine::job_runner::{JobProperties, JobSelector};
 use flint_engine::planner::{Stage, StagePlan};
 use flint_engine::progress::{JobProgress, TaskMetrics};
+use flint_engine::result_size::ResultSizeLimit;
 use flint_engine::shuffle::MapOutputLocation;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -119,6 +120,8 @@ struct Job {
     properties: JobProperties,
     progress: Arc<JobProgress>,
     fetch_failures: u32,
+    /// The bytes of the result partitions gathered so far, against spark.driver.maxResultSize.
+    result_size: ResultSizeLimit,
 }
 
 /// Every job, executor, slot and cached partition of one driver.
@@ -130,6 +133,7 @@ pub struct SchedulerState {
     pools: Pools,
     jobs: BTreeMap<JobId, Job>,
     max_fetch_failures: u32,
+    max_result_size: Option<usize>,
     network_timeout: Duration,
     /// What became of executors that left, for the error when none is left.
     exits: Vec<String>,
@@ -147,6 +151,7 @@ impl SchedulerState {
             pools,
             jobs: BTreeMap::new(),
             max_fetch_failures: conf.max_fetch_failures,
+            max_result_size: conf.max_result_size,
             network_timeout: conf.network_timeout,
             exits: Vec::new(),
             expected,
@@ -236,6 +241,9 @@ impl SchedulerState {
             TaskOutcome::Succeeded { result, metrics } => {
                 job.progress.task_finished(task.job.0, task.stage.0, metrics);
                 if job.dag.is_result_stage(task.stage) {
+                    if let Err(too_large) = job.result_size.add_task(result.len()) {
+                        return self.fail_job(task.job, too_large.to_string());
+                    }
                     job.progress.add_rows(metrics.rows as usize);
                     job.dag.result_finished(task.partition, result);
                 } else if let Some(location) = location {
@@ -333,7 +341,8 @@ impl SchedulerState {
             eprintln!("flint: {id} reads {}: computing partitions {:?} of {}", used.cache, used.missing, used.partitions);
         }
         tracing::info!("{id} submitted with {} stages (pool {:?}, tags {:?})", dag.plan().stages.len(), properties.pool, properties.tags);
-        self.jobs.insert(id, Job { dag, properties, progress, fetch_failures: 0 });
+        let result_size = ResultSizeLimit::new(self.max_result_size);
+        self.jobs.insert(id, Job { dag, properties, progress, fetch_failures: 0, result_size });
         Vec::new()
     }
 
@@ -479,6 +488,7 @@ mod tests {
             max_fetch_failures: 4,
             mode: None,
             allocation_file: None,
+            max_result_size: Some(1 << 20),
         }
     }
 
@@ -738,6 +748,30 @@ mod tests {
         assert_eq!(*job, JobId(0));
         assert!(message.contains("failed 2 times") && message.contains("boom"), "{message}");
         assert_eq!(state.jobs(), vec![JobId(1)]);
+    }
+
+    #[test]
+    fn a_result_past_max_result_size_fails_its_job_with_sparks_error() {
+        let mut state = cluster(Pools::default(), 1);
+        state.submit(job(0, 1, 2, JobProperties::default()));
+        let mut outcome = Vec::new();
+        let mut launches = launched(&state.schedule());
+        while outcome.is_empty() && !launches.is_empty() {
+            for assignment in &launches {
+                // Each result partition is 600 KiB: the second passes the 1 MiB limit.
+                let size = if assignment.task.stage == StageId(1) { 600 << 10 } else { 1 };
+                outcome.extend(finished(&succeed(&mut state, assignment, &vec![0; size])));
+            }
+            let actions = state.schedule();
+            outcome.extend(finished(&actions));
+            launches = launched(&actions);
+        }
+        let (_, Err(JobError::Failed { message, .. })) = &outcome[0] else { panic!("{outcome:?}") };
+        assert!(
+            message.contains("Total size of serialized results of 2 tasks (1200.0 KiB) is bigger than spark.driver.maxResultSize (1024.0 KiB)"),
+            "{message}"
+        );
+        assert!(state.jobs().is_empty());
     }
 
     #[test]

@@ -104,7 +104,11 @@ impl RelationPlanner {
         let df = match rel_type {
             RelType::Range(range) => {
                 let start = range.start.unwrap_or(0);
-                let step = if range.step == 0 { 1 } else { range.step };
+                // Spark: "requirement failed: step (0) cannot be 0"; never a silent step of 1.
+                if range.step == 0 {
+                    return Err(ConnectError::InvalidPlan { reason: "range step (0) cannot be 0".into() });
+                }
+                let step = range.step;
                 self.session.sql(&format!("SELECT id FROM range({start}, {}, {step})", range.end)).await?
             }
             RelType::Sql(sql) => {
