@@ -190,16 +190,33 @@ async fn connect_server(host: &str, port: u16, job: &JobArgs) -> Result<()> {
     let conf = job.spark_conf()?;
     let cluster = cluster::start(&conf).await?;
     eprintln!("Spark Connect server listening on sc://{addr} (master {})", job.master);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let served = flint_driver::connect::serve(addr, conf, job_runner(&cluster), shutdown)
+    let served = flint_driver::connect::serve(addr, conf, job_runner(&cluster), stop_requested())
         .await
         .with_context(|| format!("cannot serve Spark Connect on {addr}"));
     if let Some(cluster) = cluster {
         cluster.shutdown().await;
     }
     served
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what `kill` and Kubernetes send), so a server
+/// stops its executors and removes their block directories either way.
+async fn stop_requested() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; stop the server with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }
 
 /// The cluster as the runner sessions hand their jobs to.
