@@ -240,14 +240,15 @@ impl DagScheduler {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use datafusion::physical_plan::empty::EmptyExec;
     use flint_engine::ids::JobId;
     use flint_engine::planner::Stage;
     use std::sync::Arc;
 
-    fn stage(id: usize, kind: StageKind, partitions: usize, parents: &[usize]) -> Stage {
+    /// A stage `id` of `partitions` empty tasks reading `parents`, for scheduler tests.
+    pub(crate) fn stage(id: usize, kind: StageKind, partitions: usize, parents: &[usize]) -> Stage {
         let schema = Arc::new(arrow::datatypes::Schema::empty());
         Stage {
             id: StageId(id),

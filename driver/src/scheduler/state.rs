@@ -473,7 +473,7 @@ mod tests {
     use super::*;
     use crate::scheduler::pools::{PoolConf, SchedulingMode};
     use crate::scheduler::tasks::MISSED_HEARTBEATS_BEFORE_LOST;
-    use datafusion::physical_plan::empty::EmptyExec;
+    use crate::scheduler::dag::tests::stage;
     use flint_engine::planner::StageKind;
     use std::path::PathBuf;
 
@@ -494,17 +494,6 @@ mod tests {
 
     fn info(cores: usize, pid: u32) -> ExecutorInfo {
         ExecutorInfo { address: "127.0.0.1:1".into(), cores, work_dir: PathBuf::from("/w"), pid, last_seen: Instant::now() }
-    }
-
-    fn stage(id: usize, kind: StageKind, partitions: usize, parents: &[usize]) -> Stage {
-        let schema = Arc::new(arrow::datatypes::Schema::empty());
-        Stage {
-            id: StageId(id),
-            kind,
-            plan: Arc::new(EmptyExec::new(schema)),
-            partitions,
-            parents: parents.iter().map(|p| StageId(*p)).collect(),
-        }
     }
 
     /// A map stage 0 of `maps` partitions read by a result stage 1 of `results`.
