@@ -8,7 +8,7 @@ use datafusion::common::{Column, JoinType};
 use datafusion::dataframe::DataFrame as DfDataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder, SortExpr};
-use datafusion::physical_plan::displayable;
+use datafusion::physical_plan::{ExecutionPlan, displayable};
 use datafusion::prelude::coalesce;
 
 use crate::cache::CachedTable;
@@ -226,8 +226,18 @@ impl DataFrame {
 
     /// Runs the job, recording finished partitions and rows in `progress` as it goes.
     pub async fn collect_with_progress(&self, progress: &Arc<JobProgress>) -> Result<Vec<RecordBatch>> {
-        let runner = self.session.runner();
         let plan = self.inner.clone().create_physical_plan().await?;
+        self.run_plan_with_progress(plan, progress).await
+    }
+
+    /// Runs `plan`, a physical plan made from this DataFrame (such as its write), as a
+    /// job on the session's job runner, and returns every row it returns.
+    pub async fn run_plan(&self, plan: Arc<dyn ExecutionPlan>) -> Result<Vec<RecordBatch>> {
+        self.run_plan_with_progress(plan, &Arc::new(JobProgress::default())).await
+    }
+
+    async fn run_plan_with_progress(&self, plan: Arc<dyn ExecutionPlan>, progress: &Arc<JobProgress>) -> Result<Vec<RecordBatch>> {
+        let runner = self.session.runner();
         let plan = run_scalar_subqueries(plan, runner.as_ref(), progress).await.map_err(|e| self.explain_error(e))?;
         runner.run_job(plan, Arc::clone(progress)).await.map_err(|e| self.explain_error(e))
     }

@@ -110,6 +110,65 @@ async fn save_modes_and_partitioning() {
     assert!(bad.unwrap_or_default().starts_with("unknown save mode 'upsert'"));
 }
 
+/// The data files under `dir`, recursively, as paths relative to it.
+fn data_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            found.extend(data_files(&path).into_iter().map(|f| format!("{name}/{f}")));
+        } else if !name.starts_with(['_', '.']) {
+            found.push(name);
+        }
+    }
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn a_write_runs_one_task_per_partition_each_writing_its_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let spark = FlintSession::builder().master("local[4]").build().unwrap();
+    let source = dir.path().join("source");
+    std::fs::create_dir(&source).unwrap();
+    for part in 0..4 {
+        let sql = format!("SELECT id, id % 3 AS k FROM range({}, {})", part * 1000, (part + 1) * 1000);
+        let written = dir.path().join(format!("written-{part}"));
+        spark.sql(&sql).await.unwrap().write().parquet(&written.display().to_string()).await.unwrap();
+        for file in data_files(&written) {
+            std::fs::rename(written.join(&file), source.join(format!("{part}-{file}"))).unwrap();
+        }
+    }
+    let input = spark.read().parquet(&source.display().to_string()).await.unwrap();
+    assert!(data_files(&source).len() >= 4, "a scan of four partitions or more");
+
+    let out = dir.path().join("out");
+    input.write().parquet(&out.display().to_string()).await.unwrap();
+    let files = data_files(&out);
+    assert!(files.len() > 1, "the write ran as one task: {files:?}");
+    let back = spark.read().parquet(&out.display().to_string()).await.unwrap();
+    assert_eq!(back.count().await.unwrap(), 4000, "{files:?}");
+    let distinct = spark.read().parquet(&out.display().to_string()).await.unwrap().distinct().unwrap();
+    assert_eq!(distinct.count().await.unwrap(), 4000, "no task's rows were written twice");
+
+    let parted = dir.path().join("parted");
+    input.write().partition_by(&["k"]).parquet(&parted.display().to_string()).await.unwrap();
+    let files = data_files(&parted);
+    assert!(files.len() > 3, "one task wrote every k: {files:?}");
+    assert!(files.iter().all(|f| f.starts_with("k=")), "{files:?}");
+    let back = spark.read().parquet(&parted.display().to_string()).await.unwrap();
+    assert_eq!(back.count().await.unwrap(), 4000);
+
+    // Spark (SPARK-23271): a write of no rows leaves one file with the schema.
+    let empty = dir.path().join("empty");
+    spark.sql("SELECT id, 'x' AS s FROM range(0)").await.unwrap().write().parquet(&empty.display().to_string()).await.unwrap();
+    assert_eq!(data_files(&empty).len(), 1);
+    let back = spark.read().parquet(&empty.display().to_string()).await.unwrap();
+    assert_eq!(back.columns(), ["id", "s"]);
+    assert_eq!(back.count().await.unwrap(), 0);
+}
+
 #[tokio::test]
 async fn explain_shows_pushdown_into_parquet() {
     let dir = tempfile::tempdir().unwrap();

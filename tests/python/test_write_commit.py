@@ -9,6 +9,7 @@ once the job has finished."""
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -139,3 +140,49 @@ def test_a_write_killed_midway_leaves_the_previous_data(server, tmp_path):
             reader = SparkSession.builder.remote(reader_url).create()
             assert sorted(r.id for r in reader.read.parquet(target).collect()) == list(range(100))
             reader.stop()
+
+
+def _attempt_dirs(folder):
+    """The task attempts' folders (`_temporary/<partition>-<attempt>`) of the writes staged
+    beside their targets in `folder` that hold a file already."""
+    found = []
+    for staging in _leftovers(folder):
+        attempts = os.path.join(folder, staging, "_temporary")
+        if os.path.isdir(attempts):
+            found += [d for d in os.listdir(attempts) if os.listdir(os.path.join(attempts, d))]
+    return found
+
+
+def test_an_executor_killed_mid_write_leaves_no_partial_files_and_no_row_twice(tmp_path):
+    """The write's tasks run on the executors, each attempt into a folder of its own: the
+    attempt on the killed executor is run again on the other one, and only the attempts
+    that finished are committed."""
+    from test_cluster import executor_pids
+
+    log_path = tmp_path / "server.log"
+    rows = 6_000_000
+    with open(log_path, "w") as log:
+        with connect_server(log, "--master", "local-cluster[2,1,512]") as (_, url):
+            pids = executor_pids(log_path)
+            spark = SparkSession.builder.remote(url).create()
+            target = str(tmp_path / "numbers")
+            big = spark.range(0, rows).selectExpr("id", "cast(id AS string) AS s")
+            # The write runs in a thread of its own, so the test can watch it and kill an executor.
+            outcome = {}
+            writer = threading.Thread(target=lambda: outcome.update(done=big.write.parquet(target)))
+            writer.start()
+            deadline = time.time() + 240
+            while len(_attempt_dirs(tmp_path)) < 2:
+                assert time.time() < deadline, "two write tasks never started writing on the executors"
+                assert writer.is_alive(), "the write ended before an executor was killed"
+                time.sleep(0.05)
+            os.kill(pids[0], 9)
+            writer.join(timeout=300)
+            assert not writer.is_alive() and "done" in outcome, "the write finished on the executor left"
+
+            back = spark.read.parquet(target)
+            assert back.count() == rows
+            assert back.select("id").distinct().count() == rows, "no row written twice"
+            assert _leftovers(tmp_path) == [], "no staging left beside the target"
+            assert not any(name.startswith("_temporary") for name in os.listdir(target))
+            spark.stop()

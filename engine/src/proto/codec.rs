@@ -1,9 +1,10 @@
-//! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle nodes.
+//! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle and write nodes.
 
 use crate::ids::{ExecutorId, JobId, StageId};
 use crate::shuffle::{
     MapOutputLocation, ShuffleEnv, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec,
 };
+use crate::writer::WriteFilesExec;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
@@ -18,7 +19,7 @@ use prost::Message;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Encodes and decodes [`ShuffleWriterExec`] and [`ShuffleReaderExec`]. Decoded shuffle
+/// Encodes and decodes [`ShuffleWriterExec`], [`ShuffleReaderExec`] and [`WriteFilesExec`]. Decoded shuffle
 /// nodes run in the codec's [`ShuffleEnv`]: writers write under its work directory and
 /// readers read local blocks from disk and fetch the others through it.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +50,16 @@ struct FlintNode {
     writer: Option<WriterNode>,
     #[prost(message, optional, tag = "2")]
     reader: Option<ReaderNode>,
+    #[prost(message, optional, tag = "3")]
+    write: Option<WriteNode>,
+}
+
+/// A [`WriteFilesExec`]: its sink travels as DataFusion's own encoding of a
+/// `DataSinkExec` over an empty input ([`WriteFilesExec::sink_template`]).
+#[derive(Clone, PartialEq, Message)]
+struct WriteNode {
+    #[prost(bytes = "vec", tag = "1")]
+    sink_template: Vec<u8>,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -145,6 +156,11 @@ impl PhysicalExtensionCodec for FlintCodec {
                 ShuffleWriterExec::new(input, JobId(writer.job), StageId(writer.stage as usize), output, env.work_dir.clone());
             return Ok(Arc::new(exec.with_compression(env.compress)));
         }
+        if let Some(write) = node.write {
+            let input = inputs.first().cloned().ok_or_else(|| codec_error("write without input"))?;
+            let template = datafusion_proto::bytes::physical_plan_from_bytes_with_extension_codec(&write.sink_template, ctx, self)?;
+            return Ok(Arc::new(WriteFilesExec::new(input, WriteFilesExec::sink_of_template(&template)?)));
+        }
         if let Some(reader) = node.reader {
             let read = match reader.reduce_partitions {
                 0 => ShuffleRead::PerMap,
@@ -216,8 +232,11 @@ impl PhysicalExtensionCodec for FlintCodec {
                     partitions: partitions as u64,
                     exprs,
                 }),
-                reader: None,
+                ..Default::default()
             }
+        } else if let Some(write) = node.downcast_ref::<WriteFilesExec>() {
+            let sink_template = datafusion_proto::bytes::physical_plan_to_bytes_with_extension_codec(write.sink_template(), self)?;
+            FlintNode { write: Some(WriteNode { sink_template: sink_template.to_vec() }), ..Default::default() }
         } else if let Some(reader) = node.downcast_ref::<ShuffleReaderExec>() {
             let reduce_partitions = match reader.read() {
                 ShuffleRead::PerMap => 0,
@@ -236,7 +255,6 @@ impl PhysicalExtensionCodec for FlintCodec {
                 })
                 .collect();
             FlintNode {
-                writer: None,
                 reader: Some(ReaderNode {
                     job: reader.job().0,
                     stage: reader.stage().0 as u64,
@@ -245,6 +263,7 @@ impl PhysicalExtensionCodec for FlintCodec {
                     reduce_partitions,
                     locations,
                 }),
+                ..Default::default()
             }
         } else {
             return Err(DataFusionError::NotImplemented(format!(

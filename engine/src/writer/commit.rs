@@ -34,6 +34,28 @@ impl StagedWrite {
         &self.staging
     }
 
+    /// Keeps the files of the task attempts that finished, `attempt_dirs` (one folder per
+    /// partition, under [`super::TASK_ATTEMPTS_DIR`]): moves them up into the staging
+    /// directory, then removes every attempt folder, so what a killed or failed attempt
+    /// wrote is never committed.
+    pub fn adopt_task_attempts(&self, attempt_dirs: &[PathBuf]) -> Result<()> {
+        let attempts = self.staging.join(super::TASK_ATTEMPTS_DIR);
+        for dir in attempt_dirs {
+            if !dir.starts_with(&attempts) {
+                return Err(FlintError::Io {
+                    action: "adopting a task's files from",
+                    path: display(dir),
+                    source: std::io::Error::other(format!("not a task attempt folder of {}", display(&attempts))),
+                });
+            }
+            if dir.is_dir() {
+                move_files_into(dir, &self.staging)?;
+            }
+        }
+        remove(&attempts);
+        Ok(())
+    }
+
     /// Moves what the job wrote into the target as `mode` says, then marks it with
     /// `_SUCCESS`: `Overwrite` swaps the whole directory (the old data is removed only once
     /// the new data is in place); `Append` moves each file in beside the existing ones; any
@@ -181,6 +203,28 @@ mod tests {
         staged.commit(SaveMode::Append).unwrap();
         assert_eq!(files(&target), ["_SUCCESS", "k=1/a.parquet", "k=1/b.parquet", "k=2/c.parquet"]);
         assert!(siblings(&target).is_empty());
+    }
+
+    #[test]
+    fn only_the_files_of_finished_task_attempts_are_committed() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("out");
+        let staged = StagedWrite::create(&target).unwrap();
+        let attempts = staged.dir().join(super::super::TASK_ATTEMPTS_DIR);
+        write(&attempts.join("00000-a"), "k=1/a.parquet", "finished");
+        write(&attempts.join("00001-b"), "b.parquet", "finished");
+        write(&attempts.join("00001-killed"), "killed.parquet", "partial");
+        staged.adopt_task_attempts(&[attempts.join("00000-a"), attempts.join("00001-b")]).unwrap();
+        staged.commit(SaveMode::ErrorIfExists).unwrap();
+        assert_eq!(files(&target), ["_SUCCESS", "b.parquet", "k=1/a.parquet"]);
+    }
+
+    #[test]
+    fn a_folder_outside_the_attempts_is_not_adopted() {
+        let root = tempfile::tempdir().unwrap();
+        let staged = StagedWrite::create(&root.path().join("out")).unwrap();
+        let error = staged.adopt_task_attempts(&[root.path().to_path_buf()]).unwrap_err().to_string();
+        assert!(error.contains("not a task attempt folder"), "{error}");
     }
 
     #[test]

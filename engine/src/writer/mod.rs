@@ -1,14 +1,26 @@
 //! `df.write`: writing DataFrames to files with Spark's formats, options and save modes.
 
 mod commit;
+mod exec;
 
 pub use commit::StagedWrite;
+pub use exec::{TASK_ATTEMPTS_DIR, WriteFilesExec, task_output_schema};
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
+use arrow::array::{Array, RecordBatch, StringArray, UInt64Array};
 use datafusion::common::config::{CsvOptions, TableParquetOptions};
-use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::common::file_options::file_type::FileType;
+use datafusion::datasource::file_format::csv::CsvFormatFactory;
+use datafusion::datasource::file_format::format_as_file_type;
+use datafusion::datasource::file_format::json::JsonFormatFactory;
+use datafusion::datasource::file_format::parquet::ParquetFormatFactory;
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::LogicalPlanBuilder;
+use datafusion::physical_plan::ExecutionPlan;
 
 use crate::dataframe::DataFrame;
 use crate::error::{FlintError, Result};
@@ -89,8 +101,10 @@ impl DataFrameWriter {
     }
 
     /// Writes to the directory `path`, honouring the save mode; marks success with `_SUCCESS`.
-    /// The files are written beside the target and moved in once the whole job has
-    /// finished (see [`StagedWrite`]), so a failed job leaves the target as it was, and a
+    /// The write is a job like any other: each partition is a task (on the executors, on a
+    /// cluster) that writes into a folder of its own attempt ([`WriteFilesExec`]); once the
+    /// whole job has finished, the finished attempts' files are moved in (see
+    /// [`StagedWrite`]). So a failed job or a killed task leaves the target as it was, and a
     /// query may overwrite the path it reads.
     pub async fn save(self, path: &str) -> Result<()> {
         let format: Format = self.format.parse()?;
@@ -106,23 +120,31 @@ impl DataFrameWriter {
             }
         }
         let staged = StagedWrite::create(target)?;
-        let write_options = DataFrameWriteOptions::new()
-            .with_single_file_output(false)
-            .with_partition_by(self.partition_by.clone());
-        let df = self.df.inner().clone();
-        let dir = format!("{}/", staged.dir().display());
-        match format {
-            Format::Parquet => {
-                df.write_parquet(&dir, write_options, Some(self.parquet_options()?)).await?;
-            }
-            Format::Csv => {
-                df.write_csv(&dir, write_options, Some(self.csv_options()?)).await?;
-            }
-            Format::Json => {
-                df.write_json(&dir, write_options, None).await?;
-            }
+        let write = self.write_plan(format, staged.dir()).await?;
+        let task_outputs = self.df.run_plan(Arc::clone(&write) as Arc<dyn ExecutionPlan>).await?;
+        staged.adopt_task_attempts(&attempt_dirs(&task_outputs)?)?;
+        if self.partition_by.is_empty() && rows_written(&task_outputs) == 0 {
+            // As Spark: a job that wrote no row leaves one empty file with the schema.
+            let context = Arc::new(TaskContext::from(&self.df.inner().clone().into_parts().0));
+            write.write_schema_only(context).await?;
         }
         staged.commit(mode)
+    }
+
+    /// The write as tasks: DataFusion plans writing the query into `dir`, and each
+    /// partition of the query then runs as a task of its own ([`WriteFilesExec`]).
+    async fn write_plan(&self, format: Format, dir: &Path) -> Result<Arc<WriteFilesExec>> {
+        let file_type: Arc<dyn FileType> = match format {
+            Format::Parquet => format_as_file_type(Arc::new(ParquetFormatFactory::new_with_options(self.parquet_options()?))),
+            Format::Csv => format_as_file_type(Arc::new(CsvFormatFactory::new_with_options(self.csv_options()?))),
+            Format::Json => format_as_file_type(Arc::new(JsonFormatFactory::new())),
+        };
+        let (state, query) = self.df.inner().clone().into_parts();
+        let options = HashMap::from([("single_file_output".to_string(), "false".to_string())]);
+        let url = format!("{}/", dir.display());
+        let copy = LogicalPlanBuilder::copy_to(query, url, file_type, options, self.partition_by.clone())?.build()?;
+        let sink_plan = datafusion::dataframe::DataFrame::new(state, copy).create_physical_plan().await?;
+        Ok(Arc::new(WriteFilesExec::from_sink_plan(sink_plan)?))
     }
 
     /// Writes Parquet files into `path`.
@@ -164,6 +186,33 @@ impl DataFrameWriter {
         options.null_value = self.options.get("nullValue").map(str::to_string);
         Ok(options)
     }
+}
+
+/// How many rows the write tasks wrote (see [`task_output_schema`]).
+fn rows_written(task_outputs: &[RecordBatch]) -> u64 {
+    task_outputs
+        .iter()
+        .filter_map(|batch| batch.column_by_name("rows").and_then(|c| c.as_any().downcast_ref::<UInt64Array>()))
+        .map(|rows| rows.iter().flatten().sum::<u64>())
+        .sum()
+}
+
+/// The folders the write tasks that finished wrote into (see [`task_output_schema`]).
+fn attempt_dirs(task_outputs: &[RecordBatch]) -> Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    for batch in task_outputs {
+        let column = batch.column_by_name("attempt_dir").and_then(|c| c.as_any().downcast_ref::<StringArray>());
+        let column = column.ok_or_else(|| internal("a write task returned no attempt folder".to_string()))?;
+        for url in column.iter().flatten() {
+            let path = url::Url::parse(url).ok().and_then(|u| u.to_file_path().ok());
+            dirs.push(path.ok_or_else(|| internal(format!("a write task wrote into {url}, not a local folder")))?);
+        }
+    }
+    Ok(dirs)
+}
+
+fn internal(message: String) -> FlintError {
+    datafusion::error::DataFusionError::Internal(message).into()
 }
 
 #[cfg(test)]
