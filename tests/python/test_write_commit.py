@@ -177,7 +177,13 @@ def test_an_executor_killed_mid_write_leaves_no_partial_files_and_no_row_twice(t
                 assert writer.is_alive(), "the write ended before an executor was killed"
                 time.sleep(0.05)
             os.kill(pids[0], 9)
-            writer.join(timeout=300)
+            seen = set()
+            while writer.is_alive() and time.time() < deadline + 300:
+                seen.update(_attempt_dirs(tmp_path))
+                time.sleep(0.05)
+            writer.join(timeout=10)
+            partitions = [attempt.split("-")[0] for attempt in seen]
+            assert len(partitions) > len(set(partitions)), f"the killed executor's task ran again: {sorted(seen)}"
             assert not writer.is_alive() and "done" in outcome, "the write finished on the executor left"
 
             back = spark.read.parquet(target)
