@@ -11,6 +11,7 @@ use arrow::ipc::writer::{FileWriter, IpcWriteOptions};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool, MemoryReservation};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::metrics::Time;
@@ -173,6 +174,7 @@ impl ExecutionPlan for ShuffleWriterExec {
             work_dir: self.work_dir.clone(),
             compress: self.compress,
             batch_size: context.session_config().batch_size(),
+            memory: Arc::clone(context.memory_pool()),
         };
         let input = self.input.execute(partition, context)?;
         let result = futures::stream::once(write_map_output(input, task));
@@ -191,6 +193,10 @@ struct BlockFile {
     rows: u64,
 }
 
+/// What a [`BlockFile`] holds in memory besides the rows its coalescer buffers: its
+/// `BufWriter`'s buffer.
+const FILE_BUFFER_BYTES: usize = 8 * 1024;
+
 impl BlockFile {
     /// Buffers `part`, writing every batch that fills up.
     fn append(&mut self, part: RecordBatch) -> std::result::Result<(), ArrowError> {
@@ -203,6 +209,11 @@ impl BlockFile {
     fn flush(&mut self) -> std::result::Result<(), ArrowError> {
         self.coalescer.finish_buffered_batch()?;
         self.write_completed()
+    }
+
+    /// The bytes the file holds in memory: its coalescer's buffers and its `BufWriter`.
+    fn memory_size(&self) -> usize {
+        self.coalescer.size() + FILE_BUFFER_BYTES
     }
 
     fn write_completed(&mut self) -> std::result::Result<(), ArrowError> {
@@ -224,10 +235,41 @@ struct MapTask {
     compress: bool,
     /// Rows per written batch.
     batch_size: usize,
+    /// The executor's memory pool (`spark.executor.memory`), which the rows the task
+    /// buffers are counted in.
+    memory: Arc<dyn MemoryPool>,
+}
+
+/// The memory a map task's open block files use, counted in the executor's pool: when the
+/// pool cannot give more, the task writes what it buffers (smaller batches) instead of
+/// growing past `spark.executor.memory`.
+struct BufferedBlocks {
+    reservation: MemoryReservation,
+}
+
+impl BufferedBlocks {
+    fn new(memory: &Arc<dyn MemoryPool>, stage: StageId, map: usize, files: usize) -> Result<Self> {
+        let reservation =
+            MemoryConsumer::new(format!("ShuffleWriterExec[stage={}, map={map}]", stage.0)).with_can_spill(true).register(memory);
+        reservation.try_grow(files * FILE_BUFFER_BYTES)?;
+        Ok(Self { reservation })
+    }
+
+    /// Counts what `files` buffer now; when the pool has no room for it, writes every
+    /// file's buffered rows out first.
+    fn account(&mut self, files: &mut [BlockFile], write_err: impl Fn(usize, ArrowError) -> DataFusionError) -> Result<()> {
+        if self.reservation.try_resize(files.iter().map(BlockFile::memory_size).sum()).is_ok() {
+            return Ok(());
+        }
+        for (reduce, file) in files.iter_mut().enumerate() {
+            file.flush().map_err(|e| write_err(reduce, e))?;
+        }
+        self.reservation.try_resize(files.iter().map(BlockFile::memory_size).sum())
+    }
 }
 
 async fn write_map_output(mut input: SendableRecordBatchStream, task: MapTask) -> Result<RecordBatch> {
-    let MapTask { job, stage, map, num_maps, output, work_dir, compress, batch_size } = task;
+    let MapTask { job, stage, map, num_maps, output, work_dir, compress, batch_size, memory } = task;
     let schema = input.schema();
     let reduces = output.partitions();
     let block = |reduce| ShuffleBlockId { job, stage, map, reduce };
@@ -264,6 +306,7 @@ async fn write_map_output(mut input: SendableRecordBatchStream, task: MapTask) -
         )?),
         ShuffleOutput::Single => None,
     };
+    let mut buffered = BufferedBlocks::new(&memory, stage, map, reduces)?;
     while let Some(batch) = input.next().await {
         let batch = batch?;
         let mut write = |reduce: usize, part: RecordBatch| -> Result<()> {
@@ -279,6 +322,7 @@ async fn write_map_output(mut input: SendableRecordBatchStream, task: MapTask) -
             Some(partitioner) => partitioner.partition(batch, &mut write)?,
             None => write(0, batch)?,
         }
+        buffered.account(&mut files, |reduce, e| write_err(reduce, e.into()))?;
     }
     let (mut reduce_col, mut rows_col, mut bytes_col) = (Vec::new(), Vec::new(), Vec::new());
     for (reduce, mut file) in files.into_iter().enumerate() {
@@ -297,4 +341,80 @@ async fn write_map_output(mut input: SendableRecordBatchStream, task: MapTask) -
         Arc::new(UInt64Array::from(bytes_col)),
     ];
     Ok(RecordBatch::try_new(map_status_schema(), columns)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::ipc::reader::FileReader;
+    use datafusion::datasource::memory::MemorySourceConfig;
+    use datafusion::execution::memory_pool::GreedyMemoryPool;
+    use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+    use datafusion::physical_expr::expressions::col;
+
+    const REDUCES: usize = 16;
+    const BATCHES: i64 = 32;
+
+    /// Writes 32 batches of 8,192 rows into a hash shuffle of 16 partitions under `dir`, on
+    /// an executor whose memory pool holds `pool_bytes`.
+    async fn shuffle_with_pool(dir: &std::path::Path, pool_bytes: usize) -> Result<Vec<RecordBatch>> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("s", DataType::Utf8, false),
+        ]));
+        let batches: Vec<RecordBatch> = (0..BATCHES)
+            .map(|b| {
+                let ids: Vec<i64> = (b * 8192..(b + 1) * 8192).collect();
+                let strings: Vec<String> = ids.iter().map(|i| format!("{i:0>48}")).collect();
+                let columns: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(ids)), Arc::new(StringArray::from(strings))];
+                RecordBatch::try_new(Arc::clone(&schema), columns)
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        let input = MemorySourceConfig::try_new_exec(&[batches], Arc::clone(&schema), None)?;
+        let output = ShuffleOutput::Hash { exprs: vec![col("id", &schema)?], partitions: REDUCES };
+        let writer = ShuffleWriterExec::new(input, JobId(1), StageId(0), output, dir.to_path_buf());
+        let runtime = RuntimeEnvBuilder::new().with_memory_pool(Arc::new(GreedyMemoryPool::new(pool_bytes))).build_arc()?;
+        let context = Arc::new(TaskContext::default().with_runtime(runtime));
+        datafusion::physical_plan::common::collect(writer.execute(0, context)?).await
+    }
+
+    /// (batches, rows) in the blocks a map task wrote under `dir`.
+    fn written(dir: &std::path::Path) -> (usize, usize) {
+        let (mut batches, mut rows) = (0, 0);
+        for reduce in 0..REDUCES {
+            let block = ShuffleBlockId { job: JobId(1), stage: StageId(0), map: 0, reduce };
+            let file = File::open(layout::block_path(dir, &block)).expect("block file");
+            for batch in FileReader::try_new(file, None).expect("IPC file") {
+                batches += 1;
+                rows += batch.expect("batch").num_rows();
+            }
+        }
+        (batches, rows)
+    }
+
+    #[tokio::test]
+    async fn what_the_shuffle_writer_buffers_is_counted_in_the_executor_memory_pool() -> Result<()> {
+        let (roomy, tight) = (tempfile::tempdir()?, tempfile::tempdir()?);
+        shuffle_with_pool(roomy.path(), 1 << 30).await?;
+        shuffle_with_pool(tight.path(), 2 << 20).await?;
+        let ((roomy_batches, roomy_rows), (tight_batches, tight_rows)) = (written(roomy.path()), written(tight.path()));
+        assert_eq!(roomy_rows, BATCHES as usize * 8192);
+        assert_eq!(tight_rows, roomy_rows, "a tight pool changes how rows are batched, not which");
+        assert!(
+            tight_batches > 2 * roomy_batches,
+            "a pool too small for every reduce partition's buffers makes the task write them out early: \
+             {tight_batches} batches in 2 MiB, {roomy_batches} in 1 GiB"
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_pool_too_small_for_the_file_buffers_fails_the_task_with_a_memory_error() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let error = shuffle_with_pool(dir.path(), REDUCES * FILE_BUFFER_BYTES / 2).await.expect_err("no room for the files");
+        let message = error.to_string();
+        assert!(message.contains("Resources exhausted") && message.contains("ShuffleWriterExec[stage=0, map=0]"), "{message}");
+        Ok(())
+    }
 }
