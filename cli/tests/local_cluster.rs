@@ -208,7 +208,7 @@ fn tpch_queries(data: &Path, queries: &[u32]) -> String {
     for table in ["customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier"] {
         script.push_str(&format!("create temporary view {table} as select * from parquet.`{}`;\n", data.join(table).display()));
     }
-    let queries_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/tpch/queries");
+    let queries_dir = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())).join("../bench/tpch/queries");
     for n in queries {
         script.push_str(&std::fs::read_to_string(queries_dir.join(format!("q{n}.sql"))).unwrap());
         script.push_str(";\n");

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, JoinType};
 use datafusion::dataframe::DataFrame as DfDataFrame;
 use datafusion::error::DataFusionError;
@@ -61,12 +62,13 @@ impl DataFrame {
 
     /// Projects expressions, as `select`.
     pub fn select(&self, exprs: Vec<Expr>) -> Result<Self> {
-        self.wrap(self.inner.clone().select(exprs))
+        self.wrap(select_with_aggregates(self.inner.clone(), exprs))
     }
 
     /// Projects SQL expression strings, as `selectExpr`.
     pub fn select_expr(&self, exprs: &[&str]) -> Result<Self> {
-        self.wrap(self.inner.clone().select_exprs(exprs))
+        let parsed = exprs.iter().map(|e| self.inner.parse_sql_expr(e)).collect::<std::result::Result<Vec<_>, _>>()?;
+        self.select(parsed)
     }
 
     /// Keeps rows where `predicate` is true, as `filter`.
@@ -311,6 +313,31 @@ impl GroupedData {
         let count = datafusion::functions_aggregate::expr_fn::count(datafusion::prelude::lit(1)).alias("count");
         self.agg(vec![count])
     }
+}
+
+/// `df.select(exprs)` as Spark reads it: a select whose expressions hold aggregate
+/// functions (outside windows) aggregates the whole DataFrame into one row, as
+/// `df.agg(...)` does (`df.select(sum("x"))`, `selectExpr("count(*)")`).
+pub fn select_with_aggregates(df: DfDataFrame, exprs: Vec<Expr>) -> std::result::Result<DfDataFrame, DataFusionError> {
+    let aggregates = datafusion::logical_expr::utils::find_aggregate_exprs(&exprs);
+    if aggregates.is_empty() {
+        return df.select(exprs);
+    }
+    let aggregated = df.aggregate(vec![], aggregates.clone())?;
+    let over_aggregates = exprs
+        .into_iter()
+        .map(|expr| {
+            expr.transform_up(|e| {
+                Ok(if aggregates.contains(&e) {
+                    Transformed::yes(Expr::Column(Column::from_name(e.schema_name().to_string())))
+                } else {
+                    Transformed::no(e)
+                })
+            })
+            .map(|t| t.data)
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    aggregated.select(over_aggregates)
 }
 
 /// Spark's join type names (`inner`, `left_outer`, `leftsemi`, …) as DataFusion join types.

@@ -25,6 +25,12 @@ pub enum FlintError {
         /// Why it is refused.
         reason: String,
     },
+    /// A decimal wider than Spark's 38 digits (a SQL literal with more digits).
+    #[error("[DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION] Decimal precision {precision} exceeds max precision 38.")]
+    DecimalPrecisionExceedsMax {
+        /// The precision asked for.
+        precision: u8,
+    },
     /// A path given to a reader does not exist.
     #[error("[PATH_NOT_FOUND] Path does not exist: {path}")]
     PathNotFound {

@@ -148,6 +148,7 @@ impl FlintSession {
         // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
         ctx.register_udaf(crate::spark::avg::spark_avg());
         ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));
+        ctx.register_udf(crate::spark::split::spark_split());
         for function in crate::spark::rewrites::all() {
             ctx.register_udf(function);
         }
@@ -250,6 +251,7 @@ impl FlintSession {
             return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));
         }
         let plan = self.ctx.state().statement_to_plan(temporary_as_session_view(statement)).await?;
+        crate::spark::decimal_literals::check(&plan)?;
         let df = self.ctx.execute_logical_plan(plan).await?;
         Ok(DataFrame::new(self.clone(), df))
     }

@@ -5,7 +5,6 @@ use std::collections::VecDeque;
 use datafusion::error::DataFusionError;
 use datafusion::sql::parser::{DFParser, DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::ast::{Expr, Ident, ObjectName, Set, Statement as SqlStatement, Value};
-use datafusion::sql::sqlparser::dialect::SparkSqlDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::Token;
@@ -15,7 +14,7 @@ use crate::error::{FlintError, Result};
 /// Parses `sql` (one or more statements separated by `;`) with Spark's SQL dialect.
 pub fn parse_statements(sql: &str) -> Result<VecDeque<Statement>> {
     let parsed = DFParserBuilder::new(sql)
-        .with_dialect(&SparkSqlDialect {})
+        .with_dialect(&crate::spark::sql_dialect::FlintSparkDialect::default())
         .build()
         .and_then(|mut parser| parse_all(&mut parser));
     parsed.map_err(|error| parse_error(sql, error))

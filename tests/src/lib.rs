@@ -18,7 +18,7 @@ pub struct FlintSlt {
 impl FlintSlt {
     /// A fresh session on `master` (`local[N]`).
     pub fn new(master: &str) -> flint_engine::Result<Self> {
-        let data_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("slt").join("data");
+        let data_dir = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())).join("slt").join("data");
         Ok(Self {
             session: FlintSession::builder().master(master).build()?,
             data_dir: data_dir.display().to_string(),

@@ -171,6 +171,9 @@ fn engine_class(error: &FlintError) -> SparkClass {
         | FlintError::InvalidOption { .. }
         | FlintError::UnknownSaveMode { .. } => class(ILLEGAL_ARGUMENT, None, Code::InvalidArgument),
         FlintError::UnsupportedFormat { .. } => class(ANALYSIS, None, Code::InvalidArgument),
+        FlintError::DecimalPrecisionExceedsMax { .. } => {
+            class(ARITHMETIC, Some("DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION"), Code::InvalidArgument)
+        }
         _ => class(SPARK, None, Code::Internal),
     }
 }

@@ -1,8 +1,11 @@
 //! Spark semantics that differ from DataFusion's, kept in one place.
 
 pub mod avg;
+pub mod decimal_literals;
 pub mod divide;
 pub mod format;
 pub mod range;
 pub mod rewrites;
 pub mod show;
+pub mod split;
+pub mod sql_dialect;

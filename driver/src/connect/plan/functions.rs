@@ -3,7 +3,7 @@
 
 use datafusion::common::DFSchema;
 use datafusion::execution::SessionState;
-use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::expr::{NullTreatment, ScalarFunction};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, WindowFunctionDefinition};
 
 use crate::connect::errors::{ConnectError, Result};
@@ -40,7 +40,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("lcase", "lower"),
     ("ucase", "upper"),
     ("sort_array", "array_sort"),
-    ("split", "string_to_array"),
 ];
 
 /// Functions that Spark treats as DISTINCT aggregates by name.
@@ -51,9 +50,23 @@ pub fn call(state: &SessionState, name: &str, args: Vec<Expr>, distinct: bool, _
     let lower = name.to_ascii_lowercase();
     let distinct = distinct || DISTINCT_BY_NAME.contains(&name);
     let mut args = args;
-    // first(col, ignorenulls) / last(col, ignorenulls): DataFusion takes the column only.
+    // first(col, ignorenulls) / last(col, ignorenulls): DataFusion takes the column and
+    // IGNORE NULLS.
     if matches!(lower.as_str(), "first" | "last" | "first_value" | "last_value") && args.len() == 2 {
-        args.truncate(1);
+        let ignore_nulls = match args.pop() {
+            Some(Expr::Literal(datafusion::common::ScalarValue::Boolean(Some(ignore)), _)) => ignore,
+            _ => {
+                return Err(ConnectError::InvalidPlan {
+                    reason: format!("{name}: ignorenulls must be a literal true or false"),
+                });
+            }
+        };
+        let target = if lower.starts_with("first") { "first_value" } else { "last_value" };
+        let Some(udaf) = state.aggregate_functions().get(target) else {
+            return Err(ConnectError::UnresolvedRoutine { name: name.to_string() });
+        };
+        let treatment = if ignore_nulls { NullTreatment::IgnoreNulls } else { NullTreatment::RespectNulls };
+        return Ok(udaf.call(args).null_treatment(treatment).build()?);
     }
     // sort_array(arr, asc) → array_sort(arr, 'ASC' | 'DESC', nulls as Spark puts them).
     if lower == "sort_array" && args.len() == 2 {
@@ -61,10 +74,6 @@ pub fn call(state: &SessionState, name: &str, args: Vec<Expr>, distinct: bool, _
         args.truncate(1);
         args.push(datafusion::logical_expr::lit(if asc { "ASC" } else { "DESC" }));
         args.push(datafusion::logical_expr::lit(if asc { "NULLS FIRST" } else { "NULLS LAST" }));
-    }
-    // split(str, pattern, -1): no limit, as string_to_array.
-    if lower == "split" && args.len() == 3 {
-        args.truncate(2);
     }
     if lower == "collect_set" {
         return aggregate(state, "array_agg", args, true, name);

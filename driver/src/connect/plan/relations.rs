@@ -165,7 +165,7 @@ impl RelationPlanner {
                         other => other,
                     })
                     .collect();
-                let selected = input.inner().clone().select(exprs)?;
+                let selected = flint_engine::dataframe::select_with_aggregates(input.inner().clone(), exprs)?;
                 if exploded.is_empty() {
                     self.wrap(selected)
                 } else {
