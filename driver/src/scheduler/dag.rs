@@ -18,12 +18,20 @@ use flint_engine::planner::{Stage, StageKind, StagePlan};
 use flint_engine::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleWriterExec};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Result partitions computed ahead of the ones the job's caller has read: a slow reader
+/// (`toLocalIterator`) leaves at most this many finished partitions on the executors,
+/// and the rest are not computed until it reads on.
+pub const RESULTS_AHEAD: usize = 32;
+
 /// A job's stages and what each has produced so far.
 #[derive(Debug)]
 pub struct DagScheduler {
     plan: StagePlan,
     outputs: BTreeMap<StageId, Vec<Option<MapOutputLocation>>>,
-    results: BTreeMap<usize, Vec<u8>>,
+    /// Result partitions that finished (their blocks were handed to the job's caller).
+    results: BTreeSet<usize>,
+    /// Result partitions the caller has read up to (not including).
+    read: usize,
     indeterminate: BTreeSet<StageId>,
     /// Counts recorded map outputs; orders outputs and task launches.
     clock: u64,
@@ -41,6 +49,9 @@ pub struct LostOutputs {
     /// Stages downstream of a lost indeterminate output, whose outputs and results were
     /// all forgotten: their running tasks read the lost attempt and must be abandoned.
     pub rolled_back: Vec<StageId>,
+    /// Finished result partitions forgotten with a rolled-back result stage: they were
+    /// already handed to the job's caller, which may have passed their rows on.
+    pub results: usize,
 }
 
 impl DagScheduler {
@@ -65,7 +76,8 @@ impl DagScheduler {
         Self {
             plan,
             outputs,
-            results: BTreeMap::new(),
+            results: BTreeSet::new(),
+            read: 0,
             indeterminate,
             clock: 0,
             recorded: BTreeMap::new(),
@@ -105,7 +117,8 @@ impl DagScheduler {
                     }
                 }
                 StageKind::Result => {
-                    tasks.extend((0..stage.partitions).filter(|p| !self.results.contains_key(p)).map(|p| task(stage.id, p)));
+                    let ahead = stage.partitions.min(self.read.saturating_add(RESULTS_AHEAD));
+                    tasks.extend((0..ahead).filter(|p| !self.results.contains(p)).map(|p| task(stage.id, p)));
                 }
             }
         }
@@ -141,7 +154,7 @@ impl DagScheduler {
         let pending = |stage: &Stage| match stage.kind {
             _ if !needed.contains(&stage.id) => 0,
             StageKind::ShuffleMap => self.outputs.get(&stage.id).map_or(0, |o| o.iter().filter(|o| o.is_none()).count()),
-            StageKind::Result => (0..stage.partitions).filter(|p| !self.results.contains_key(p)).count(),
+            StageKind::Result => (0..stage.partitions).filter(|p| !self.results.contains(p)).count(),
         };
         self.plan.stages.iter().map(|stage| (stage.id, pending(stage))).collect()
     }
@@ -165,9 +178,15 @@ impl DagScheduler {
         }
     }
 
-    /// Records a result task's rows (an Arrow IPC stream).
-    pub fn result_finished(&mut self, partition: usize, rows: Vec<u8>) {
-        self.results.insert(partition, rows);
+    /// Records that the caller reads result partition `partition` now: the ones up to
+    /// [`RESULTS_AHEAD`] after it may run.
+    pub fn results_read(&mut self, partition: usize) {
+        self.read = self.read.max(partition);
+    }
+
+    /// Records that a result partition finished (its block is on an executor).
+    pub fn result_finished(&mut self, partition: usize) {
+        self.results.insert(partition);
     }
 
     /// Forgets every map output `executor` held, and everything computed downstream of a
@@ -206,6 +225,7 @@ impl DagScheduler {
                 outputs.iter_mut().for_each(|slot| *slot = None);
             }
             if self.is_result_stage(*stage) {
+                lost.results += self.results.len();
                 self.results.clear();
             }
         }
@@ -225,12 +245,7 @@ impl DagScheduler {
 
     /// Whether every result partition is in.
     pub fn is_done(&self) -> bool {
-        self.plan.result_stage().is_some_and(|s| (0..s.partitions).all(|p| self.results.contains_key(&p)))
-    }
-
-    /// The result partitions in order.
-    pub fn take_results(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.results).into_values().collect()
+        self.plan.result_stage().is_some_and(|s| (0..s.partitions).all(|p| self.results.contains(&p)))
     }
 
     /// Whether `stage` is the result stage.
@@ -259,7 +274,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn round_robin(id: usize, partitions: usize, parents: &[usize]) -> Stage {
+    /// A round-robin map stage `id` of `partitions` tasks dealing to two reducers.
+    pub(crate) fn round_robin(id: usize, partitions: usize, parents: &[usize]) -> Stage {
         let input = Arc::new(EmptyExec::new(Arc::new(arrow::datatypes::Schema::empty())).with_partitions(partitions));
         let output = ShuffleOutput::RoundRobin { partitions: 2 };
         let writer = ShuffleWriterExec::new(input, JobId(0), StageId(id), output, std::path::PathBuf::new());
@@ -294,7 +310,7 @@ pub(crate) mod tests {
         assert_eq!(dag.runnable(), vec![t(0, 0), t(1, 0)], "only a's outputs run again");
         dag.map_finished(StageId(0), 0, at("b"));
         dag.map_finished(StageId(1), 0, at("b"));
-        dag.result_finished(0, vec![1]);
+        dag.result_finished(0);
         assert!(dag.is_done());
     }
 
@@ -318,9 +334,9 @@ pub(crate) mod tests {
         dag.map_finished(StageId(1), 0, at("b"));
         dag.map_finished(StageId(1), 1, at("b"));
         dag.map_finished(StageId(2), 0, at("b"));
-        dag.result_finished(0, vec![1]);
+        dag.result_finished(0);
         let lost = dag.executor_lost(&ExecutorId("a".into()));
-        assert_eq!(lost, LostOutputs { outputs: 1, rolled_back: vec![StageId(1), StageId(3)] });
+        assert_eq!(lost, LostOutputs { outputs: 1, rolled_back: vec![StageId(1), StageId(3)], results: 1 });
         assert_eq!(dag.runnable(), vec![t(0, 0)], "stage 1 waits for the new round-robin output");
         dag.map_finished(StageId(0), 0, at("b"));
         assert_eq!(dag.runnable(), vec![t(1, 0), t(1, 1)], "every reducer reads the new attempt");
@@ -328,6 +344,19 @@ pub(crate) mod tests {
         dag.map_finished(StageId(1), 1, at("b"));
         assert_eq!(dag.runnable(), vec![t(3, 0), t(3, 1)], "results of the old attempt are dropped");
         assert_eq!(dag.outputs()[&StageId(2)], vec![Some(at("b"))], "stages not downstream keep their outputs");
+    }
+
+    /// Result partitions run at most [`RESULTS_AHEAD`] ahead of what the caller reads.
+    #[test]
+    fn result_partitions_run_only_so_far_ahead_of_the_reader() {
+        let plan = StagePlan { job: JobId(0), stages: vec![stage(0, StageKind::Result, RESULTS_AHEAD + 10, &[])] };
+        let mut dag = DagScheduler::new(plan);
+        assert_eq!(dag.runnable(), (0..RESULTS_AHEAD).map(|p| t(0, p)).collect::<Vec<_>>());
+        dag.result_finished(0);
+        dag.results_read(4);
+        assert_eq!(dag.runnable(), (1..RESULTS_AHEAD + 4).map(|p| t(0, p)).collect::<Vec<_>>());
+        dag.results_read(100);
+        assert_eq!(dag.runnable().len(), RESULTS_AHEAD + 9);
     }
 
     /// A hash shuffle of two maps, map 0 on executor a and map 1 on b, read by two results.
@@ -345,8 +374,8 @@ pub(crate) mod tests {
     #[test]
     fn losing_a_hash_output_recomputes_only_that_output() {
         let mut dag = two_maps_on_a_and_b();
-        dag.result_finished(0, vec![1]);
-        assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![] });
+        dag.result_finished(0);
+        assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![], results: 0 });
         dag.map_finished(StageId(0), 0, at("b"));
         assert_eq!(dag.runnable(), vec![t(1, 1)], "the finished result partition stands");
     }
