@@ -96,7 +96,7 @@ mod tests {
     #[tokio::test]
     async fn partitions_stream_in_order_and_only_what_is_read_is_computed() {
         let session = FlintSession::builder().master("local[2]").build().unwrap();
-        let df = session.sql("select id from range(0, 40000, 1, 4)").await.unwrap();
+        let df = session.sql("select id from range(0, 40000)").await.unwrap();
         let plan = df.inner().clone().create_physical_plan().await.unwrap();
         let runner = session.runner();
         let batches = runner.run_job(plan, Arc::default()).await.unwrap();
@@ -106,7 +106,7 @@ mod tests {
             .collect();
         assert_eq!(ids, (0..40000).collect::<Vec<_>>());
 
-        let huge = session.sql("select id from range(0, 1000000000000, 1, 4)").await.unwrap();
+        let huge = session.sql("select id from range(0, 1000000000000)").await.unwrap();
         let plan = huge.inner().clone().create_physical_plan().await.unwrap();
         let started = Instant::now();
         let mut stream = runner.execute_stream(plan, Arc::default()).await.unwrap();

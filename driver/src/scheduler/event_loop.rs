@@ -50,6 +50,9 @@ pub(super) enum Event {
     Cancel(JobSelector, String, oneshot::Sender<usize>),
     /// A job's caller reads this result partition now.
     ResultsRead(JobId, usize),
+    /// A job's caller could not read this result partition's block (none of its rows
+    /// passed on): it is computed again.
+    ResultLost(JobId, usize, ExecutorId),
     /// A job's caller is done with its results (it read them all, or went away as an
     /// interrupt does): a job still running is cancelled, its blocks removed.
     Released(JobId),
@@ -160,20 +163,6 @@ impl ClusterScheduler {
     }
 }
 
-/// Tells the event loop that a job's caller is done with its results once its result
-/// stream is gone (read to the end, failed, or dropped by an interrupted or released
-/// Connect operation): a job still running is cancelled and its blocks are removed.
-struct ReleaseOnDrop {
-    events: mpsc::UnboundedSender<Event>,
-    job: JobId,
-}
-
-impl Drop for ReleaseOnDrop {
-    fn drop(&mut self) {
-        let _ = self.events.send(Event::Released(self.job));
-    }
-}
-
 impl JobRunner for ClusterScheduler {
     /// Submits the job and streams its result partitions from the executors holding them
     /// (see [`super::results`]), in partition order, as they finish.
@@ -196,13 +185,8 @@ impl JobRunner for ClusterScheduler {
             let (events, results) = mpsc::unbounded_channel();
             let job = NewJob { plan, properties: JobProperties::current(), progress };
             self.events.send(Event::Submit(job, events)).map_err(|_| Self::stopped())?;
-            let release = ReleaseOnDrop { events: self.events.clone(), job: id };
-            let reads = self.events.clone();
-            let read = move |partition| {
-                let _ = reads.send(Event::ResultsRead(id, partition));
-            };
             let result = ResultPartitions { job: id, stage, partitions };
-            let batches = result_stream(result, results, self.max_result_size, read, release);
+            let batches = result_stream(result, results, self.max_result_size, self.events.clone());
             Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)) as SendableRecordBatchStream)
         })
     }
@@ -272,6 +256,7 @@ impl EventLoop {
                     actions
                 }
                 Event::ResultsRead(job, partition) => self.state.results_read(job, partition),
+                Event::ResultLost(job, partition, executor) => self.state.result_lost(job, partition, &executor),
                 Event::Released(job) => self.state.release(job),
                 Event::ReleaseCache(cache, reply) => {
                     let actions = self.state.release_cache(cache);
@@ -352,6 +337,11 @@ impl EventLoop {
                 Action::Result { job, partition, location } => {
                     if let Some(reply) = self.replies.get(&job) {
                         let _ = reply.send(JobEvent::Partition { partition, location });
+                    }
+                }
+                Action::Withdrawn { job, partition } => {
+                    if let Some(reply) = self.replies.get(&job) {
+                        let _ = reply.send(JobEvent::Withdrawn { partition });
                     }
                 }
                 Action::Finished { job, outcome } => {

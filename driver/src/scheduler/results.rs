@@ -4,6 +4,7 @@
 //! loop reports them finished. Nothing is gathered whole on the driver: it holds the
 //! batch being passed on and the locations of partitions finished out of order.
 
+use super::event_loop::Event;
 use super::state::JobError;
 use arrow::array::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
@@ -28,12 +29,36 @@ pub(super) enum JobEvent {
         /// Where its block is.
         location: MapOutputLocation,
     },
-    /// The job ended: `Ok` after every partition was reported.
+    /// Result partition `partition`'s block was lost before it was read; it is computed
+    /// again and reported anew.
+    Withdrawn {
+        /// The result partition.
+        partition: usize,
+    },
+    /// The job ended: `Ok` after every partition was reported and read.
     Finished(std::result::Result<(), JobError>),
 }
 
 /// Where the event loop sends a job's [`JobEvent`]s.
 pub(super) type JobEvents = mpsc::UnboundedSender<JobEvent>;
+
+/// How often a result partition whose block could not be read before any of its rows
+/// was passed on is computed again before the stream fails.
+const RESULT_FETCH_ATTEMPTS: u32 = 4;
+
+/// Tells the event loop that a job's caller is done with its results once its result
+/// stream is gone (read to the end, failed, or dropped by an interrupted or released
+/// Connect operation): a job still running is cancelled and its blocks are removed.
+struct ReleaseOnDrop {
+    scheduler: mpsc::UnboundedSender<Event>,
+    job: JobId,
+}
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        let _ = self.scheduler.send(Event::Released(self.job));
+    }
+}
 
 /// A job's result stage: what its caller streams.
 #[derive(Debug, Clone, Copy)]
@@ -51,32 +76,32 @@ struct ResultReader {
     job: JobId,
     stage: StageId,
     partitions: usize,
-    /// Tells the event loop which partition the caller reads now.
-    read: Box<dyn Fn(usize) + Send>,
+    /// Where the caller's reading is reported (and, on drop, its release).
+    release: ReleaseOnDrop,
     events: mpsc::UnboundedReceiver<JobEvent>,
     /// Partitions reported but not yet reached.
     ready: BTreeMap<usize, MapOutputLocation>,
     /// The next partition to pass on.
     next: usize,
-    /// The partition being passed on.
-    current: Option<BoxStream<'static, Result<RecordBatch>>>,
+    /// The partition being passed on, and whether any of its rows were.
+    current: Option<(BoxStream<'static, Result<RecordBatch>>, bool)>,
+    /// Failed reads of the next partition's block.
+    failed_fetches: u32,
     /// Whether the job ended with every partition reported.
     done: bool,
     blocks: ShuffleEnv,
     limit: Arc<ResultSizeLimit>,
-    /// Dropped with the stream: tells the event loop the caller is done with the job.
-    _release: Box<dyn Send>,
 }
 
 /// The batches of a job's `result` partitions, as the event loop reports them in
-/// `events`, each counted against `limit` (`spark.driver.maxResultSize`). `read` is told
-/// each partition as the stream reaches it; `release` is dropped with the stream.
+/// `events`, each counted against `limit` (`spark.driver.maxResultSize`). The event loop
+/// at `scheduler` is told which partition the stream reads, which block it could not
+/// read, and when the stream is gone.
 pub(super) fn result_stream(
     result: ResultPartitions,
     events: mpsc::UnboundedReceiver<JobEvent>,
     limit: Option<usize>,
-    read: impl Fn(usize) + Send + 'static,
-    release: impl Send + 'static,
+    scheduler: mpsc::UnboundedSender<Event>,
 ) -> BoxStream<'static, Result<RecordBatch>> {
     let ResultPartitions { job, stage, partitions } = result;
     let blocks = ShuffleEnv::local(ExecutorId("driver".to_string()), std::path::PathBuf::new())
@@ -85,15 +110,15 @@ pub(super) fn result_stream(
         job,
         stage,
         partitions,
-        read: Box::new(read),
+        release: ReleaseOnDrop { scheduler, job },
         events,
         ready: BTreeMap::new(),
         next: 0,
         current: None,
+        failed_fetches: 0,
         done: false,
         blocks,
         limit: Arc::new(ResultSizeLimit::new(limit)),
-        _release: Box::new(release),
     };
     futures::stream::try_unfold(reader, |mut reader| async move {
         let batch = reader.next_batch().await?;
@@ -107,13 +132,23 @@ impl ResultReader {
     /// was passed on.
     async fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         loop {
-            if let Some(current) = self.current.as_mut() {
+            if let Some((current, passed_on)) = self.current.as_mut() {
                 match current.next().await {
-                    Some(batch) => return batch.map(Some).map_err(|e| self.lost(e)),
+                    Some(Ok(batch)) => {
+                        *passed_on = true;
+                        return Ok(Some(batch));
+                    }
+                    Some(Err(error)) => {
+                        let passed_on = *passed_on;
+                        self.current = None;
+                        self.fetch_failed(error, passed_on)?;
+                        continue;
+                    }
                     None => {
                         self.current = None;
                         self.next += 1;
-                        (self.read)(self.next);
+                        self.failed_fetches = 0;
+                        self.tell(Event::ResultsRead(self.job, self.next));
                         continue;
                     }
                 }
@@ -121,7 +156,7 @@ impl ResultReader {
             if let Some(location) = (self.next < self.partitions).then(|| self.ready.remove(&self.next)).flatten() {
                 let block = ShuffleBlockId { job: self.job, stage: self.stage, map: self.next, reduce: 0 };
                 tracing::debug!(job = %self.job, partition = self.next, executor = %location.executor, "streaming a result partition");
-                self.current = Some(self.limit.count_partition(self.blocks.open_block(block, &location)));
+                self.current = Some((self.limit.count_partition(self.blocks.open_block(block, &location)), false));
                 continue;
             }
             if self.done {
@@ -135,6 +170,10 @@ impl ResultReader {
                 Some(JobEvent::Partition { partition, location }) => {
                     self.ready.insert(partition, location);
                 }
+                Some(JobEvent::Withdrawn { partition }) => {
+                    tracing::info!(job = %self.job, partition, "a result partition was lost before it was read; it runs again");
+                    self.ready.remove(&partition);
+                }
                 Some(JobEvent::Finished(Ok(()))) => self.done = true,
                 Some(JobEvent::Finished(Err(error))) => return Err(DataFusionError::Execution(error.to_string())),
                 None => return Err(DataFusionError::Execution("the scheduler has stopped".to_string())),
@@ -142,15 +181,25 @@ impl ResultReader {
         }
     }
 
-    /// The error of a result partition that could not be streamed: a limit past
-    /// `spark.driver.maxResultSize` as it is, a lost block named with its executor.
-    fn lost(&self, error: DataFusionError) -> DataFusionError {
-        match flint_engine::shuffle::fetch_failure(&error) {
-            Some((_, executor)) => DataFusionError::Execution(format!(
-                "result partition {} of {} was lost with {executor} before the driver read it; run the query again: {error}",
-                self.next, self.job
-            )),
-            None => error,
+    fn tell(&self, event: Event) {
+        let _ = self.release.scheduler.send(event);
+    }
+
+    /// The next partition's block could not be read: when none of its rows were passed
+    /// on yet, it is computed again (at most [`RESULT_FETCH_ATTEMPTS`] times); otherwise
+    /// the stream fails, naming the executor (a limit past `spark.driver.maxResultSize`
+    /// fails it as it is).
+    fn fetch_failed(&mut self, error: DataFusionError, passed_on: bool) -> Result<()> {
+        let Some((_, executor)) = flint_engine::shuffle::fetch_failure(&error) else { return Err(error) };
+        self.failed_fetches += 1;
+        if passed_on || self.failed_fetches >= RESULT_FETCH_ATTEMPTS {
+            return Err(DataFusionError::Execution(format!(
+                "result partition {} of {} could not be read from {executor} ({} attempts); run the query again: {error}",
+                self.next, self.job, self.failed_fetches
+            )));
         }
+        tracing::warn!(job = %self.job, partition = self.next, %executor, %error, "a result block could not be read; computing it again");
+        self.tell(Event::ResultLost(self.job, self.next, executor));
+        Ok(())
     }
 }

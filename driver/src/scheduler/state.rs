@@ -45,6 +45,14 @@ pub enum Action {
     Cleanup(JobId),
     /// Drop the connection to an executor that is gone.
     Disconnect(ExecutorId),
+    /// A result partition's block was lost before the job's caller reached it: the
+    /// caller forgets where it was; it is computed again and reported anew.
+    Withdrawn {
+        /// The job.
+        job: JobId,
+        /// The result partition.
+        partition: usize,
+    },
     /// A result partition finished: tell the job's caller where its block is.
     Result {
         /// The job.
@@ -249,7 +257,7 @@ impl SchedulerState {
                 job.progress.task_finished(task.job.0, task.stage.0, metrics);
                 if job.dag.is_result_stage(task.stage) {
                     job.progress.add_rows(metrics.rows as usize);
-                    job.dag.result_finished(task.partition);
+                    job.dag.result_finished(task.partition, executor.clone());
                     return vec![Action::Result { job: task.job, partition: task.partition, location }];
                 }
                 job.dag.map_finished(task.stage, task.partition, location);
@@ -311,7 +319,12 @@ impl SchedulerState {
             let Some(job) = self.jobs.get_mut(&id) else { continue };
             let lost = losing_outputs(id, job, |dag| dag.executor_lost(executor));
             let rerun = requeued.iter().filter(|task| task.job == id).count();
-            eprintln!("flint: rerunning {rerun} tasks that were running and {} lost map outputs of {id}", lost.outputs);
+            eprintln!(
+                "flint: rerunning {rerun} tasks that were running, {} lost map outputs and {} unread result partitions of {id}",
+                lost.outputs,
+                lost.withdrawn.len()
+            );
+            actions.extend(lost.withdrawn.iter().map(|&partition| Action::Withdrawn { job: id, partition }));
             actions.extend(self.roll_back(id, &lost));
         }
         actions
@@ -365,11 +378,26 @@ impl SchedulerState {
         self.end_job(id, Err(JobError::Cancelled { job: id, reason: reason.to_string() }))
     }
 
-    /// The caller of job `id` reads result partition `partition` now: later ones may run
-    /// (see [`super::dag::RESULTS_AHEAD`]).
+    /// The caller of job `id` reads result partition `partition` now (the number of
+    /// partitions once it read them all: the job then ends): later ones may run (see
+    /// [`super::dag::RESULTS_AHEAD`]).
     pub fn results_read(&mut self, id: JobId, partition: usize) -> Vec<Action> {
         if let Some(job) = self.jobs.get_mut(&id) {
             job.dag.results_read(partition);
+        }
+        Vec::new()
+    }
+
+    /// The caller of job `id` could not read result partition `partition`'s block from
+    /// `executor` before passing any of its rows on: the partition is computed again and
+    /// reported anew.
+    pub fn result_lost(&mut self, id: JobId, partition: usize, executor: &ExecutorId) -> Vec<Action> {
+        if let Some(job) = self.jobs.get_mut(&id) {
+            eprintln!("flint: result partition {partition} of {id} could not be read from {executor}; recomputing it");
+            losing_outputs(id, job, |dag| {
+                dag.result_lost(partition);
+                LostOutputs::default()
+            });
         }
         Vec::new()
     }
@@ -405,7 +433,8 @@ impl SchedulerState {
     /// to runnable tasks in the order the pools decide.
     pub fn schedule(&mut self) -> Vec<Action> {
         let mut actions = Vec::new();
-        let done: Vec<JobId> = self.jobs.iter().filter(|(_, job)| job.dag.is_done()).map(|(id, _)| *id).collect();
+        let done: Vec<JobId> =
+            self.jobs.iter().filter(|(_, job)| job.dag.is_done() && job.dag.is_read()).map(|(id, _)| *id).collect();
         for id in done {
             tracing::info!("{id} finished");
             if let Some(job) = self.jobs.get(&id) {
@@ -622,6 +651,7 @@ mod tests {
             }
             for assignment in launches {
                 actions.extend(succeed(state, &assignment));
+                actions.extend(state.results_read(assignment.task.job, usize::MAX));
             }
         }
     }
@@ -803,6 +833,9 @@ mod tests {
         let mut last = succeed(&mut state, &reducers[0]);
         last.extend(state.schedule());
         assert_eq!(results(&last), vec![(JobId(0), 0)]);
+        assert!(finished(&last).is_empty(), "the job lasts until its caller has read every partition");
+        state.results_read(JobId(0), 2);
+        let last = state.schedule();
         assert_eq!(finished(&last), vec![(JobId(0), Ok(()))]);
         assert!(!last.contains(&Action::Cleanup(JobId(0))), "the caller still streams the results");
         assert_eq!(state.release(JobId(0)), vec![Action::Cleanup(JobId(0))]);
@@ -813,6 +846,28 @@ mod tests {
         assert_eq!(killed(&released), vec![running[0].task], "a caller that stops reading cancels its job");
         assert_eq!(released.iter().filter(|a| **a == Action::Cleanup(JobId(1))).count(), 1);
         assert!(matches!(finished(&released)[..], [(JobId(1), Err(JobError::Cancelled { .. }))]));
+    }
+
+    /// A result block its caller could not read is computed again and handed out anew;
+    /// an executor lost with unread result blocks has them withdrawn and recomputed.
+    #[test]
+    fn unreadable_and_lost_result_blocks_are_computed_again() {
+        let mut state = cluster(Pools::default(), 1);
+        state.submit(job(0, 1, 2, JobProperties::default()));
+        let map = launched(&state.schedule()).remove(0);
+        succeed(&mut state, &map);
+        let reducers = launched(&state.schedule());
+        for reducer in &reducers {
+            succeed(&mut state, reducer);
+        }
+        state.result_lost(JobId(0), 0, &reducers[0].executor);
+        let again = launched(&state.schedule());
+        assert_eq!(again.iter().map(|a| (a.task.partition, a.task.attempt)).collect::<Vec<_>>(), vec![(0, 1)]);
+        assert_eq!(results(&succeed(&mut state, &again[0])), vec![(JobId(0), 0)]);
+        let holder = reducers.iter().find(|r| r.task.partition == 1).unwrap().executor.clone();
+        let actions = state.executor_gone(&holder, "exited with signal 9");
+        assert!(actions.contains(&Action::Withdrawn { job: JobId(0), partition: 1 }), "{actions:?}");
+        assert_eq!(launched(&state.schedule()).iter().map(|a| a.task.partition).collect::<Vec<_>>(), vec![1]);
     }
 
     /// Losing a round-robin output under a result stage whose partitions were already
