@@ -77,12 +77,37 @@ def _ids(responses):
     return ids
 
 
+USER = base_pb2.UserContext(user_id="streaming-test")
+
+
+def _stub(url):
+    """A channel to the server at `url` and the Spark Connect stub over it."""
+    channel = grpc.insecure_channel(url.removeprefix("sc://"), options=[("grpc.max_receive_message_length", 1 << 27)])
+    return channel, base_pb2_grpc.SparkConnectServiceStub(channel)
+
+
+def _execute_range(stub, session_id, operation_id, end):
+    """A reattachable ExecutePlan of `range(0, end)` in four partitions: its response stream."""
+    plan = base_pb2.Plan(root=relations_pb2.Relation(range=relations_pb2.Range(start=0, end=end, step=1, num_partitions=4)))
+    options = [base_pb2.ExecutePlanRequest.RequestOption(reattach_options=base_pb2.ReattachOptions(reattachable=True))]
+    request = base_pb2.ExecutePlanRequest(
+        session_id=session_id, user_context=USER, operation_id=operation_id, plan=plan, request_options=options
+    )
+    return stub.ExecutePlan(request)
+
+
+def _reattach(stub, session_id, operation_id, last):
+    """Every response of a ReattachExecute after response `last`."""
+    request = base_pb2.ReattachExecuteRequest(
+        session_id=session_id, user_context=USER, operation_id=operation_id, last_response_id=last
+    )
+    return list(stub.ReattachExecute(request))
+
+
 def test_a_reattach_after_a_dropped_connection_replays_from_the_buffer(served):
     _, url = served
-    channel = grpc.insecure_channel(url.removeprefix("sc://"), options=[("grpc.max_receive_message_length", 1 << 27)])
-    stub = base_pb2_grpc.SparkConnectServiceStub(channel)
+    channel, stub = _stub(url)
     session_id, operation_id = str(uuid.uuid4()), str(uuid.uuid4())
-    user = base_pb2.UserContext(user_id="streaming-test")
     # Keep every sent response for a reattach, however far the stream ran ahead of the
     # three responses read.
     retry = base_pb2.ConfigRequest.Set(
@@ -90,26 +115,15 @@ def test_a_reattach_after_a_dropped_connection_replays_from_the_buffer(served):
     )
     stub.Config(
         base_pb2.ConfigRequest(
-            session_id=session_id, user_context=user, operation=base_pb2.ConfigRequest.Operation(set=retry)
+            session_id=session_id, user_context=USER, operation=base_pb2.ConfigRequest.Operation(set=retry)
         )
     )
-    plan = base_pb2.Plan(root=relations_pb2.Relation(range=relations_pb2.Range(start=0, end=200_000, step=1, num_partitions=4)))
-    options = [base_pb2.ExecutePlanRequest.RequestOption(reattach_options=base_pb2.ReattachOptions(reattachable=True))]
-    request = base_pb2.ExecutePlanRequest(
-        session_id=session_id, user_context=user, operation_id=operation_id, plan=plan, request_options=options
-    )
-    call = stub.ExecutePlan(request)
+    call = _execute_range(stub, session_id, operation_id, 200_000)
     seen = [next(call) for _ in range(3)]
     call.cancel()  # the connection drops after three responses
 
     def reattach(last):
-        return list(
-            stub.ReattachExecute(
-                base_pb2.ReattachExecuteRequest(
-                    session_id=session_id, user_context=user, operation_id=operation_id, last_response_id=last
-                )
-            )
-        )
+        return _reattach(stub, session_id, operation_id, last)
 
     rest = reattach(seen[-1].response_id)
     assert rest[-1].HasField("result_complete")
@@ -121,7 +135,7 @@ def test_a_reattach_after_a_dropped_connection_replays_from_the_buffer(served):
     stub.ReleaseExecute(
         base_pb2.ReleaseExecuteRequest(
             session_id=session_id,
-            user_context=user,
+            user_context=USER,
             operation_id=operation_id,
             release_until=base_pb2.ReleaseExecuteRequest.ReleaseUntil(response_id=rest[0].response_id),
         )
@@ -132,11 +146,36 @@ def test_a_reattach_after_a_dropped_connection_replays_from_the_buffer(served):
     stub.ReleaseExecute(
         base_pb2.ReleaseExecuteRequest(
             session_id=session_id,
-            user_context=user,
+            user_context=USER,
             operation_id=operation_id,
             release_all=base_pb2.ReleaseExecuteRequest.ReleaseAll(),
         )
     )
     with pytest.raises(grpc.RpcError, match="INVALID_HANDLE.OPERATION_NOT_FOUND"):
         reattach(rest[0].response_id)
+    channel.close()
+
+
+@pytest.fixture(scope="module", params=MASTERS)
+def short_detached_timeout(request, tmp_path_factory):
+    """The URL of a server that removes executions no client reads for two seconds."""
+    with open(tmp_path_factory.mktemp("detached") / "server.log", "w") as log:
+        args = ["--master", request.param, "--conf", "spark.connect.execute.manager.detachedTimeout=2s"]
+        with connect_server(log, *args) as (_, url):
+            yield url
+
+
+def test_an_execution_the_client_left_without_releasing_it_is_removed(short_detached_timeout):
+    channel, stub = _stub(short_detached_timeout)
+    session_id, operation_id = str(uuid.uuid4()), str(uuid.uuid4())
+    call = _execute_range(stub, session_id, operation_id, 100_000_000)
+    first = next(call)
+    call.cancel()  # the client goes away without ReleaseExecute
+    time.sleep(6)
+    with pytest.raises(grpc.RpcError, match="INVALID_HANDLE.OPERATION_NOT_FOUND"):
+        _reattach(stub, session_id, operation_id, first.response_id)
+    # A new execution on the same session still answers.
+    responses = list(_execute_range(stub, session_id, str(uuid.uuid4()), 10))
+    assert responses[-1].HasField("result_complete")
+    assert _ids(responses) == list(range(10))
     channel.close()

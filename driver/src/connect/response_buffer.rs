@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures::Stream;
 use parking_lot::Mutex;
@@ -54,6 +55,10 @@ struct BufferState {
     sent: u64,
     /// How the execution ended, once it has: `Ok` after its last response.
     end: Option<Result<(), Status>>,
+    /// Response streams reading the buffer now.
+    streams: usize,
+    /// Since when no stream has read it (`None` while one does).
+    detached_since: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -92,7 +97,14 @@ impl BufferState {
 impl ResponseBuffer {
     /// An empty buffer with `limits`.
     pub fn new(limits: BufferLimits) -> Arc<Self> {
-        Arc::new(Self { limits, state: Mutex::default(), changed: Notify::new() })
+        let state = BufferState { detached_since: Some(Instant::now()), ..Default::default() };
+        Arc::new(Self { limits, state: Mutex::new(state), changed: Notify::new() })
+    }
+
+    /// How long no response stream has read this buffer (`None` while one does): an
+    /// execution the client left without releasing it is removed after a while.
+    pub fn detached_for(&self) -> Option<Duration> {
+        self.state.lock().detached_since.map(|since| since.elapsed())
     }
 
     /// Adds the execution's next response; waits while the client is more than
@@ -179,6 +191,11 @@ impl ResponseBuffer {
     /// after the last one, with the execution's error if it failed, or early (for the
     /// client to reattach) after [`BufferLimits::stream`] bytes.
     pub fn stream_from(self: Arc<Self>, operation_id: String, position: u64) -> impl Stream<Item = Result<ExecutePlanResponse, Status>> + Send {
+        {
+            let mut state = self.state.lock();
+            state.streams += 1;
+            state.detached_since = None;
+        }
         let cursor = Cursor { buffer: self, operation_id, position, bytes: 0, ended: false };
         futures::stream::unfold(cursor, |mut cursor| async move {
             let item = cursor.next().await?;
@@ -195,6 +212,16 @@ struct Cursor {
     /// Bytes this stream has sent.
     bytes: usize,
     ended: bool,
+}
+
+impl Drop for Cursor {
+    fn drop(&mut self) {
+        let mut state = self.buffer.state.lock();
+        state.streams = state.streams.saturating_sub(1);
+        if state.streams == 0 {
+            state.detached_since = Some(Instant::now());
+        }
+    }
 }
 
 impl Cursor {
@@ -302,6 +329,19 @@ mod tests {
         let fresh = ResponseBuffer::new(LIMITS);
         let error = fresh.position_after("op", Some("nope")).unwrap_err().to_string();
         assert!(error.contains("INVALID_CURSOR.POSITION_NOT_FOUND"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_buffer_knows_how_long_no_stream_has_read_it() {
+        let buffer = ResponseBuffer::new(LIMITS);
+        assert!(buffer.detached_for().is_some());
+        let stream = Arc::clone(&buffer).stream_from("op".into(), 0);
+        let again = Arc::clone(&buffer).stream_from("op".into(), 0);
+        assert_eq!(buffer.detached_for(), None);
+        drop(stream);
+        assert_eq!(buffer.detached_for(), None, "one stream still reads");
+        drop(again);
+        assert!(buffer.detached_for().is_some());
     }
 
     #[tokio::test]

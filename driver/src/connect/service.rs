@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use flint_engine::job_runner::{JobProperties, JobRunner, JobSelector};
 use futures::{Stream, StreamExt};
@@ -22,6 +23,12 @@ use crate::connect::session_manager::{ConnectSession, Operation, SessionManager}
 
 /// The default Spark Connect port.
 pub const DEFAULT_PORT: u16 = 15002;
+
+/// Spark's key for how long an execution no client reads is kept.
+const DETACHED_TIMEOUT: &str = "spark.connect.execute.manager.detachedTimeout";
+
+/// How often abandoned executions are looked for.
+const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(30);
 
 /// A stream of execute responses.
 pub type ResponseStream = Pin<Box<dyn Stream<Item = Result<sc::ExecutePlanResponse, Status>> + Send>>;
@@ -46,6 +53,25 @@ impl FlintConnectService {
             .max_encoding_message_size(1 << 30)
     }
 
+    /// Removes, every [`MAINTENANCE_INTERVAL`], the executions no client has read for
+    /// `spark.connect.execute.manager.detachedTimeout` (5 minutes unless `base_conf` sets
+    /// it), for as long as the service lives.
+    fn maintain(&self, base_conf: &[(String, String)]) {
+        let timeout = base_conf
+            .iter()
+            .find(|(key, _)| key == DETACHED_TIMEOUT)
+            .and_then(|(_, value)| crate::scheduler::parse_duration(value))
+            .unwrap_or(Duration::from_secs(300));
+        let sessions = Arc::downgrade(&self.sessions);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(MAINTENANCE_INTERVAL.min(timeout)).await;
+                let Some(sessions) = sessions.upgrade() else { return };
+                sessions.remove_detached(timeout);
+            }
+        });
+    }
+
     fn session(&self, id: &str, observed: Option<&str>) -> Result<Arc<ConnectSession>, Status> {
         Ok(self.sessions.get_or_create(id, observed)?)
     }
@@ -59,9 +85,11 @@ pub async fn serve(
     cluster: Option<Arc<dyn JobRunner>>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
+    let service = FlintConnectService::new(base_conf.clone(), cluster);
+    service.maintain(&base_conf);
     tonic::transport::Server::builder()
         .tcp_nodelay(true)
-        .add_service(FlintConnectService::new(base_conf, cluster).into_server())
+        .add_service(service.into_server())
         .serve_with_shutdown(addr, shutdown)
         .await
 }
@@ -74,8 +102,10 @@ pub async fn serve_listener(
     cluster: Option<Arc<dyn JobRunner>>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
+    let service = FlintConnectService::new(base_conf.clone(), cluster);
+    service.maintain(&base_conf);
     tonic::transport::Server::builder()
-        .add_service(FlintConnectService::new(base_conf, cluster).into_server())
+        .add_service(service.into_server())
         .serve_with_incoming_shutdown(flint_proto::incoming(listener), shutdown)
         .await
 }

@@ -123,6 +123,27 @@ impl SessionManager {
         Ok(session)
     }
 
+    /// Interrupts and forgets the operations no client stream has read for `timeout`
+    /// (Spark's `spark.connect.execute.manager.detachedTimeout`): a client that went away
+    /// without releasing its execution leaves no job and no buffer behind. Returns how
+    /// many were removed.
+    pub fn remove_detached(&self, timeout: std::time::Duration) -> usize {
+        let sessions: Vec<Arc<ConnectSession>> = self.sessions.lock().values().cloned().collect();
+        let mut removed = 0;
+        for session in sessions {
+            session.operations.lock().retain(|id, operation| {
+                let detached = operation.buffer.detached_for().is_some_and(|idle| idle >= timeout);
+                if detached {
+                    tracing::info!(operation_id = %id, session_id = %session.session_id, "removing an execution no client has read for {timeout:?}");
+                    operation.interrupt(id);
+                    removed += 1;
+                }
+                !detached
+            });
+        }
+        removed
+    }
+
     /// Drops a session and aborts its running operations.
     pub fn release(&self, session_id: &str) -> Option<Arc<ConnectSession>> {
         let session = self.sessions.lock().remove(session_id)?;
