@@ -40,6 +40,19 @@ def test_to_local_iterator_returns_the_first_rows_without_computing_the_whole_re
     assert [r.id for r in spark.range(3).collect()] == [0, 1, 2]
 
 
+def test_show_take_and_limit_compute_only_what_they_return(served, capsys):
+    spark, _ = served
+    # A trillion rows: only a limit that stops reading early comes back at all.
+    huge = spark.range(0, 10**12).selectExpr("id", "id % 7 AS m")
+    started = time.monotonic()
+    huge.show(3)
+    assert [r.id for r in huge.take(4)] == [0, 1, 2, 3]
+    assert [(r.id, r.m) for r in huge.limit(2).collect()] == [(0, 0), (1, 1)]
+    elapsed = time.monotonic() - started
+    assert "only showing top 3 rows" in capsys.readouterr().out
+    assert elapsed < 60, f"show, take and limit took {elapsed:.1f}s"
+
+
 def test_results_arrive_in_partition_order_and_sorted_results_in_order(served):
     spark, _ = served
     assert [r.id for r in spark.range(0, 100_000, 1, 50).collect()] == list(range(100_000))
