@@ -5,7 +5,7 @@
 
 use super::conf::SchedulerConf;
 use super::executors::ExecutorInfo;
-use super::results::{JobEvent, JobEvents, ResultPartitions, result_stream};
+use super::results::{JobEvent, JobEvents, ResultPartitions, driver_blocks, result_stream};
 use super::service::DriverServiceImpl;
 use super::state::{Action, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
 use super::tasks::Assignment;
@@ -17,6 +17,7 @@ use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId, TaskId};
 use flint_engine::job_runner::{JobProperties, JobRunner, JobSelector};
 use flint_engine::planner::{Stage, resolve_shuffle_reads, split_into_stages};
 use flint_engine::progress::{JobProgress, TaskMetrics};
+use flint_engine::shuffle::ShuffleEnv;
 use flint_engine::proto::encode_plan;
 use flint_proto::driver_service_server::DriverServiceServer;
 use flint_proto::executor_service_client::ExecutorServiceClient;
@@ -79,6 +80,8 @@ pub struct ClusterScheduler {
     address: String,
     /// `spark.driver.maxResultSize` in bytes (`None`: no limit).
     max_result_size: Option<usize>,
+    /// How result blocks are read from the executors.
+    blocks: ShuffleEnv,
 }
 
 impl ClusterScheduler {
@@ -142,7 +145,8 @@ impl ClusterScheduler {
         };
         tokio::spawn(shell.run(receiver));
         backend.start(format!("http://{address}"), exits_tx).await?;
-        Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address, max_result_size }))
+        let blocks = driver_blocks();
+        Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address, max_result_size, blocks }))
     }
 
     /// The driver's `DriverService` address.
@@ -186,7 +190,7 @@ impl JobRunner for ClusterScheduler {
             let job = NewJob { plan, properties: JobProperties::current(), progress };
             self.events.send(Event::Submit(job, events)).map_err(|_| Self::stopped())?;
             let result = ResultPartitions { job: id, stage, partitions };
-            let batches = result_stream(result, results, self.max_result_size, self.events.clone());
+            let batches = result_stream(result, results, self.blocks.clone(), self.max_result_size, self.events.clone());
             Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)) as SendableRecordBatchStream)
         })
     }

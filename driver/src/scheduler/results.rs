@@ -93,19 +93,24 @@ struct ResultReader {
     limit: Arc<ResultSizeLimit>,
 }
 
+/// How the driver reads result blocks: always from the executor's block service, over
+/// one Flight connection per executor shared by every job.
+pub(super) fn driver_blocks() -> ShuffleEnv {
+    ShuffleEnv::local(ExecutorId("driver".to_string()), std::path::PathBuf::new()).with_remote(Arc::new(FlightBlocks::default()))
+}
+
 /// The batches of a job's `result` partitions, as the event loop reports them in
-/// `events`, each counted against `limit` (`spark.driver.maxResultSize`). The event loop
-/// at `scheduler` is told which partition the stream reads, which block it could not
-/// read, and when the stream is gone.
+/// `events`, read through `blocks` ([`driver_blocks`]), each counted against `limit`
+/// (`spark.driver.maxResultSize`). The event loop at `scheduler` is told which partition
+/// the stream reads, which block it could not read, and when the stream is gone.
 pub(super) fn result_stream(
     result: ResultPartitions,
     events: mpsc::UnboundedReceiver<JobEvent>,
+    blocks: ShuffleEnv,
     limit: Option<usize>,
     scheduler: mpsc::UnboundedSender<Event>,
 ) -> BoxStream<'static, Result<RecordBatch>> {
     let ResultPartitions { job, stage, partitions } = result;
-    let blocks = ShuffleEnv::local(ExecutorId("driver".to_string()), std::path::PathBuf::new())
-        .with_remote(Arc::new(FlightBlocks::default()));
     let reader = ResultReader {
         job,
         stage,
