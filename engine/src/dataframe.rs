@@ -10,6 +10,8 @@ use datafusion::dataframe::DataFrame as DfDataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder, SortExpr};
 use datafusion::physical_plan::{ExecutionPlan, displayable};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use datafusion::prelude::coalesce;
 
 use crate::cache::CachedTable;
@@ -239,25 +241,33 @@ impl DataFrame {
     }
 
     async fn run_plan_with_progress(&self, plan: Arc<dyn ExecutionPlan>, progress: &Arc<JobProgress>) -> Result<Vec<RecordBatch>> {
-        let runner = self.session.runner();
-        let plan = run_scalar_subqueries(plan, runner.as_ref(), progress).await.map_err(|e| self.explain_error(e))?;
-        runner.run_job(plan, Arc::clone(progress)).await.map_err(|e| self.explain_error(e))
+        let plan = self.with_subqueries_run(plan, progress).await?;
+        self.session.runner().run_job(plan, Arc::clone(progress)).await.map_err(|e| explain_error(&self.session, e))
     }
 
-    /// Adds what to do to errors the user can act on.
-    fn explain_error(&self, error: DataFusionError) -> FlintError {
-        let root = error.find_root();
-        if let Some(spark) = crate::planner::subqueries::spark_error(root) {
-            return spark.into();
-        }
-        match root {
-            DataFusionError::ResourcesExhausted(_) => {
-                let key = crate::config::DRIVER_MEMORY;
-                let value = self.session.conf().get_or_default(&key).unwrap_or_default().to_string();
-                FlintError::OutOfMemory { key: key.name, value, source: error }
-            }
-            _ => error.into(),
-        }
+    /// Runs the job and streams its rows as they come, in partition order: the caller
+    /// holds only what it keeps (Spark Connect results, `toLocalIterator`). Dropping the
+    /// stream cancels what of the job still runs.
+    pub async fn execute_stream(&self) -> Result<RecordBatches> {
+        let runner = self.session.runner();
+        let progress = Arc::new(JobProgress::default());
+        let plan = self.physical_plan(&progress).await?;
+        let stream = runner.execute_stream(plan, progress).await.map_err(|e| explain_error(&self.session, e))?;
+        let session = self.session.clone();
+        Ok(Box::pin(stream.map(move |batch| batch.map_err(|e| explain_error(&session, e)))))
+    }
+
+    /// The physical plan of an action, with its scalar subqueries run first.
+    async fn physical_plan(&self, progress: &Arc<JobProgress>) -> Result<Arc<dyn ExecutionPlan>> {
+        let plan = self.inner.clone().create_physical_plan().await?;
+        self.with_subqueries_run(plan, progress).await
+    }
+
+    /// `plan` with its scalar subqueries run and replaced by their values.
+    async fn with_subqueries_run(&self, plan: Arc<dyn ExecutionPlan>, progress: &Arc<JobProgress>) -> Result<Arc<dyn ExecutionPlan>> {
+        run_scalar_subqueries(plan, self.session.runner().as_ref(), progress)
+            .await
+            .map_err(|e| explain_error(&self.session, e))
     }
 
     /// Counts the rows, as `count`; a job like any other action, so it runs on the
@@ -292,6 +302,25 @@ impl DataFrame {
     /// Writes this DataFrame out, as `write`.
     pub fn write(&self) -> DataFrameWriter {
         DataFrameWriter::new(self.clone())
+    }
+}
+
+/// A job's rows as they come, in partition order ([`DataFrame::execute_stream`]).
+pub type RecordBatches = BoxStream<'static, Result<RecordBatch>>;
+
+/// Adds what to do to errors the user can act on.
+fn explain_error(session: &FlintSession, error: DataFusionError) -> FlintError {
+    let root = error.find_root();
+    if let Some(spark) = crate::planner::subqueries::spark_error(root) {
+        return spark.into();
+    }
+    match root {
+        DataFusionError::ResourcesExhausted(_) => {
+            let key = crate::config::DRIVER_MEMORY;
+            let value = session.conf().get_or_default(&key).unwrap_or_default().to_string();
+            FlintError::OutOfMemory { key: key.name, value, source: error }
+        }
+        _ => error.into(),
     }
 }
 

@@ -7,16 +7,30 @@ use crate::ids::CacheId;
 use crate::progress::JobProgress;
 use arrow::array::RecordBatch;
 use datafusion::error::Result;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, common::collect};
 use futures::future::BoxFuture;
 use std::future::Future;
 use std::sync::Arc;
 
 /// Runs a job's optimised physical plan somewhere (for example on a cluster's executors)
-/// and returns its rows in partition order.
+/// and streams its rows back in partition order.
 pub trait JobRunner: Send + Sync + std::fmt::Debug {
-    /// Runs `plan`, recording finished tasks in `progress`.
-    fn run_job(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>>;
+    /// Starts `plan`, recording finished tasks in `progress`, and streams its rows as they
+    /// come, partition 0 first, then 1, … (so an ordered plan's rows arrive in order).
+    /// Each batch is counted against `spark.driver.maxResultSize` as it passes: the
+    /// stream ends with Spark's error once the total is past it. The caller holds what it
+    /// keeps, no more; dropping the stream cancels what of the job still runs.
+    fn execute_stream(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        progress: Arc<JobProgress>,
+    ) -> BoxFuture<'_, Result<SendableRecordBatchStream>>;
+
+    /// Runs `plan` to the end and gathers its rows (for callers that need them all, such
+    /// as scalar subqueries): [`JobRunner::execute_stream`], collected.
+    fn run_job(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>> {
+        Box::pin(async move { collect(self.execute_stream(plan, progress).await?).await })
+    }
 
     /// Whether this backend keeps the partitions of cached relations itself, between
     /// jobs (see `crate::planner::CachedRelationExec`); when not, a session keeps them in

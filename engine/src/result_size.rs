@@ -1,10 +1,15 @@
 //! `spark.driver.maxResultSize`: a job whose result would grow past it fails with Spark's
 //! error instead of exhausting the driver's memory (issue 10). Every backend counts the
-//! bytes of the result partitions it gathers with a [`ResultSizeLimit`].
+//! bytes of its result partitions as they stream through the driver with a
+//! [`ResultSizeLimit`] ([`ResultSizeLimit::count_partition`]).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use arrow::array::RecordBatch;
 use datafusion::error::DataFusionError;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 
 /// A job's results grew past `spark.driver.maxResultSize`; the message is Spark's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +62,32 @@ impl ResultSizeLimit {
         self.check(total, self.tasks.load(Ordering::Relaxed).max(1))
     }
 
+    /// One result partition's batches, each counted as it passes (its in-memory size) and
+    /// the partition counted as a task at its end; the stream ends with Spark's error at
+    /// the first batch past the limit.
+    pub fn count_partition(
+        self: &Arc<Self>,
+        partition: BoxStream<'static, datafusion::error::Result<RecordBatch>>,
+    ) -> BoxStream<'static, datafusion::error::Result<RecordBatch>> {
+        let (limit, at_end) = (Arc::clone(self), Arc::clone(self));
+        let counted = partition.map(move |batch| {
+            let batch = batch?;
+            limit.add_bytes(batch.get_array_memory_size())?;
+            Ok(batch)
+        });
+        let end = futures::stream::once(async move { at_end.add_task(0).map_err(DataFusionError::from) })
+            .filter_map(|counted| async move { counted.err().map(Err) });
+        let mut failed = false;
+        counted
+            .chain(end)
+            .take_while(move |item| {
+                let go_on = !failed;
+                failed |= item.is_err();
+                async move { go_on }
+            })
+            .boxed()
+    }
+
     fn check(&self, total: usize, tasks: usize) -> Result<(), ResultTooLarge> {
         match self.limit {
             Some(limit) if total > limit => Err(ResultTooLarge { tasks, total, limit }),
@@ -99,5 +130,25 @@ mod tests {
             "{error}"
         );
         assert!(ResultSizeLimit::new(None).add_task(usize::MAX / 2).is_ok(), "no limit");
+    }
+
+    /// Batches pass until the total is past the limit; the stream then ends with the
+    /// error, and a second partition is not read further.
+    #[tokio::test]
+    async fn a_partition_stream_ends_at_the_first_batch_past_the_limit() {
+        let column = Arc::new(arrow::array::Int64Array::from_iter_values(0..1024)) as arrow::array::ArrayRef;
+        let batch = RecordBatch::try_from_iter([("v", column)]).unwrap();
+        let size = batch.get_array_memory_size();
+        let limit = Arc::new(ResultSizeLimit::new(Some(size * 5 / 2)));
+        let batches = futures::stream::iter((0..4).map(|_| Ok(batch.clone())).collect::<Vec<_>>()).boxed();
+        let items: Vec<_> = limit.count_partition(batches).collect().await;
+        assert_eq!(items.len(), 3, "two batches, then the error");
+        assert!(items[0].is_ok() && items[1].is_ok());
+        let error = items[2].as_ref().unwrap_err().to_string();
+        assert!(error.contains("Total size of serialized results of 1 tasks"), "{error}");
+
+        let unlimited = Arc::new(ResultSizeLimit::new(None));
+        let batches = futures::stream::iter((0..4).map(|_| Ok(batch.clone())).collect::<Vec<_>>()).boxed();
+        assert_eq!(unlimited.count_partition(batches).collect::<Vec<_>>().await.len(), 4);
     }
 }

@@ -4,15 +4,14 @@ use crate::attempts::AttemptLocks;
 use crate::block_manager::BlockManager;
 use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
-use arrow::ipc::writer::StreamWriter;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::common::collect;
 use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
-use flint_engine::ids::ExecutorId;
+use flint_engine::ids::{ExecutorId, JobId, StageId};
 use flint_engine::proto::decode_plan;
-use flint_engine::shuffle::{ShuffleEnv, fetch_failure};
+use flint_engine::shuffle::{ShuffleEnv, ShuffleOutput, ShuffleWriterExec, fetch_failure};
 use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -119,7 +118,6 @@ impl TaskRunner {
                     update.succeeded = true;
                     update.rows = output.rows;
                     update.bytes = output.bytes;
-                    update.result = output.result;
                     update.spill_bytes = output.spill_bytes;
                 }
                 Err(error) => {
@@ -175,26 +173,22 @@ impl TaskRunner {
         self.attempts.remove_job(job);
     }
 
+    /// Runs one task: a map task's plan writes its blocks; a result task's plan is wrapped
+    /// in a [`ShuffleWriterExec`] with a single output, so its rows become one block the
+    /// driver streams from this executor's block service instead of one large message.
     async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<TaskOutput> {
         let ctx = self.session.context().task_ctx();
         let started = std::time::Instant::now();
-        let plan = decode_plan(plan, &ctx, self.shuffle.clone())?;
+        let mut plan = decode_plan(plan, &ctx, self.shuffle.clone())?;
+        if result_stage {
+            let writer =
+                ShuffleWriterExec::new(plan, JobId(task.job), StageId(task.stage as usize), ShuffleOutput::Single, self.shuffle.work_dir.clone());
+            plan = Arc::new(writer.with_compression(self.shuffle.compress));
+        }
         let decoded = started.elapsed();
         let batches = collect(plan.execute(task.partition as usize, ctx)?).await?;
         tracing::debug!("task {}.{}: decoded in {decoded:?}, ran in {:?}", task.stage, task.partition, started.elapsed() - decoded);
         let spill_bytes = spilled_bytes(&plan);
-        if result_stage {
-            let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
-            let mut bytes = Vec::new();
-            let mut writer = StreamWriter::try_new(&mut bytes, &plan.schema())?;
-            for batch in &batches {
-                writer.write(batch)?;
-            }
-            writer.finish()?;
-            drop(writer);
-            let size = bytes.len() as u64;
-            return Ok(TaskOutput { rows, bytes: size, result: bytes, spill_bytes });
-        }
         let (mut rows, mut bytes) = (0, 0);
         for batch in &batches {
             let column = |i: usize| {
@@ -208,7 +202,7 @@ impl TaskRunner {
             rows += column(1)?;
             bytes += column(2)?;
         }
-        Ok(TaskOutput { rows, bytes, result: Vec::new(), spill_bytes })
+        Ok(TaskOutput { rows, bytes, spill_bytes })
     }
 }
 
@@ -216,8 +210,6 @@ impl TaskRunner {
 struct TaskOutput {
     rows: u64,
     bytes: u64,
-    /// A result task's rows as an Arrow IPC stream; empty for map tasks.
-    result: Vec<u8>,
     spill_bytes: u64,
 }
 

@@ -17,6 +17,8 @@ pub const SPARK_VERSION: &str = "4.2.0";
 /// Arrow conversion allowed.
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("spark.app.name", "flint"),
+    ("spark.connect.execute.reattachable.observerRetryBufferSize", "1m"),
+    ("spark.connect.execute.reattachable.senderMaxStreamSize", "1g"),
     ("spark.connect.session.planCompression.threshold", "-1"),
     ("spark.connect.session.planCompression.defaultAlgorithm", "ZSTD"),
     ("spark.sql.ansi.enabled", "false"),

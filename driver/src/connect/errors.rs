@@ -49,11 +49,36 @@ pub enum ConnectError {
         /// What was wrong.
         reason: String,
     },
+    /// An `ExecutePlan` reuses the id of an operation the session still has.
+    #[error("[INVALID_HANDLE.OPERATION_ALREADY_EXISTS] Operation {operation_id} already exists")]
+    OperationExists {
+        /// The operation id given.
+        operation_id: String,
+    },
     /// An operation id that is unknown or already released.
     #[error("[INVALID_HANDLE.OPERATION_NOT_FOUND] Operation {operation_id} not found")]
     OperationNotFound {
         /// The operation id given.
         operation_id: String,
+    },
+    /// A reattach names a response this operation no longer keeps (the client released
+    /// it, or more than the retry buffer was sent since).
+    #[error("[INVALID_CURSOR.POSITION_NOT_AVAILABLE] The cursor is invalid. The cursor position id {response_id} is no longer available at index {index} (operation {operation_id}).")]
+    CursorReleased {
+        /// The operation id.
+        operation_id: String,
+        /// The response the client saw last.
+        response_id: String,
+        /// The position the reattach asked for.
+        index: u64,
+    },
+    /// A reattach names a response this operation never sent.
+    #[error("[INVALID_CURSOR.POSITION_NOT_FOUND] The cursor is invalid. The cursor position id {response_id} is not found (operation {operation_id}).")]
+    CursorNotFound {
+        /// The operation id.
+        operation_id: String,
+        /// The response id given.
+        response_id: String,
     },
     /// The operation was interrupted by the client.
     #[error("[OPERATION_CANCELED] Operation {operation_id} has been cancelled")]
@@ -93,6 +118,7 @@ const UNSUPPORTED: &[&str] = &["java.lang.UnsupportedOperationException"];
 const ARITHMETIC: &[&str] = &["org.apache.spark.SparkArithmeticException", "java.lang.ArithmeticException"];
 const NO_SUCH_ELEMENT: &[&str] = &["java.util.NoSuchElementException"];
 const SPARK: &[&str] = &["org.apache.spark.SparkException"];
+const SPARK_SQL: &[&str] = &["org.apache.spark.SparkSQLException", "org.apache.spark.SparkException"];
 
 impl ConnectError {
     fn spark_class(&self) -> SparkClass {
@@ -114,6 +140,15 @@ impl ConnectError {
                 class(SPARK, Some("INVALID_HANDLE.OPERATION_NOT_FOUND"), Code::NotFound)
             }
             ConnectError::Interrupted { .. } => class(SPARK, Some("OPERATION_CANCELED"), Code::Cancelled),
+            ConnectError::OperationExists { .. } => {
+                class(SPARK_SQL, Some("INVALID_HANDLE.OPERATION_ALREADY_EXISTS"), Code::AlreadyExists)
+            }
+            ConnectError::CursorReleased { .. } => {
+                class(SPARK_SQL, Some("INVALID_CURSOR.POSITION_NOT_AVAILABLE"), Code::FailedPrecondition)
+            }
+            ConnectError::CursorNotFound { .. } => {
+                class(SPARK_SQL, Some("INVALID_CURSOR.POSITION_NOT_FOUND"), Code::FailedPrecondition)
+            }
             ConnectError::Arrow(_) => class(SPARK, None, Code::Internal),
             ConnectError::Engine(error) => engine_class(error),
         }

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod execute;
 pub mod plan;
 pub mod python_app;
+pub mod response_buffer;
 pub mod service;
 pub mod session_manager;
 pub mod types;

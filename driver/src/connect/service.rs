@@ -4,9 +4,10 @@
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use flint_engine::job_runner::{JobProperties, JobRunner, JobSelector};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use spark_connect_proto as sc;
 use spark_connect_proto::config_request::operation::OpType;
 use spark_connect_proto::interrupt_request::{Interrupt, InterruptType};
@@ -16,11 +17,18 @@ use tonic::{Request, Response, Status};
 use crate::connect::analyze;
 use crate::connect::errors::ConnectError;
 use crate::connect::execute;
+use crate::connect::response_buffer::{BufferLimits, ResponseBuffer};
 use crate::connect::generated::spark_connect_service_server::{SparkConnectService, SparkConnectServiceServer};
 use crate::connect::session_manager::{ConnectSession, Operation, SessionManager};
 
 /// The default Spark Connect port.
 pub const DEFAULT_PORT: u16 = 15002;
+
+/// Spark's key for how long an execution no client reads is kept.
+const DETACHED_TIMEOUT: &str = "spark.connect.execute.manager.detachedTimeout";
+
+/// How often abandoned executions are looked for.
+const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(30);
 
 /// A stream of execute responses.
 pub type ResponseStream = Pin<Box<dyn Stream<Item = Result<sc::ExecutePlanResponse, Status>> + Send>>;
@@ -45,6 +53,25 @@ impl FlintConnectService {
             .max_encoding_message_size(1 << 30)
     }
 
+    /// Removes, every [`MAINTENANCE_INTERVAL`], the executions no client has read for
+    /// `spark.connect.execute.manager.detachedTimeout` (5 minutes unless `base_conf` sets
+    /// it), for as long as the service lives.
+    fn maintain(&self, base_conf: &[(String, String)]) {
+        let timeout = base_conf
+            .iter()
+            .find(|(key, _)| key == DETACHED_TIMEOUT)
+            .and_then(|(_, value)| crate::scheduler::parse_duration(value))
+            .unwrap_or(Duration::from_secs(300));
+        let sessions = Arc::downgrade(&self.sessions);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(MAINTENANCE_INTERVAL.min(timeout)).await;
+                let Some(sessions) = sessions.upgrade() else { return };
+                sessions.remove_detached(timeout);
+            }
+        });
+    }
+
     fn session(&self, id: &str, observed: Option<&str>) -> Result<Arc<ConnectSession>, Status> {
         Ok(self.sessions.get_or_create(id, observed)?)
     }
@@ -58,9 +85,11 @@ pub async fn serve(
     cluster: Option<Arc<dyn JobRunner>>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
+    let service = FlintConnectService::new(base_conf.clone(), cluster);
+    service.maintain(&base_conf);
     tonic::transport::Server::builder()
         .tcp_nodelay(true)
-        .add_service(FlintConnectService::new(base_conf, cluster).into_server())
+        .add_service(service.into_server())
         .serve_with_shutdown(addr, shutdown)
         .await
 }
@@ -73,8 +102,10 @@ pub async fn serve_listener(
     cluster: Option<Arc<dyn JobRunner>>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
+    let service = FlintConnectService::new(base_conf.clone(), cluster);
+    service.maintain(&base_conf);
     tonic::transport::Server::builder()
-        .add_service(FlintConnectService::new(base_conf, cluster).into_server())
+        .add_service(service.into_server())
         .serve_with_incoming_shutdown(flint_proto::incoming(listener), shutdown)
         .await
 }
@@ -106,8 +137,45 @@ fn job_properties(session: &ConnectSession, operation_id: &str, tags: &[String])
     }
 }
 
-fn stream_of(responses: Vec<sc::ExecutePlanResponse>) -> ResponseStream {
-    Box::pin(futures::stream::iter(responses.into_iter().map(Ok)))
+/// Whether the client may reattach to the execution (`ReattachOptions.reattachable`;
+/// PySpark asks for it by default).
+fn is_reattachable(request: &sc::ExecutePlanRequest) -> bool {
+    use sc::execute_plan_request::request_option::RequestOption;
+    request.request_options.iter().any(|option| matches!(&option.request_option, Some(RequestOption::ReattachOptions(o)) if o.reattachable))
+}
+
+/// Read-ahead of the execution over its client.
+const RESPONSES_AHEAD: usize = 4 << 20;
+
+/// How much an operation of `session` buffers: Spark's retry buffer and stream size
+/// (`spark.connect.execute.reattachable.*`) for a reattachable execution, nothing kept
+/// once sent for one that is not.
+fn buffer_limits(session: &ConnectSession, reattachable: bool) -> BufferLimits {
+    let conf = session.conf.lock();
+    let size = |key: &str| conf.get(key).and_then(|value| flint_engine::config::parse_size(&value));
+    match reattachable {
+        true => BufferLimits {
+            ahead: RESPONSES_AHEAD,
+            retry: size("spark.connect.execute.reattachable.observerRetryBufferSize").unwrap_or(1 << 20),
+            stream: size("spark.connect.execute.reattachable.senderMaxStreamSize"),
+        },
+        false => BufferLimits { ahead: RESPONSES_AHEAD, retry: 0, stream: None },
+    }
+}
+
+/// Removes an execution nobody can reattach to once its one stream is gone, interrupting
+/// it if it still runs.
+struct ForgetOnDrop {
+    session: Arc<ConnectSession>,
+    operation_id: String,
+}
+
+impl Drop for ForgetOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut operation) = self.session.operations.lock().remove(&self.operation_id) {
+            operation.interrupt(&self.operation_id);
+        }
+    }
 }
 
 #[tonic::async_trait]
@@ -115,39 +183,46 @@ impl SparkConnectService for FlintConnectService {
     type ExecutePlanStream = ResponseStream;
     type ReattachExecuteStream = ResponseStream;
 
+    /// Starts the execution and answers with its responses as they come; the execution
+    /// runs on in its own task (an `Interrupt` aborts it), and a client whose stream broke
+    /// reattaches to the operation's buffer.
     async fn execute_plan(&self, request: Request<sc::ExecutePlanRequest>) -> Result<Response<ResponseStream>, Status> {
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         let operation_id = request.operation_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let plan = request.plan.unwrap_or_default();
+        if session.operations.lock().contains_key(&operation_id) {
+            return Err(ConnectError::OperationExists { operation_id }.into());
+        }
+        let reattachable = is_reattachable(&request);
+        let buffer = ResponseBuffer::new(buffer_limits(&session, reattachable));
         let properties = job_properties(&session, &operation_id, &request.tags);
+        let plan = request.plan.unwrap_or_default();
         let task = {
-            let session = Arc::clone(&session);
-            tokio::spawn(properties.scope(async move { execute::execute(&session, &plan).await }))
-        };
-        session.operations.lock().insert(
-            operation_id.clone(),
-            Operation { responses: vec![], tags: request.tags.clone(), abort: Some(task.abort_handle()) },
-        );
-        let outcome = match task.await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(ConnectError::Interrupted { operation_id: operation_id.clone() }),
-        };
-        match outcome {
-            Ok(payloads) => {
-                let responses = execute::responses(&session, &operation_id, payloads);
+            let (session, operation_id, buffer) = (Arc::clone(&session), operation_id.clone(), Arc::clone(&buffer));
+            tokio::spawn(properties.scope(async move {
+                let out = execute::Responses { session: &session, operation_id: &operation_id, buffer: &buffer };
+                let outcome = execute::execute(&session, &plan, &out).await;
+                if let Err(error) = &outcome {
+                    tracing::debug!(%operation_id, %error, "execute failed");
+                }
+                buffer.finish(outcome.map_err(|error| error.to_status()));
                 if let Some(operation) = session.operations.lock().get_mut(&operation_id) {
-                    operation.responses = responses.clone();
                     operation.abort = None;
                 }
-                Ok(Response::new(stream_of(responses)))
-            }
-            Err(error) => {
-                session.operations.lock().remove(&operation_id);
-                tracing::debug!(%operation_id, %error, "execute failed");
-                Err(error.to_status())
-            }
+            }))
+        };
+        let operation = Operation { buffer: Arc::clone(&buffer), tags: request.tags.clone(), abort: Some(task.abort_handle()) };
+        session.operations.lock().insert(operation_id.clone(), operation);
+        let responses = Arc::clone(&buffer).stream_from(operation_id.clone(), 0);
+        if reattachable {
+            return Ok(Response::new(Box::pin(responses)));
         }
+        // Nobody reattaches to this execution: it ends with its one stream.
+        let forget = ForgetOnDrop { session, operation_id };
+        Ok(Response::new(Box::pin(responses.map(move |response| {
+            let _ = &forget;
+            response
+        }))))
     }
 
     async fn analyze_plan(&self, request: Request<sc::AnalyzePlanRequest>) -> Result<Response<sc::AnalyzePlanResponse>, Status> {
@@ -258,8 +333,7 @@ impl SparkConnectService for FlintConnectService {
                 (InterruptType::OperationId, Some(Interrupt::OperationId(wanted))) => wanted == id,
                 _ => false,
             };
-            if let (true, Some(abort)) = (selected, operation.abort.take()) {
-                abort.abort();
+            if selected && operation.interrupt(id) {
                 interrupted.push(id.clone());
             }
         }
@@ -278,40 +352,40 @@ impl SparkConnectService for FlintConnectService {
         }))
     }
 
+    /// Resumes an operation's responses after the last one the client saw, from its
+    /// buffer (Spark's `INVALID_CURSOR` errors when that one is no longer kept).
     async fn reattach_execute(
         &self,
         request: Request<sc::ReattachExecuteRequest>,
     ) -> Result<Response<ResponseStream>, Status> {
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
-        let operations = session.operations.lock();
-        let Some(operation) = operations.get(&request.operation_id) else {
+        let Some(buffer) = session.operations.lock().get(&request.operation_id).map(|o| Arc::clone(&o.buffer)) else {
             return Err(ConnectError::OperationNotFound { operation_id: request.operation_id }.into());
         };
-        let start = match &request.last_response_id {
-            Some(last) => operation.responses.iter().position(|r| &r.response_id == last).map_or(0, |i| i + 1),
-            None => 0,
-        };
-        Ok(Response::new(stream_of(operation.responses[start..].to_vec())))
+        let position = buffer.position_after(&request.operation_id, request.last_response_id.as_deref())?;
+        Ok(Response::new(Box::pin(buffer.stream_from(request.operation_id, position))))
     }
 
+    /// Lets the responses the client has read go (`ReleaseUntil`), or the whole operation
+    /// (`ReleaseAll`: an execution still running is interrupted).
     async fn release_execute(
         &self,
         request: Request<sc::ReleaseExecuteRequest>,
     ) -> Result<Response<sc::ReleaseExecuteResponse>, Status> {
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
-        let mut operations = session.operations.lock();
         match &request.release {
             Some(Release::ReleaseUntil(until)) => {
-                if let Some(operation) = operations.get_mut(&request.operation_id)
-                    && let Some(i) = operation.responses.iter().position(|r| r.response_id == until.response_id)
-                {
-                    operation.responses.drain(..=i);
+                let buffer = session.operations.lock().get(&request.operation_id).map(|o| Arc::clone(&o.buffer));
+                if let Some(buffer) = buffer {
+                    buffer.release_until(&until.response_id);
                 }
             }
             _ => {
-                operations.remove(&request.operation_id);
+                if let Some(mut operation) = session.operations.lock().remove(&request.operation_id) {
+                    operation.interrupt(&request.operation_id);
+                }
             }
         }
         Ok(Response::new(sc::ReleaseExecuteResponse {

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use flint_engine::FlintSession;
 use flint_engine::job_runner::JobRunner;
 use parking_lot::Mutex;
-use spark_connect_proto::ExecutePlanResponse;
 
 use crate::connect::config::SessionConf;
 use crate::connect::errors::{ConnectError, Result};
+use crate::connect::response_buffer::ResponseBuffer;
 
 /// One client session.
 #[derive(Debug)]
@@ -23,7 +23,8 @@ pub struct ConnectSession {
     pub flint: FlintSession,
     /// Configuration set through the `Config` RPC.
     pub conf: Mutex<SessionConf>,
-    /// Operations by id: their responses, kept for `ReattachExecute` until released.
+    /// Operations by id: their responses, kept (bounded) for `ReattachExecute` until
+    /// released.
     pub operations: Mutex<HashMap<String, Operation>>,
     /// Artifacts the client uploaded, by name (`cache/<hash>` for cached local relations).
     pub artifacts: Artifacts,
@@ -39,14 +40,27 @@ pub type Persisted = Arc<Mutex<HashMap<Vec<u8>, flint_engine::DataFrame>>>;
 pub type Artifacts = Arc<Mutex<HashMap<String, bytes::Bytes>>>;
 
 /// An execution the client may reattach to.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Operation {
-    /// Every response sent so far, in order.
-    pub responses: Vec<ExecutePlanResponse>,
+    /// Its responses on their way to the client.
+    pub buffer: Arc<ResponseBuffer>,
     /// Tags the client gave the operation (for `interruptTag`).
     pub tags: Vec<String>,
-    /// Aborts the running execution (for `Interrupt`).
+    /// Aborts the execution while it runs (for `Interrupt`); `None` once it ended.
     pub abort: Option<tokio::task::AbortHandle>,
+}
+
+impl Operation {
+    /// Stops the execution if it still runs: its job is cancelled (the aborted future
+    /// drops the job's stream) and its response streams end with `OPERATION_CANCELED`.
+    /// Returns whether it was running.
+    pub fn interrupt(&mut self, operation_id: &str) -> bool {
+        let Some(abort) = self.abort.take() else { return false };
+        abort.abort();
+        let cancelled = ConnectError::Interrupted { operation_id: operation_id.to_string() };
+        self.buffer.finish(Err(cancelled.to_status()));
+        true
+    }
 }
 
 /// All sessions of one server.
@@ -109,13 +123,32 @@ impl SessionManager {
         Ok(session)
     }
 
+    /// Interrupts and forgets the operations no client stream has read for `timeout`
+    /// (Spark's `spark.connect.execute.manager.detachedTimeout`): a client that went away
+    /// without releasing its execution leaves no job and no buffer behind. Returns how
+    /// many were removed.
+    pub fn remove_detached(&self, timeout: std::time::Duration) -> usize {
+        let sessions: Vec<Arc<ConnectSession>> = self.sessions.lock().values().cloned().collect();
+        let mut removed = 0;
+        for session in sessions {
+            session.operations.lock().retain(|id, operation| {
+                let detached = operation.buffer.detached_for().is_some_and(|idle| idle >= timeout);
+                if detached {
+                    tracing::info!(operation_id = %id, session_id = %session.session_id, "removing an execution no client has read for {timeout:?}");
+                    operation.interrupt(id);
+                    removed += 1;
+                }
+                !detached
+            });
+        }
+        removed
+    }
+
     /// Drops a session and aborts its running operations.
     pub fn release(&self, session_id: &str) -> Option<Arc<ConnectSession>> {
         let session = self.sessions.lock().remove(session_id)?;
-        for operation in session.operations.lock().values() {
-            if let Some(abort) = &operation.abort {
-                abort.abort();
-            }
+        for (id, operation) in session.operations.lock().iter_mut() {
+            operation.interrupt(id);
         }
         Some(session)
     }

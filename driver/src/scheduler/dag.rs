@@ -18,12 +18,21 @@ use flint_engine::planner::{Stage, StageKind, StagePlan};
 use flint_engine::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleWriterExec};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Result partitions computed ahead of the ones the job's caller has read: a slow reader
+/// (`toLocalIterator`) leaves at most this many finished partitions on the executors,
+/// and the rest are not computed until it reads on.
+pub const RESULTS_AHEAD: usize = 32;
+
 /// A job's stages and what each has produced so far.
 #[derive(Debug)]
 pub struct DagScheduler {
     plan: StagePlan,
     outputs: BTreeMap<StageId, Vec<Option<MapOutputLocation>>>,
-    results: BTreeMap<usize, Vec<u8>>,
+    /// Result partitions that finished, with the executor holding each one's block
+    /// (handed to the job's caller).
+    results: BTreeMap<usize, ExecutorId>,
+    /// Result partitions the caller has read up to (not including).
+    read: usize,
     indeterminate: BTreeSet<StageId>,
     /// Counts recorded map outputs; orders outputs and task launches.
     clock: u64,
@@ -41,6 +50,12 @@ pub struct LostOutputs {
     /// Stages downstream of a lost indeterminate output, whose outputs and results were
     /// all forgotten: their running tasks read the lost attempt and must be abandoned.
     pub rolled_back: Vec<StageId>,
+    /// Finished result partitions forgotten with a rolled-back result stage: they were
+    /// already handed to the job's caller, which may have passed their rows on.
+    pub results: usize,
+    /// Result partitions whose blocks were lost before the caller reached them: they are
+    /// computed again, and the caller must forget where they were.
+    pub withdrawn: Vec<usize>,
 }
 
 impl DagScheduler {
@@ -66,6 +81,7 @@ impl DagScheduler {
             plan,
             outputs,
             results: BTreeMap::new(),
+            read: 0,
             indeterminate,
             clock: 0,
             recorded: BTreeMap::new(),
@@ -105,7 +121,8 @@ impl DagScheduler {
                     }
                 }
                 StageKind::Result => {
-                    tasks.extend((0..stage.partitions).filter(|p| !self.results.contains_key(p)).map(|p| task(stage.id, p)));
+                    let ahead = stage.partitions.min(self.read.saturating_add(RESULTS_AHEAD));
+                    tasks.extend((0..ahead).filter(|p| !self.results.contains_key(p)).map(|p| task(stage.id, p)));
                 }
             }
         }
@@ -165,15 +182,28 @@ impl DagScheduler {
         }
     }
 
-    /// Records a result task's rows (an Arrow IPC stream).
-    pub fn result_finished(&mut self, partition: usize, rows: Vec<u8>) {
-        self.results.insert(partition, rows);
+    /// Records that the caller reads result partition `partition` now: the ones up to
+    /// [`RESULTS_AHEAD`] after it may run.
+    pub fn results_read(&mut self, partition: usize) {
+        self.read = self.read.max(partition);
+    }
+
+    /// Records that a result partition finished: its block is on `executor`.
+    pub fn result_finished(&mut self, partition: usize, executor: ExecutorId) {
+        self.results.insert(partition, executor);
     }
 
     /// Forgets every map output `executor` held, and everything computed downstream of a
-    /// lost indeterminate (round-robin) output.
+    /// lost indeterminate (round-robin) output; result partitions whose blocks it held
+    /// and that the caller has not reached yet are withdrawn and computed again (the one
+    /// it reads now may have been passed on in part, so it stays: reading it fails).
     pub fn executor_lost(&mut self, executor: &ExecutorId) -> LostOutputs {
-        self.forget(executor, u64::MAX)
+        let mut lost = self.forget(executor, u64::MAX);
+        lost.withdrawn = self.results.iter().filter(|(p, e)| **p > self.read && *e == executor).map(|(p, _)| *p).collect();
+        for partition in &lost.withdrawn {
+            self.results.remove(partition);
+        }
+        lost
     }
 
     /// `task` could not fetch a block `executor` wrote: forgets the outputs `executor`
@@ -206,6 +236,7 @@ impl DagScheduler {
                 outputs.iter_mut().for_each(|slot| *slot = None);
             }
             if self.is_result_stage(*stage) {
+                lost.results += self.results.len();
                 self.results.clear();
             }
         }
@@ -228,9 +259,15 @@ impl DagScheduler {
         self.plan.result_stage().is_some_and(|s| (0..s.partitions).all(|p| self.results.contains_key(&p)))
     }
 
-    /// The result partitions in order.
-    pub fn take_results(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.results).into_values().collect()
+    /// Forgets a result partition whose block could not be read: it runs again.
+    pub fn result_lost(&mut self, partition: usize) {
+        self.results.remove(&partition);
+    }
+
+    /// Whether the caller has read every result partition: the job ends then, so until
+    /// then a lost block can still be computed again.
+    pub fn is_read(&self) -> bool {
+        self.plan.result_stage().is_some_and(|s| self.read >= s.partitions)
     }
 
     /// Whether `stage` is the result stage.
@@ -259,7 +296,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn round_robin(id: usize, partitions: usize, parents: &[usize]) -> Stage {
+    /// A round-robin map stage `id` of `partitions` tasks dealing to two reducers.
+    pub(crate) fn round_robin(id: usize, partitions: usize, parents: &[usize]) -> Stage {
         let input = Arc::new(EmptyExec::new(Arc::new(arrow::datatypes::Schema::empty())).with_partitions(partitions));
         let output = ShuffleOutput::RoundRobin { partitions: 2 };
         let writer = ShuffleWriterExec::new(input, JobId(0), StageId(id), output, std::path::PathBuf::new());
@@ -294,7 +332,7 @@ pub(crate) mod tests {
         assert_eq!(dag.runnable(), vec![t(0, 0), t(1, 0)], "only a's outputs run again");
         dag.map_finished(StageId(0), 0, at("b"));
         dag.map_finished(StageId(1), 0, at("b"));
-        dag.result_finished(0, vec![1]);
+        dag.result_finished(0, ExecutorId("b".into()));
         assert!(dag.is_done());
     }
 
@@ -318,9 +356,9 @@ pub(crate) mod tests {
         dag.map_finished(StageId(1), 0, at("b"));
         dag.map_finished(StageId(1), 1, at("b"));
         dag.map_finished(StageId(2), 0, at("b"));
-        dag.result_finished(0, vec![1]);
+        dag.result_finished(0, ExecutorId("b".into()));
         let lost = dag.executor_lost(&ExecutorId("a".into()));
-        assert_eq!(lost, LostOutputs { outputs: 1, rolled_back: vec![StageId(1), StageId(3)] });
+        assert_eq!(lost, LostOutputs { outputs: 1, rolled_back: vec![StageId(1), StageId(3)], results: 1, withdrawn: vec![] });
         assert_eq!(dag.runnable(), vec![t(0, 0)], "stage 1 waits for the new round-robin output");
         dag.map_finished(StageId(0), 0, at("b"));
         assert_eq!(dag.runnable(), vec![t(1, 0), t(1, 1)], "every reducer reads the new attempt");
@@ -328,6 +366,38 @@ pub(crate) mod tests {
         dag.map_finished(StageId(1), 1, at("b"));
         assert_eq!(dag.runnable(), vec![t(3, 0), t(3, 1)], "results of the old attempt are dropped");
         assert_eq!(dag.outputs()[&StageId(2)], vec![Some(at("b"))], "stages not downstream keep their outputs");
+    }
+
+    /// Result partitions run at most [`RESULTS_AHEAD`] ahead of what the caller reads.
+    #[test]
+    fn result_partitions_run_only_so_far_ahead_of_the_reader() {
+        let plan = StagePlan { job: JobId(0), stages: vec![stage(0, StageKind::Result, RESULTS_AHEAD + 10, &[])] };
+        let mut dag = DagScheduler::new(plan);
+        assert_eq!(dag.runnable(), (0..RESULTS_AHEAD).map(|p| t(0, p)).collect::<Vec<_>>());
+        dag.result_finished(0, ExecutorId("b".into()));
+        dag.results_read(4);
+        assert_eq!(dag.runnable(), (1..RESULTS_AHEAD + 4).map(|p| t(0, p)).collect::<Vec<_>>());
+        dag.results_read(100);
+        assert_eq!(dag.runnable().len(), RESULTS_AHEAD + 9);
+    }
+
+    /// Losing an executor withdraws the result partitions it held that the caller has not
+    /// reached; the one being read and the ones elsewhere stay.
+    #[test]
+    fn a_lost_executor_withdraws_the_result_partitions_not_read_yet() {
+        let plan = StagePlan { job: JobId(0), stages: vec![stage(0, StageKind::Result, 4, &[])] };
+        let mut dag = DagScheduler::new(plan);
+        for (partition, executor) in [(0, "a"), (1, "a"), (2, "b"), (3, "a")] {
+            dag.result_finished(partition, ExecutorId(executor.into()));
+        }
+        dag.results_read(1);
+        let lost = dag.executor_lost(&ExecutorId("a".into()));
+        assert_eq!(lost.withdrawn, vec![3]);
+        assert_eq!(dag.runnable(), vec![t(0, 3)]);
+        assert!(!dag.is_done() && !dag.is_read());
+        dag.result_finished(3, ExecutorId("b".into()));
+        dag.results_read(4);
+        assert!(dag.is_done() && dag.is_read());
     }
 
     /// A hash shuffle of two maps, map 0 on executor a and map 1 on b, read by two results.
@@ -345,8 +415,8 @@ pub(crate) mod tests {
     #[test]
     fn losing_a_hash_output_recomputes_only_that_output() {
         let mut dag = two_maps_on_a_and_b();
-        dag.result_finished(0, vec![1]);
-        assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![] });
+        dag.result_finished(0, ExecutorId("b".into()));
+        assert_eq!(dag.executor_lost(&ExecutorId("a".into())), LostOutputs { outputs: 1, rolled_back: vec![], results: 0, withdrawn: vec![] });
         dag.map_finished(StageId(0), 0, at("b"));
         assert_eq!(dag.runnable(), vec![t(1, 1)], "the finished result partition stands");
     }

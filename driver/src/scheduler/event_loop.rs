@@ -5,18 +5,19 @@
 
 use super::conf::SchedulerConf;
 use super::executors::ExecutorInfo;
+use super::results::{JobEvent, JobEvents, ResultPartitions, driver_blocks, result_stream};
 use super::service::DriverServiceImpl;
-use super::state::{Action, JobError, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
+use super::state::{Action, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
 use super::tasks::Assignment;
 use crate::cluster::{ClusterBackend, ExecutorExit};
-use arrow::array::RecordBatch;
-use arrow::ipc::reader::StreamReader;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId, TaskId};
 use flint_engine::job_runner::{JobProperties, JobRunner, JobSelector};
 use flint_engine::planner::{Stage, resolve_shuffle_reads, split_into_stages};
 use flint_engine::progress::{JobProgress, TaskMetrics};
+use flint_engine::shuffle::ShuffleEnv;
 use flint_engine::proto::encode_plan;
 use flint_proto::driver_service_server::DriverServiceServer;
 use flint_proto::executor_service_client::ExecutorServiceClient;
@@ -44,12 +45,18 @@ pub(super) enum Event {
     Status(TaskStatusUpdate),
     /// A backend saw an executor's process go.
     Exit(ExecutorExit),
-    /// A session submits a job; the answer is its result partitions.
-    Submit(NewJob, JobReply),
+    /// A session submits a job; its result partitions and end go to the sender.
+    Submit(NewJob, JobEvents),
     /// Cancel the jobs a selector picks; the answer is how many were.
     Cancel(JobSelector, String, oneshot::Sender<usize>),
-    /// A job's caller went away (its future was dropped, as an interrupt does).
-    Abandoned(JobId),
+    /// A job's caller reads this result partition now.
+    ResultsRead(JobId, usize),
+    /// A job's caller could not read this result partition's block (none of its rows
+    /// passed on): it is computed again.
+    ResultLost(JobId, usize, ExecutorId),
+    /// A job's caller is done with its results (it read them all, or went away as an
+    /// interrupt does): a job still running is cancelled, its blocks removed.
+    Released(JobId),
     /// Forget a cached relation's partitions.
     ReleaseCache(CacheId, oneshot::Sender<()>),
     /// Time passed (for heartbeat timeouts).
@@ -57,9 +64,6 @@ pub(super) enum Event {
     /// Stop every executor.
     Shutdown(oneshot::Sender<()>),
 }
-
-/// Where a job's result partitions, or why it has none, go.
-pub(super) type JobReply = oneshot::Sender<std::result::Result<Vec<Vec<u8>>, JobError>>;
 
 impl std::fmt::Debug for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -74,6 +78,10 @@ pub struct ClusterScheduler {
     events: mpsc::UnboundedSender<Event>,
     next_job: AtomicU64,
     address: String,
+    /// `spark.driver.maxResultSize` in bytes (`None`: no limit).
+    max_result_size: Option<usize>,
+    /// How result blocks are read from the executors.
+    blocks: ShuffleEnv,
 }
 
 impl ClusterScheduler {
@@ -91,6 +99,7 @@ impl ClusterScheduler {
         bind: std::net::SocketAddr,
         advertise: Option<String>,
     ) -> std::io::Result<Arc<Self>> {
+        let max_result_size = conf.max_result_size;
         let pools = conf.pools().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let bound = listener.local_addr()?;
@@ -136,7 +145,8 @@ impl ClusterScheduler {
         };
         tokio::spawn(shell.run(receiver));
         backend.start(format!("http://{address}"), exits_tx).await?;
-        Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address }))
+        let blocks = driver_blocks();
+        Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address, max_result_size, blocks }))
     }
 
     /// The driver's `DriverService` address.
@@ -157,38 +167,31 @@ impl ClusterScheduler {
     }
 }
 
-/// Cancels a job whose caller stops waiting for it (an interrupted or released Connect
-/// operation drops the future): dropping the guard before the job ended tells the event
-/// loop, which kills the job's running attempts.
-struct CancelOnDrop {
-    events: mpsc::UnboundedSender<Event>,
-    job: Option<JobId>,
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(job) = self.job.take() {
-            let _ = self.events.send(Event::Abandoned(job));
-        }
-    }
-}
-
 impl JobRunner for ClusterScheduler {
-    fn run_job(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<Vec<RecordBatch>>> {
+    /// Submits the job and streams its result partitions from the executors holding them
+    /// (see [`super::results`]), in partition order, as they finish.
+    fn execute_stream(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        progress: Arc<JobProgress>,
+    ) -> BoxFuture<'_, Result<SendableRecordBatchStream>> {
         Box::pin(async move {
             let id = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
+            let schema = plan.schema();
             let plan = split_into_stages(id, plan)?;
             for stage in &plan.stages {
                 progress.add_stage_tasks(id.0, stage.id.0, stage.partitions);
             }
-            let (reply, result) = oneshot::channel();
+            let (stage, partitions) = plan
+                .result_stage()
+                .map(|stage| (stage.id, stage.partitions))
+                .ok_or_else(|| DataFusionError::Internal(format!("{id} has no result stage")))?;
+            let (events, results) = mpsc::unbounded_channel();
             let job = NewJob { plan, properties: JobProperties::current(), progress };
-            self.events.send(Event::Submit(job, reply)).map_err(|_| Self::stopped())?;
-            let mut guard = CancelOnDrop { events: self.events.clone(), job: Some(id) };
-            let outcome = result.await;
-            guard.job = None;
-            let partitions = outcome.map_err(|_| Self::stopped())?.map_err(|e| DataFusionError::Execution(e.to_string()))?;
-            decode_results(&partitions)
+            self.events.send(Event::Submit(job, events)).map_err(|_| Self::stopped())?;
+            let result = ResultPartitions { job: id, stage, partitions };
+            let batches = result_stream(result, results, self.blocks.clone(), self.max_result_size, self.events.clone());
+            Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)) as SendableRecordBatchStream)
         })
     }
 
@@ -215,23 +218,11 @@ impl JobRunner for ClusterScheduler {
     }
 }
 
-/// Result partitions (Arrow IPC streams, in partition order) as batches; decoded by the
-/// job's caller, not on the event loop.
-fn decode_results(partitions: &[Vec<u8>]) -> Result<Vec<RecordBatch>> {
-    let mut batches = Vec::new();
-    for bytes in partitions {
-        for batch in StreamReader::try_new(bytes.as_slice(), None)? {
-            batches.push(batch?);
-        }
-    }
-    Ok(batches)
-}
-
 /// The event loop's own state besides the pure core: connections and waiting callers.
 struct EventLoop {
     state: SchedulerState,
     clients: HashMap<ExecutorId, ExecutorServiceClient<Channel>>,
-    replies: HashMap<JobId, JobReply>,
+    replies: HashMap<JobId, JobEvents>,
     events: mpsc::UnboundedSender<Event>,
     backend: Arc<dyn ClusterBackend>,
 }
@@ -268,7 +259,9 @@ impl EventLoop {
                     let _ = reply.send(cancelled);
                     actions
                 }
-                Event::Abandoned(job) => self.state.cancel_job(job, "its caller stopped waiting (interrupted)"),
+                Event::ResultsRead(job, partition) => self.state.results_read(job, partition),
+                Event::ResultLost(job, partition, executor) => self.state.result_lost(job, partition, &executor),
+                Event::Released(job) => self.state.release(job),
                 Event::ReleaseCache(cache, reply) => {
                     let actions = self.state.release_cache(cache);
                     let _ = reply.send(());
@@ -345,9 +338,19 @@ impl EventLoop {
                 Action::Disconnect(executor) => {
                     self.clients.remove(&executor);
                 }
+                Action::Result { job, partition, location } => {
+                    if let Some(reply) = self.replies.get(&job) {
+                        let _ = reply.send(JobEvent::Partition { partition, location });
+                    }
+                }
+                Action::Withdrawn { job, partition } => {
+                    if let Some(reply) = self.replies.get(&job) {
+                        let _ = reply.send(JobEvent::Withdrawn { partition });
+                    }
+                }
                 Action::Finished { job, outcome } => {
                     if let Some(reply) = self.replies.remove(&job) {
-                        let _ = reply.send(outcome);
+                        let _ = reply.send(JobEvent::Finished(outcome));
                     }
                 }
             }
@@ -451,7 +454,7 @@ fn task_update(update: TaskStatusUpdate) -> Option<TaskUpdate> {
             duration: Duration::from_millis(update.duration_ms),
             spill_bytes: update.spill_bytes,
         };
-        TaskOutcome::Succeeded { result: update.result, metrics }
+        TaskOutcome::Succeeded { metrics }
     } else {
         let fetch_failure =
             update.fetch_failure.map(|f| (StageId(f.stage as usize), f.map as usize, ExecutorId(f.executor)));

@@ -6,7 +6,8 @@
 //! failures, heartbeat reconciliation), [`pools`] (FIFO / FAIR order), [`executors`]
 //! (registry) and [`caches`] (cached partitions across jobs). The I/O is a thin shell:
 //! [`event_loop`] owns the state and talks to executors, [`service`] serves
-//! `DriverService` to them.
+//! `DriverService` to them, and `results` streams each job's result partitions from the
+//! executors that hold them.
 
 pub mod caches;
 pub mod conf;
@@ -14,6 +15,7 @@ pub mod dag;
 pub mod event_loop;
 pub mod executors;
 pub mod pools;
+mod results;
 mod service;
 pub mod state;
 pub mod tasks;

@@ -8,6 +8,11 @@
 //! [`Pools`](super::pools::Pools) decides (FIFO, or FAIR with pools). A job ends when its
 //! result is in, when it fails, or when it is cancelled (by its caller going away, its
 //! group, a tag, or all jobs); its running attempts are then killed on the executors.
+//!
+//! Result partitions stay on the executors that computed them: each finished one is
+//! handed to the job's caller ([`Action::Result`]), which streams it from there in
+//! partition order, and a successful job's blocks are removed only once its caller has
+//! released its results ([`SchedulerState::release`]).
 
 use super::caches::CacheRegistry;
 use super::conf::SchedulerConf;
@@ -19,7 +24,6 @@ use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId, TaskId, TaskKey};
 use flint_engine::job_runner::{JobProperties, JobSelector};
 use flint_engine::planner::{Stage, StagePlan};
 use flint_engine::progress::{JobProgress, TaskMetrics};
-use flint_engine::result_size::ResultSizeLimit;
 use flint_engine::shuffle::MapOutputLocation;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -41,13 +45,29 @@ pub enum Action {
     Cleanup(JobId),
     /// Drop the connection to an executor that is gone.
     Disconnect(ExecutorId),
+    /// A result partition's block was lost before the job's caller reached it: the
+    /// caller forgets where it was; it is computed again and reported anew.
+    Withdrawn {
+        /// The job.
+        job: JobId,
+        /// The result partition.
+        partition: usize,
+    },
+    /// A result partition finished: tell the job's caller where its block is.
+    Result {
+        /// The job.
+        job: JobId,
+        /// The result partition.
+        partition: usize,
+        /// The executor holding its block (map = `partition`, reduce 0, of the result stage).
+        location: MapOutputLocation,
+    },
     /// A job ended: answer its caller.
     Finished {
         /// The job.
         job: JobId,
-        /// Its result partitions in order (each an Arrow IPC stream), or why it ended
-        /// without them.
-        outcome: Result<Vec<Vec<u8>>, JobError>,
+        /// `Ok` once every result partition was handed out, or why the job ended without.
+        outcome: Result<(), JobError>,
     },
 }
 
@@ -98,10 +118,8 @@ pub struct TaskUpdate {
 /// How an attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskOutcome {
-    /// It succeeded; a result task's rows come as an Arrow IPC stream.
+    /// It succeeded; its blocks (a result task's one block) are on its executor.
     Succeeded {
-        /// Result rows (empty for a map task).
-        result: Vec<u8>,
         /// What it did.
         metrics: TaskMetrics,
     },
@@ -120,8 +138,6 @@ struct Job {
     properties: JobProperties,
     progress: Arc<JobProgress>,
     fetch_failures: u32,
-    /// The bytes of the result partitions gathered so far, against spark.driver.maxResultSize.
-    result_size: ResultSizeLimit,
 }
 
 /// Every job, executor, slot and cached partition of one driver.
@@ -133,7 +149,6 @@ pub struct SchedulerState {
     pools: Pools,
     jobs: BTreeMap<JobId, Job>,
     max_fetch_failures: u32,
-    max_result_size: Option<usize>,
     network_timeout: Duration,
     /// What became of executors that left, for the error when none is left.
     exits: Vec<String>,
@@ -151,7 +166,6 @@ impl SchedulerState {
             pools,
             jobs: BTreeMap::new(),
             max_fetch_failures: conf.max_fetch_failures,
-            max_result_size: conf.max_result_size,
             network_timeout: conf.network_timeout,
             exits: Vec::new(),
             expected,
@@ -238,17 +252,15 @@ impl SchedulerState {
         });
         let Some(job) = self.jobs.get_mut(&task.job) else { return Vec::new() };
         let (error, fetch_failure) = match outcome {
-            TaskOutcome::Succeeded { result, metrics } => {
+            TaskOutcome::Succeeded { metrics } => {
+                let Some(location) = location else { return Vec::new() };
                 job.progress.task_finished(task.job.0, task.stage.0, metrics);
                 if job.dag.is_result_stage(task.stage) {
-                    if let Err(too_large) = job.result_size.add_task(result.len()) {
-                        return self.fail_job(task.job, too_large.to_string());
-                    }
                     job.progress.add_rows(metrics.rows as usize);
-                    job.dag.result_finished(task.partition, result);
-                } else if let Some(location) = location {
-                    job.dag.map_finished(task.stage, task.partition, location);
+                    job.dag.result_finished(task.partition, executor.clone());
+                    return vec![Action::Result { job: task.job, partition: task.partition, location }];
                 }
+                job.dag.map_finished(task.stage, task.partition, location);
                 return Vec::new();
             }
             TaskOutcome::Failed { error, fetch_failure } => (error, fetch_failure),
@@ -307,7 +319,12 @@ impl SchedulerState {
             let Some(job) = self.jobs.get_mut(&id) else { continue };
             let lost = losing_outputs(id, job, |dag| dag.executor_lost(executor));
             let rerun = requeued.iter().filter(|task| task.job == id).count();
-            eprintln!("flint: rerunning {rerun} tasks that were running and {} lost map outputs of {id}", lost.outputs);
+            eprintln!(
+                "flint: rerunning {rerun} tasks that were running, {} lost map outputs and {} unread result partitions of {id}",
+                lost.outputs,
+                lost.withdrawn.len()
+            );
+            actions.extend(lost.withdrawn.iter().map(|&partition| Action::Withdrawn { job: id, partition }));
             actions.extend(self.roll_back(id, &lost));
         }
         actions
@@ -341,8 +358,7 @@ impl SchedulerState {
             eprintln!("flint: {id} reads {}: computing partitions {:?} of {}", used.cache, used.missing, used.partitions);
         }
         tracing::info!("{id} submitted with {} stages (pool {:?}, tags {:?})", dag.plan().stages.len(), properties.pool, properties.tags);
-        let result_size = ResultSizeLimit::new(self.max_result_size);
-        self.jobs.insert(id, Job { dag, properties, progress, fetch_failures: 0, result_size });
+        self.jobs.insert(id, Job { dag, properties, progress, fetch_failures: 0 });
         Vec::new()
     }
 
@@ -360,6 +376,41 @@ impl SchedulerState {
             tracing::info!("cancelling {id}: {reason}");
         }
         self.end_job(id, Err(JobError::Cancelled { job: id, reason: reason.to_string() }))
+    }
+
+    /// The caller of job `id` reads result partition `partition` now (the number of
+    /// partitions once it read them all: the job then ends): later ones may run (see
+    /// [`super::dag::RESULTS_AHEAD`]).
+    pub fn results_read(&mut self, id: JobId, partition: usize) -> Vec<Action> {
+        if let Some(job) = self.jobs.get_mut(&id) {
+            job.dag.results_read(partition);
+        }
+        Vec::new()
+    }
+
+    /// The caller of job `id` could not read result partition `partition`'s block from
+    /// `executor` before passing any of its rows on: the partition is computed again and
+    /// reported anew.
+    pub fn result_lost(&mut self, id: JobId, partition: usize, executor: &ExecutorId) -> Vec<Action> {
+        if let Some(job) = self.jobs.get_mut(&id) {
+            eprintln!("flint: result partition {partition} of {id} could not be read from {executor}; recomputing it");
+            losing_outputs(id, job, |dag| {
+                dag.result_lost(partition);
+                LostOutputs::default()
+            });
+        }
+        Vec::new()
+    }
+
+    /// The caller of job `id` is done with its results (it read them all, or stopped):
+    /// a job still running is cancelled, and the job's blocks, its result partitions
+    /// among them, are removed from every executor.
+    pub fn release(&mut self, id: JobId) -> Vec<Action> {
+        let mut actions = self.cancel_job(id, "its caller stopped reading its results (interrupted or released)");
+        if !actions.contains(&Action::Cleanup(id)) {
+            actions.push(Action::Cleanup(id));
+        }
+        actions
     }
 
     /// Fails one job with `message`.
@@ -382,7 +433,8 @@ impl SchedulerState {
     /// to runnable tasks in the order the pools decide.
     pub fn schedule(&mut self) -> Vec<Action> {
         let mut actions = Vec::new();
-        let done: Vec<JobId> = self.jobs.iter().filter(|(_, job)| job.dag.is_done()).map(|(id, _)| *id).collect();
+        let done: Vec<JobId> =
+            self.jobs.iter().filter(|(_, job)| job.dag.is_done() && job.dag.is_read()).map(|(id, _)| *id).collect();
         for id in done {
             tracing::info!("{id} finished");
             if let Some(job) = self.jobs.get(&id) {
@@ -428,24 +480,38 @@ impl SchedulerState {
         actions
     }
 
-    /// Removes a job: keeps the cache partitions it computed, kills its running attempts,
-    /// cleans up its blocks and answers its caller (`Ok` takes its result partitions).
+    /// Removes a job: keeps the cache partitions it computed, kills its running attempts
+    /// and answers its caller. A failed or cancelled job's blocks are removed now (after
+    /// the kills); a successful one's when its caller releases its results.
     fn end_job(&mut self, id: JobId, outcome: Result<(), JobError>) -> Vec<Action> {
-        let Some(mut job) = self.jobs.remove(&id) else { return Vec::new() };
+        let Some(job) = self.jobs.remove(&id) else { return Vec::new() };
         for (cache, partition, executor) in self.caches.record(&job.dag) {
             eprintln!("flint: {cache} partition {partition} is on {executor}");
         }
         let mut actions: Vec<Action> = self.tasks.remove_job(id).into_iter().map(Action::Kill).collect();
-        actions.push(Action::Cleanup(id));
-        actions.push(Action::Finished { job: id, outcome: outcome.map(|()| job.dag.take_results()) });
+        if outcome.is_err() {
+            actions.push(Action::Cleanup(id));
+        }
+        actions.push(Action::Finished { job: id, outcome });
         actions
     }
 
     /// Stages downstream of a lost round-robin output run again from scratch: their
     /// running attempts read the lost attempt's blocks, so they are killed and forgotten.
+    /// Result partitions already handed to the caller cannot be taken back: the job fails
+    /// with Spark's error for an indeterminate stage under a result stage.
     fn roll_back(&mut self, job: JobId, lost: &LostOutputs) -> Vec<Action> {
         if lost.rolled_back.is_empty() {
             return Vec::new();
+        }
+        if lost.results > 0 {
+            let result_stage = lost.rolled_back.last().map_or(0, |stage| stage.0);
+            let message = format!(
+                "A shuffle map stage with indeterminate output was failed and retried. However, Spark cannot rollback \
+                 the ResultStage {result_stage} to re-process the input data, and has to fail this job. Please eliminate \
+                 the indeterminacy by checkpointing the RDD before repartition and try again."
+            );
+            return self.fail_job(job, message);
         }
         let stages: Vec<String> = lost.rolled_back.iter().map(|s| s.0.to_string()).collect();
         eprintln!("flint: a lost map output was round-robin; recomputing stages {} from scratch", stages.join(", "));
@@ -546,10 +612,7 @@ mod tests {
             .collect()
     }
 
-    /// A job's results, or why it has none.
-    type Outcome = Result<Vec<Vec<u8>>, JobError>;
-
-    fn finished(actions: &[Action]) -> Vec<(JobId, Outcome)> {
+    fn finished(actions: &[Action]) -> Vec<(JobId, Result<(), JobError>)> {
         actions
             .iter()
             .filter_map(|a| match a {
@@ -559,13 +622,24 @@ mod tests {
             .collect()
     }
 
-    fn succeed(state: &mut SchedulerState, assignment: &Assignment, result: &[u8]) -> Vec<Action> {
-        let outcome = TaskOutcome::Succeeded { result: result.to_vec(), metrics: TaskMetrics::default() };
+    /// The result partitions handed to callers, by job.
+    fn results(actions: &[Action]) -> Vec<(JobId, usize)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Result { job, partition, .. } => Some((*job, *partition)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn succeed(state: &mut SchedulerState, assignment: &Assignment) -> Vec<Action> {
+        let outcome = TaskOutcome::Succeeded { metrics: TaskMetrics::default() };
         state.status(TaskUpdate { executor: assignment.executor.clone(), task: assignment.task, outcome })
     }
 
-    /// Runs every launched attempt to success (result partitions answer their partition
-    /// number) until no attempt is launched; returns every action seen.
+    /// Runs every launched attempt to success until no attempt is launched; returns every
+    /// action seen.
     fn run_to_end(state: &mut SchedulerState, mut actions: Vec<Action>) -> Vec<Action> {
         let mut seen = Vec::new();
         loop {
@@ -576,7 +650,8 @@ mod tests {
                 return seen;
             }
             for assignment in launches {
-                actions.extend(succeed(state, &assignment, &[assignment.task.partition as u8]));
+                actions.extend(succeed(state, &assignment));
+                actions.extend(state.results_read(assignment.task.job, usize::MAX));
             }
         }
     }
@@ -593,12 +668,15 @@ mod tests {
         assert!(launched(&state.schedule()).is_empty(), "no free slot for job 1 yet");
         let mut actions = Vec::new();
         for assignment in &first {
-            actions.extend(succeed(&mut state, assignment, &[]));
+            actions.extend(succeed(&mut state, assignment));
         }
         let seen = run_to_end(&mut state, actions);
-        let mut results = finished(&seen);
-        results.sort_by_key(|(job, _)| *job);
-        assert_eq!(results, vec![(JobId(0), Ok(vec![vec![0], vec![1]])), (JobId(1), Ok(vec![vec![0], vec![1], vec![2]]))]);
+        let mut ended = finished(&seen);
+        ended.sort_by_key(|(job, _)| *job);
+        assert_eq!(ended, vec![(JobId(0), Ok(())), (JobId(1), Ok(()))]);
+        let mut handed_out = results(&seen);
+        handed_out.sort();
+        assert_eq!(handed_out, vec![(JobId(0), 0), (JobId(0), 1), (JobId(1), 0), (JobId(1), 1), (JobId(1), 2)]);
         assert!(state.jobs().is_empty());
         assert!(state.running().is_empty());
     }
@@ -645,7 +723,7 @@ mod tests {
             vec![(JobId(0), Err(JobError::Cancelled { job: JobId(0), reason: "interrupted".into() }))]
         );
         let late = running.iter().find(|a| a.task.job == JobId(0)).unwrap();
-        assert!(succeed(&mut state, late, &[]).is_empty(), "a late report of a cancelled job is ignored");
+        assert!(succeed(&mut state, late).is_empty(), "a late report of a cancelled job is ignored");
         let next = launched(&state.schedule());
         assert!(next.iter().all(|a| a.task.job == JobId(1)), "the freed slot goes to job 1: {next:?}");
         assert!(state.cancel(&JobSelector::Tag("etl".into()), "again").is_empty(), "nothing left to cancel");
@@ -677,18 +755,18 @@ mod tests {
         let maps = launched(&state.schedule());
         let on_a = maps.iter().find(|a| a.executor == e("a")).unwrap().clone();
         let on_b = maps.iter().find(|a| a.executor == e("b")).unwrap().clone();
-        succeed(&mut state, &on_b, &[]);
+        succeed(&mut state, &on_b);
         let actions = state.register(e("b"), 1, info(2, 3)).unwrap();
         assert!(actions.contains(&Action::Disconnect(e("b"))));
-        assert!(succeed(&mut state, &on_b, &[]).is_empty(), "a report of the old process");
+        assert!(succeed(&mut state, &on_b).is_empty(), "a report of the old process");
         let again = launched(&state.schedule());
         assert_eq!(again.len(), 1, "map 1's output was on the old b: {again:?}");
         assert_eq!((again[0].task.partition, again[0].task.attempt, &again[0].executor), (1, 1, &e("b")));
         assert_eq!(state.executor(&e("b")).unwrap().pid, 3);
-        let mut actions = succeed(&mut state, &on_a, &[]);
-        actions.extend(succeed(&mut state, &again[0], &[]));
+        let mut actions = succeed(&mut state, &on_a);
+        actions.extend(succeed(&mut state, &again[0]));
         let seen = run_to_end(&mut state, actions);
-        assert_eq!(finished(&seen), vec![(JobId(0), Ok(vec![vec![0]]))]);
+        assert_eq!(finished(&seen), vec![(JobId(0), Ok(()))]);
     }
 
     /// A status that never arrived: once the executor's heartbeats stop listing the
@@ -709,7 +787,7 @@ mod tests {
         let again = launched(&state.schedule());
         assert_eq!(again.len(), 1);
         assert_eq!((again[0].task.key(), again[0].task.attempt), (map.task.key(), 1));
-        assert!(succeed(&mut state, &map, &[]).is_empty(), "the lost attempt's late report is ignored");
+        assert!(succeed(&mut state, &map).is_empty(), "the lost attempt's late report is ignored");
 
         let stray = TaskKey { job: JobId(9), stage: StageId(0), partition: 0 }.attempt(0);
         let (_, actions) = state.heartbeat(&e("a"), &[stray], now);
@@ -739,28 +817,77 @@ mod tests {
         assert_eq!(state.jobs(), vec![JobId(1)]);
     }
 
+    /// Each finished result partition is handed out at once, with the executor holding
+    /// its block; a successful job's blocks stay until its caller releases the results.
     #[test]
-    fn a_result_past_max_result_size_fails_its_job_with_sparks_error() {
+    fn result_partitions_are_handed_out_as_they_finish_and_cleaned_up_on_release() {
         let mut state = cluster(Pools::default(), 1);
         state.submit(job(0, 1, 2, JobProperties::default()));
-        let mut outcome = Vec::new();
-        let mut launches = launched(&state.schedule());
-        while outcome.is_empty() && !launches.is_empty() {
-            for assignment in &launches {
-                // Each result partition is 600 KiB: the second passes the 1 MiB limit.
-                let size = if assignment.task.stage == StageId(1) { 600 << 10 } else { 1 };
-                outcome.extend(finished(&succeed(&mut state, assignment, &vec![0; size])));
-            }
-            let actions = state.schedule();
-            outcome.extend(finished(&actions));
-            launches = launched(&actions);
+        let map = launched(&state.schedule()).remove(0);
+        succeed(&mut state, &map);
+        let reducers = launched(&state.schedule());
+        assert_eq!(reducers.len(), 2);
+        let first = succeed(&mut state, &reducers[1]);
+        let [Action::Result { job: JobId(0), partition: 1, location }] = first.as_slice() else { panic!("{first:?}") };
+        assert_eq!(location.executor, reducers[1].executor);
+        let mut last = succeed(&mut state, &reducers[0]);
+        last.extend(state.schedule());
+        assert_eq!(results(&last), vec![(JobId(0), 0)]);
+        assert!(finished(&last).is_empty(), "the job lasts until its caller has read every partition");
+        state.results_read(JobId(0), 2);
+        let last = state.schedule();
+        assert_eq!(finished(&last), vec![(JobId(0), Ok(()))]);
+        assert!(!last.contains(&Action::Cleanup(JobId(0))), "the caller still streams the results");
+        assert_eq!(state.release(JobId(0)), vec![Action::Cleanup(JobId(0))]);
+
+        state.submit(job(1, 1, 1, JobProperties::default()));
+        let running = launched(&state.schedule());
+        let released = state.release(JobId(1));
+        assert_eq!(killed(&released), vec![running[0].task], "a caller that stops reading cancels its job");
+        assert_eq!(released.iter().filter(|a| **a == Action::Cleanup(JobId(1))).count(), 1);
+        assert!(matches!(finished(&released)[..], [(JobId(1), Err(JobError::Cancelled { .. }))]));
+    }
+
+    /// A result block its caller could not read is computed again and handed out anew;
+    /// an executor lost with unread result blocks has them withdrawn and recomputed.
+    #[test]
+    fn unreadable_and_lost_result_blocks_are_computed_again() {
+        let mut state = cluster(Pools::default(), 1);
+        state.submit(job(0, 1, 2, JobProperties::default()));
+        let map = launched(&state.schedule()).remove(0);
+        succeed(&mut state, &map);
+        let reducers = launched(&state.schedule());
+        for reducer in &reducers {
+            succeed(&mut state, reducer);
         }
-        let (_, Err(JobError::Failed { message, .. })) = &outcome[0] else { panic!("{outcome:?}") };
-        assert!(
-            message.contains("Total size of serialized results of 2 tasks (1200.0 KiB) is bigger than spark.driver.maxResultSize (1024.0 KiB)"),
-            "{message}"
-        );
-        assert!(state.jobs().is_empty());
+        state.result_lost(JobId(0), 0, &reducers[0].executor);
+        let again = launched(&state.schedule());
+        assert_eq!(again.iter().map(|a| (a.task.partition, a.task.attempt)).collect::<Vec<_>>(), vec![(0, 1)]);
+        assert_eq!(results(&succeed(&mut state, &again[0])), vec![(JobId(0), 0)]);
+        let holder = reducers.iter().find(|r| r.task.partition == 1).unwrap().executor.clone();
+        let actions = state.executor_gone(&holder, "exited with signal 9");
+        assert!(actions.contains(&Action::Withdrawn { job: JobId(0), partition: 1 }), "{actions:?}");
+        assert_eq!(launched(&state.schedule()).iter().map(|a| a.task.partition).collect::<Vec<_>>(), vec![1]);
+    }
+
+    /// Losing a round-robin output under a result stage whose partitions were already
+    /// handed out fails the job (Spark's indeterminate-stage error): the caller may have
+    /// passed those rows on, and a recomputed map task may deal rows differently.
+    #[test]
+    fn an_indeterminate_rollback_after_results_were_handed_out_fails_the_job() {
+        use crate::scheduler::dag::tests::round_robin;
+        let mut state = cluster(Pools::default(), 1);
+        let plan = StagePlan { job: JobId(0), stages: vec![round_robin(0, 2, &[]), stage(1, StageKind::Result, 2, &[0])] };
+        state.submit(NewJob { plan, properties: JobProperties::default(), progress: Arc::default() });
+        for map in launched(&state.schedule()) {
+            succeed(&mut state, &map);
+        }
+        let reducers = launched(&state.schedule());
+        let on_a = reducers.iter().find(|r| r.executor == e("a")).unwrap();
+        assert_eq!(results(&succeed(&mut state, on_a)).len(), 1);
+        let actions = state.executor_gone(&e("a"), "exited with signal 9");
+        let [(JobId(0), Err(JobError::Failed { message, .. }))] = &finished(&actions)[..] else { panic!("{actions:?}") };
+        assert!(message.contains("cannot rollback the ResultStage 1"), "{message}");
     }
 
     #[test]

@@ -69,15 +69,18 @@ impl InProcessRunner {
 
 #[cfg(test)]
 impl crate::job_runner::JobRunner for InProcessRunner {
-    fn run_job(
+    fn execute_stream(
         &self,
         plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
         _progress: Arc<crate::progress::JobProgress>,
-    ) -> futures::future::BoxFuture<'_, Result<Vec<RecordBatch>>> {
+    ) -> futures::future::BoxFuture<'_, Result<datafusion::physical_plan::SendableRecordBatchStream>> {
         Box::pin(async move {
             let job = crate::ids::JobId(self.jobs.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+            let schema = plan.schema();
             let stages = super::split_into_stages(job, plan)?;
-            run_in_process(&stages, Arc::clone(&self.ctx), self.dir.path()).await
+            let batches = run_in_process(&stages, Arc::clone(&self.ctx), self.dir.path()).await?;
+            let stream = datafusion::physical_plan::memory::MemoryStream::try_new(batches, schema, None)?;
+            Ok(Box::pin(stream) as datafusion::physical_plan::SendableRecordBatchStream)
         })
     }
 
