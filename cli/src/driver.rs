@@ -15,6 +15,7 @@ use flint_engine::FlintSession;
 use flint_engine::config::SparkConf;
 use flint_engine::job_runner::JobRunner;
 use flint_engine::script::ShowOptions;
+use flint_proto::auth::{AppSecret, SECRET_ENV};
 
 /// `flint driver`: started by the operator in the driver pod, not by hand.
 #[derive(Debug, Args)]
@@ -72,11 +73,15 @@ pub async fn run_driver(args: DriverArgs) -> Result<()> {
     let Some(file) = args.app_file.clone().or_else(|| get("spark.flint.app.file")) else {
         bail!("the configuration names no application file")
     };
+    let Some(secret) = AppSecret::from_env()? else {
+        bail!(
+            "the driver has no application secret: the operator sets {SECRET_ENV} from the app's Secret; was the pod created by the Flint operator?"
+        )
+    };
     let conf = KubernetesConf {
         app: args.app_name.clone(),
         namespace: args.namespace.clone(),
         executors,
-        max_failures: number("spark.executor.maxNumFailures", (2 * executors).max(3)),
         executor_timeout: get("spark.flint.kubernetes.executorTimeout")
             .and_then(|v| parse_duration(&v))
             .unwrap_or(Duration::from_secs(300)),
@@ -87,8 +92,15 @@ pub async fn run_driver(args: DriverArgs) -> Result<()> {
         .parse()
         .with_context(|| format!("bad bind address {}:{}", args.bind_address, args.port))?;
     let scheduler =
-        ClusterScheduler::start_on(backend, SchedulerConf::from_spark(&spark), bind, args.advertise_address.clone())
-            .await
+        ClusterScheduler::start_on(
+            backend,
+            SchedulerConf::from_spark(&spark),
+            bind,
+            args.advertise_address.clone(),
+            secret,
+            executors,
+        )
+        .await
             .with_context(|| format!("cannot serve the scheduler on {bind}"))?;
     eprintln!(
         "flint: driver of {}/{} serving executors on {bind} (advertised {}), {executors} executors of {cores} cores",

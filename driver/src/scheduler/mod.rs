@@ -19,4 +19,4 @@ pub mod state;
 pub mod tasks;
 
 pub use conf::{SchedulerConf, parse_duration};
-pub use event_loop::ClusterScheduler;
+pub use event_loop::{ClusterScheduler, StartError};
