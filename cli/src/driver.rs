@@ -10,12 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use flint_driver::cluster::kubernetes::{KubernetesCluster, KubernetesConf};
-use flint_driver::scheduler::{ClusterScheduler, SchedulerConf, parse_duration};
+use flint_driver::scheduler::{ClusterScheduler, SchedulerConf};
 use flint_engine::FlintSession;
 use flint_engine::config::SparkConf;
 use flint_engine::job_runner::JobRunner;
 use flint_engine::script::ShowOptions;
 use flint_proto::auth::{AppSecret, SECRET_ENV};
+use flint_proto::conf::EXECUTOR_TIMEOUT;
 
 /// `flint driver`: started by the operator in the driver pod, not by hand.
 #[derive(Debug, Args)]
@@ -82,9 +83,9 @@ pub async fn run_driver(args: DriverArgs) -> Result<()> {
         app: args.app_name.clone(),
         namespace: args.namespace.clone(),
         executors,
-        executor_timeout: get("spark.flint.kubernetes.executorTimeout")
-            .and_then(|v| parse_duration(&v))
-            .unwrap_or(Duration::from_secs(300)),
+        executor_timeout: EXECUTOR_TIMEOUT
+            .duration(spark.get(EXECUTOR_TIMEOUT.name))
+            .unwrap_or_else(|| EXECUTOR_TIMEOUT.default_duration()),
         poll_interval: Duration::from_secs(1),
     };
     let backend = Arc::new(KubernetesCluster::new(conf).await?);

@@ -13,6 +13,7 @@ use k8s_openapi::api::core::v1::{
     Service, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
 use flint_proto::auth::{AppSecret, SECRET_ENV};
+use flint_proto::conf::parse_duration;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -474,7 +475,8 @@ pub fn executor_pod(app: &SparkApplication, attempt: i32, id: i32, driver: &Driv
         .spec
         .spark_conf
         .get("spark.executor.heartbeatInterval")
-        .and_then(|v| duration_ms(v))
+        .and_then(|v| parse_duration(v))
+        .map(|d| d.as_millis())
         .unwrap_or(10_000);
     let mut labels = labels(app, attempt, "executor");
     labels.insert(LABEL_EXECUTOR_ID.to_string(), id.to_string());
@@ -538,19 +540,6 @@ pub fn executor_pod(app: &SparkApplication, attempt: i32, id: i32, driver: &Driv
     pod
 }
 
-/// Milliseconds of a Spark duration (`10s`, `500ms`, `1m`, bare seconds).
-fn duration_ms(value: &str) -> Option<u64> {
-    let value = value.trim().to_ascii_lowercase();
-    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    match unit {
-        "" | "s" => Some(n * 1000),
-        "ms" => Some(n),
-        "m" | "min" => Some(n * 60_000),
-        _ => None,
-    }
-}
 
 /// The reference an event or owner points at.
 pub fn is_owned_by(pod: &Pod, app: &SparkApplication) -> bool {

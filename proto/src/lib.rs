@@ -1,8 +1,10 @@
 //! Flint's internal protocol between driver and executors: `flint.v1` messages and the
 //! `DriverService` / `ExecutorService` gRPC clients and servers generated from
-//! `flint/v1/internal.proto`.
+//! `flint/v1/internal.proto`; the application secret they authenticate with ([`auth`]);
+//! and the configuration the operator and the pods it starts share ([`conf`]).
 
 pub mod auth;
+pub mod conf;
 
 /// Bumped on any incompatible change; the driver refuses executors that speak another.
 pub const PROTOCOL_VERSION: u32 = 1;

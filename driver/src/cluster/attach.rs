@@ -2,11 +2,12 @@
 //! executors and sends the session's jobs to them; `local[N]` needs nothing.
 
 use super::LocalCluster;
-use crate::scheduler::{ClusterScheduler, SchedulerConf, parse_duration};
+use crate::scheduler::{ClusterScheduler, SchedulerConf};
 use flint_engine::FlintSession;
 use flint_engine::config::{Master, SparkConf};
 use flint_engine::job_runner::JobRunner;
 use flint_proto::auth::{AppSecret, SECRET_KEY};
+use flint_proto::conf::parse_duration;
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -6,6 +6,7 @@
 
 use super::{BackendError, BackendEvent, ClusterBackend, DriverEndpoint};
 use flint_engine::ids::ExecutorId;
+use flint_proto::conf::EXECUTOR_TIMEOUT;
 use futures::future::BoxFuture;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -51,7 +52,7 @@ pub struct KubernetesConf {
     /// operator creates pods for without being asked.
     pub executors: usize,
     /// Give up when no executor pod runs after this long
-    /// (`spark.flint.kubernetes.executorTimeout`, default 300 s).
+    /// ([`EXECUTOR_TIMEOUT`]).
     pub executor_timeout: Duration,
     /// Between reads of the app's status.
     pub poll_interval: Duration,
@@ -118,6 +119,7 @@ pub fn executor_id_of(pod: &str) -> Option<String> {
 pub struct StatusTracker {
     ended: BTreeSet<String>,
     pending: BTreeSet<String>,
+    unschedulable: Option<String>,
     ran: bool,
     gave_up: bool,
 }
@@ -148,6 +150,16 @@ impl StatusTracker {
                 }
             }
         }
+        let unschedulable = status
+            .get("conditions")
+            .and_then(|c| c.as_array())
+            .and_then(|cs| cs.iter().find(|c| c["type"] == "ExecutorsScheduled" && c["status"] == "False"))
+            .and_then(|c| c["message"].as_str())
+            .map(str::to_string);
+        if unschedulable.is_some() && unschedulable != self.unschedulable {
+            events.push(BackendEvent::Unschedulable { reason: unschedulable.clone().unwrap_or_default() });
+        }
+        self.unschedulable = unschedulable;
         if self.gave_up {
             return events;
         }
@@ -157,8 +169,9 @@ impl StatusTracker {
             Some(format!("the operator failed the application: {error}"))
         } else if !self.ran && waited >= conf.executor_timeout {
             Some(format!(
-                "no executor pod ran within {}s (spark.flint.kubernetes.executorTimeout); see `kubectl describe sparkapp {}`",
+                "no executor pod ran within {}s ({}); see `kubectl describe sparkapp {}`",
                 conf.executor_timeout.as_secs(),
+                EXECUTOR_TIMEOUT.name,
                 conf.app
             ))
         } else {
@@ -302,6 +315,27 @@ mod tests {
         let failed = serde_json::json!({"applicationState": {"state": "FAILING", "errorMessage": "1 Insufficient cpu"}});
         let events = tracker.read(&failed, Duration::from_secs(1), &conf());
         assert!(gave_up(&events).unwrap().contains("Insufficient cpu"), "{events:?}");
+    }
+
+    #[test]
+    fn unschedulable_executors_are_reported_once_per_reason() {
+        let mut tracker = StatusTracker::default();
+        let stuck = |message: &str| {
+            serde_json::json!({
+                "applicationState": {"state": "RUNNING"},
+                "conditions": [
+                    {"type": "Running", "status": "True", "message": ""},
+                    {"type": "ExecutorsScheduled", "status": "False", "message": message}
+                ]
+            })
+        };
+        let reason = "executor pod pi-1-exec-1 cannot be scheduled: 0/1 nodes are available: 1 Insufficient cpu";
+        let events = tracker.read(&stuck(reason), Duration::from_secs(1), &conf());
+        assert_eq!(events, vec![BackendEvent::Unschedulable { reason: reason.into() }]);
+        assert!(tracker.read(&stuck(reason), Duration::from_secs(2), &conf()).is_empty());
+        let scheduled = serde_json::json!({"applicationState": {"state": "RUNNING"}, "conditions": [{"type": "ExecutorsScheduled", "status": "True"}]});
+        assert!(tracker.read(&scheduled, Duration::from_secs(3), &conf()).is_empty());
+        assert_eq!(tracker.read(&stuck(reason), Duration::from_secs(4), &conf()).len(), 1, "stuck again");
     }
 
     #[test]

@@ -42,6 +42,13 @@ pub enum BackendEvent {
         /// Why it waits, when known.
         reason: String,
     },
+    /// Executor pods cannot be placed anywhere: the Kubernetes scheduler's reason (the
+    /// app's `ExecutorsScheduled` condition).
+    Unschedulable {
+        /// The operator's message, naming the pod, e.g. "executor pod pi-1-exec-1 cannot
+        /// be scheduled: 0/1 nodes are available: 1 Insufficient cpu".
+        reason: String,
+    },
     /// The backend will provide no more executors; jobs fail once none is registered.
     GaveUp {
         /// Why, for the jobs' error.

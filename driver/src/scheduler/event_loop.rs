@@ -335,6 +335,11 @@ impl EventLoop {
                 tracing::info!(%executor, %reason, "executor pending");
                 Vec::new()
             }
+            BackendEvent::Unschedulable { reason } => {
+                tracing::warn!(%reason, "executors cannot be scheduled");
+                eprintln!("flint: waiting for executors: {reason}");
+                Vec::new()
+            }
             BackendEvent::GaveUp { reason } => {
                 self.state.backend_gave_up(&reason);
                 Vec::new()

@@ -18,5 +18,5 @@ mod service;
 pub mod state;
 pub mod tasks;
 
-pub use conf::{SchedulerConf, parse_duration};
+pub use conf::SchedulerConf;
 pub use event_loop::{ClusterScheduler, StartError};

@@ -320,7 +320,7 @@ impl SchedulerState {
 
     /// The cluster backend will provide no more executors: jobs fail once none is left.
     pub fn backend_gave_up(&mut self, reason: &str) {
-        eprintln!("flint: no more executors will come: {reason}");
+        eprintln!("flint: giving up on executors: {reason}");
         self.gave_up = Some(reason.to_string());
     }
 
