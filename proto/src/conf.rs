@@ -32,7 +32,7 @@ impl ConfKey {
 pub const PENDING_TIMEOUT: ConfKey = ConfKey {
     name: "spark.flint.kubernetes.pendingTimeout",
     default: "300s",
-    doc: "How long the operator lets the driver pod, or every executor pod, stay Pending before it fails the application with the Kubernetes scheduler's reason; the default is the operator's --pending-timeout-seconds (300).",
+    doc: "How long the operator lets the driver pod, or every executor pod, stay Pending before it fails the app with the scheduler's reason (default: the operator's `--pending-timeout-seconds`).",
 };
 
 /// How long a Kubernetes driver waits for a first executor pod to run before it gives up.
@@ -42,7 +42,7 @@ pub const EXECUTOR_TIMEOUT: ConfKey = ConfKey {
     doc: "How long the driver waits for a first executor pod to run before it fails its jobs.",
 };
 
-/// Every `spark.flint.kubernetes.*` key, for the documentation.
+/// Every `spark.flint.kubernetes.*` key; README.md's table documents each (a test checks).
 pub const KUBERNETES_KEYS: &[ConfKey] = &[PENDING_TIMEOUT, EXECUTOR_TIMEOUT];
 
 /// A Spark duration: a number with a unit (`500ms`, `30s`, `5m` or `5min`, `1h`, `2d`) or
@@ -79,6 +79,16 @@ mod tests {
         assert_eq!(parse_duration("soon"), None);
         assert_eq!(parse_duration("5 parsecs"), None);
         assert_eq!(parse_duration("99999999999999999999s"), None);
+    }
+
+    /// The README's table says what the declarations say, so the two cannot drift apart.
+    #[test]
+    fn the_readme_documents_every_kubernetes_key() {
+        let readme = include_str!("../../README.md");
+        for key in KUBERNETES_KEYS {
+            let row = format!("| `{}` | `{}` | {} |", key.name, key.default, key.doc);
+            assert!(readme.contains(&row), "README.md lacks the row\n{row}");
+        }
     }
 
     #[test]
