@@ -205,3 +205,46 @@ impl ClusterBackend for LocalCluster {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use flint_proto::auth::AppSecret;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A backend whose "executors" are a script that exits 3 unless it got the secret in
+    /// its environment, and otherwise sleeps.
+    fn cluster(dir: &std::path::Path, secret: &str) -> LocalCluster {
+        let script = dir.join("fake-flint");
+        std::fs::write(&script, format!("#!/bin/sh\n[ \"${SECRET_ENV}\" = {secret} ] || exit 3\nexec sleep 30\n")).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        LocalCluster::new(script, 1, 64, dir.to_path_buf())
+    }
+
+    async fn next(events: &mut mpsc::UnboundedReceiver<BackendEvent>) -> BackendEvent {
+        tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("an event in time").expect("an event")
+    }
+
+    #[tokio::test]
+    async fn launches_what_is_asked_stops_the_surplus_and_gives_up_when_none_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = cluster(dir.path(), "s3cr3t");
+        let (tx, mut events) = mpsc::unbounded_channel();
+        let driver = DriverEndpoint { url: "http://127.0.0.1:1".into(), secret: AppSecret::new("s3cr3t").unwrap() };
+        backend.start(driver, tx).await.unwrap();
+        backend.request_total(3).await.unwrap();
+        assert_eq!(backend.processes().live.keys().copied().collect::<Vec<_>>(), vec![0, 1, 2]);
+        backend.request_total(2).await.unwrap();
+        let BackendEvent::Exited { executor, reason } = next(&mut events).await else { panic!("not an exit") };
+        assert_eq!(executor, ExecutorId("2".into()), "the newest goes first");
+        assert!(reason.contains("signal: 9"), "{reason}");
+        backend.kill(vec![ExecutorId("0".into())]).await.unwrap();
+        let BackendEvent::Exited { executor, .. } = next(&mut events).await else { panic!("not an exit") };
+        assert_eq!(executor, ExecutorId("0".into()));
+        backend.kill(vec![ExecutorId("1".into())]).await.unwrap();
+        assert!(matches!(next(&mut events).await, BackendEvent::Exited { .. }));
+        let BackendEvent::GaveUp { reason } = next(&mut events).await else { panic!("no give-up") };
+        assert!(reason.contains("every executor process"), "{reason}");
+    }
+}
