@@ -10,6 +10,7 @@ use clap::Args;
 use flint_driver::scheduler::ClusterScheduler;
 use flint_engine::FlintSession;
 use flint_engine::config::{SparkConf, parse_size};
+use flint_proto::auth::AppSecret;
 
 /// `flint executor`: started by a cluster backend, not by hand.
 #[derive(Debug, Args)]
@@ -20,6 +21,14 @@ pub struct ExecutorArgs {
     /// This executor's id.
     #[arg(long)]
     executor_id: String,
+    /// The name its backend launched it under: the pod name, or a local-cluster launch
+    /// name (default `executor-<id>`).
+    #[arg(long, env = "FLINT_POD_NAME")]
+    name: Option<String>,
+    /// The application's secret, shared with the driver (Spark's variable; the operator
+    /// and local-cluster set it).
+    #[arg(long, env = flint_proto::auth::SECRET_ENV, hide_env_values = true)]
+    auth_secret: String,
     /// Task slots (spark.executor.cores).
     #[arg(long, default_value_t = 1)]
     cores: usize,
@@ -50,7 +59,9 @@ pub struct ExecutorArgs {
 /// Runs an executor until its driver stops it.
 pub async fn run_executor(args: ExecutorArgs) -> Result<()> {
     let memory_bytes = parse_size(&args.memory).with_context(|| format!("bad --memory {}", args.memory))? as u64;
+    let secret = AppSecret::new(args.auth_secret)?;
     let config = flint_executor::ExecutorConfig {
+        name: args.name.unwrap_or_else(|| format!("executor-{}", args.executor_id)),
         id: args.executor_id,
         driver_url: args.driver_url,
         cores: args.cores,
@@ -61,6 +72,7 @@ pub async fn run_executor(args: ExecutorArgs) -> Result<()> {
         heartbeat_interval: Duration::from_millis(args.heartbeat_interval_ms),
         shuffle_compress: args.shuffle_compress,
         protocol_version: args.protocol_version,
+        secret,
     };
     Ok(flint_executor::run(config).await?)
 }

@@ -10,11 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use flint_driver::cluster::kubernetes::{KubernetesCluster, KubernetesConf};
-use flint_driver::scheduler::{ClusterScheduler, SchedulerConf, parse_duration};
+use flint_driver::scheduler::{ClusterScheduler, SchedulerConf};
 use flint_engine::FlintSession;
 use flint_engine::config::SparkConf;
 use flint_engine::job_runner::JobRunner;
 use flint_engine::script::ShowOptions;
+use flint_proto::auth::{AppSecret, SECRET_ENV};
+use flint_proto::conf::EXECUTOR_TIMEOUT;
 
 /// `flint driver`: started by the operator in the driver pod, not by hand.
 #[derive(Debug, Args)]
@@ -72,14 +74,18 @@ pub async fn run_driver(args: DriverArgs) -> Result<()> {
     let Some(file) = args.app_file.clone().or_else(|| get("spark.flint.app.file")) else {
         bail!("the configuration names no application file")
     };
+    let Some(secret) = AppSecret::from_env()? else {
+        bail!(
+            "the driver has no application secret: the operator sets {SECRET_ENV} from the app's Secret; was the pod created by the Flint operator?"
+        )
+    };
     let conf = KubernetesConf {
         app: args.app_name.clone(),
         namespace: args.namespace.clone(),
         executors,
-        max_failures: number("spark.executor.maxNumFailures", (2 * executors).max(3)),
-        executor_timeout: get("spark.flint.kubernetes.executorTimeout")
-            .and_then(|v| parse_duration(&v))
-            .unwrap_or(Duration::from_secs(300)),
+        executor_timeout: EXECUTOR_TIMEOUT
+            .duration(spark.get(EXECUTOR_TIMEOUT.name))
+            .unwrap_or_else(|| EXECUTOR_TIMEOUT.default_duration()),
         poll_interval: Duration::from_secs(1),
     };
     let backend = Arc::new(KubernetesCluster::new(conf).await?);
@@ -87,8 +93,15 @@ pub async fn run_driver(args: DriverArgs) -> Result<()> {
         .parse()
         .with_context(|| format!("bad bind address {}:{}", args.bind_address, args.port))?;
     let scheduler =
-        ClusterScheduler::start_on(backend, SchedulerConf::from_spark(&spark), bind, args.advertise_address.clone())
-            .await
+        ClusterScheduler::start_on(
+            backend,
+            SchedulerConf::from_spark(&spark),
+            bind,
+            args.advertise_address.clone(),
+            secret,
+            executors,
+        )
+        .await
             .with_context(|| format!("cannot serve the scheduler on {bind}"))?;
     eprintln!(
         "flint: driver of {}/{} serving executors on {bind} (advertised {}), {executors} executors of {cores} cores",

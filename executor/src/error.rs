@@ -35,6 +35,9 @@ pub enum ExecutorError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The application's secret cannot be used.
+    #[error(transparent)]
+    Secret(#[from] flint_proto::auth::SecretError),
     /// The executor's engine session could not be built.
     #[error("executor could not build its session: {0}")]
     Session(#[from] flint_engine::FlintError),

@@ -14,8 +14,10 @@ pub mod task_runner;
 pub use error::ExecutorError;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
+use flint_proto::auth::{AddSecret, AppSecret, RequireSecret};
 use flint_proto::executor_service_server::ExecutorServiceServer;
 use std::path::PathBuf;
+use tonic::service::interceptor::InterceptedService;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +26,8 @@ use std::time::Duration;
 pub struct ExecutorConfig {
     /// This executor's id, given by the cluster backend.
     pub id: String,
+    /// The name its backend launched it under (pod name or local-cluster launch name).
+    pub name: String,
     /// The driver's `DriverService` URL, e.g. `http://127.0.0.1:7077`.
     pub driver_url: String,
     /// Task slots (`spark.executor.cores`).
@@ -44,6 +48,16 @@ pub struct ExecutorConfig {
     pub shuffle_compress: bool,
     /// The protocol version to announce (tests announce a wrong one).
     pub protocol_version: u32,
+    /// The application's secret: sent on every call to the driver and to other
+    /// executors, and required of every call to this one.
+    pub secret: AppSecret,
+}
+
+impl ExecutorConfig {
+    /// The interceptor that adds the application's secret to this executor's calls.
+    pub fn client_auth(&self) -> Result<AddSecret, ExecutorError> {
+        Ok(AddSecret::new(&self.secret)?)
+    }
 }
 
 /// Runs the executor until the driver stops it or goes away.
@@ -66,14 +80,13 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
     let service = service::ExecutorServiceImpl::new(Arc::clone(&runner), blocks, stop_tx.clone());
     let incoming = flint_proto::incoming(listener);
     let mut server_stop = stop_rx.clone();
+    let auth = RequireSecret::new(&config.secret, "the executor");
+    let executor_service =
+        ExecutorServiceServer::new(service).max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX);
     let server = tokio::spawn(
         tonic::transport::Server::builder()
-            .add_service(
-                ExecutorServiceServer::new(service)
-                    .max_decoding_message_size(usize::MAX)
-                    .max_encoding_message_size(usize::MAX),
-            )
-            .add_service(FlightServiceServer::new(shuffle))
+            .add_service(InterceptedService::new(executor_service, auth.clone()))
+            .add_service(FlightServiceServer::with_interceptor(shuffle, auth))
             .serve_with_incoming_shutdown(incoming, async move {
                 let _ = server_stop.wait_for(|stop| *stop).await;
             }),

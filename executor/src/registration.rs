@@ -3,19 +3,22 @@
 use crate::task_runner::TaskRunner;
 use crate::{ExecutorConfig, ExecutorError};
 use flint_proto::driver_service_client::DriverServiceClient;
+use flint_proto::auth::AddSecret;
 use flint_proto::{HeartbeatRequest, RegisterExecutorRequest};
 use std::path::Path;
 use std::sync::Arc;
-use tonic::transport::Channel;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
 
-/// A client of the driver's `DriverService`.
-pub type DriverClient = DriverServiceClient<Channel>;
+/// A client of the driver's `DriverService`, sending the application's secret.
+pub type DriverClient = DriverServiceClient<InterceptedService<Channel, AddSecret>>;
 
-/// Connects to the driver and registers; the driver refuses a mismatched protocol version.
+/// Connects to the driver and registers; the driver refuses a mismatched protocol version
+/// or a wrong secret.
 pub async fn register(config: &ExecutorConfig, address: &str, work_dir: &Path) -> Result<DriverClient, ExecutorError> {
-    let mut client = DriverServiceClient::connect(config.driver_url.clone())
-        .await
-        .map_err(|source| ExecutorError::Connect { url: config.driver_url.clone(), source })?
+    let connect_error = |source| ExecutorError::Connect { url: config.driver_url.clone(), source };
+    let channel = Endpoint::from_shared(config.driver_url.clone()).map_err(connect_error)?.connect().await.map_err(connect_error)?;
+    let mut client = DriverServiceClient::with_interceptor(channel, config.client_auth()?)
         .max_decoding_message_size(usize::MAX)
         .max_encoding_message_size(usize::MAX);
     let request = RegisterExecutorRequest {
@@ -26,6 +29,8 @@ pub async fn register(config: &ExecutorConfig, address: &str, work_dir: &Path) -
         memory_bytes: config.memory_bytes,
         work_dir: work_dir.display().to_string(),
         pid: std::process::id(),
+        name: config.name.clone(),
+        epoch: started_at_ms(),
     };
     client
         .register_executor(request)
@@ -33,6 +38,15 @@ pub async fn register(config: &ExecutorConfig, address: &str, work_dir: &Path) -
         .map_err(|status| ExecutorError::Refused { executor: config.id.clone(), message: status.message().to_string() })?;
     tracing::info!("executor {} registered with the driver at {}", config.id, config.driver_url);
     Ok(client)
+}
+
+/// This process's start, in milliseconds since the Unix epoch: the epoch that tells this
+/// incarnation from earlier ones of the same executor name.
+fn started_at_ms() -> u64 {
+    static STARTED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    })
 }
 
 /// Sends heartbeats until the driver disowns this executor or stops answering

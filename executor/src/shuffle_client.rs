@@ -1,11 +1,13 @@
 //! Fetches the shuffle blocks other executors wrote from their block services
-//! ([`crate::shuffle_service`]) over Arrow Flight, one connection per executor.
+//! ([`crate::shuffle_service`]) over Arrow Flight, one connection per executor; every
+//! fetch carries the application's secret.
 
 use crate::shuffle_service::ticket;
 use arrow_flight::FlightClient;
 use arrow_flight::flight_service_client::FlightServiceClient;
 use flint_engine::ids::ShuffleBlockId;
 use flint_engine::shuffle::{BlockError, BlockStream, RemoteBlocks};
+use flint_proto::auth::AddSecret;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -16,12 +18,18 @@ use tonic::transport::{Channel, Endpoint};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A Flight client per block service address, connected on first use.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FlightBlocks {
     channels: Mutex<HashMap<String, Channel>>,
+    secret: AddSecret,
 }
 
 impl FlightBlocks {
+    /// Fetches with the application's secret.
+    pub fn new(secret: AddSecret) -> Self {
+        Self { channels: Mutex::default(), secret }
+    }
+
     fn channel(&self, address: &str) -> Result<Channel, BlockError> {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(channel) = channels.get(address) {
@@ -40,8 +48,9 @@ impl RemoteBlocks for FlightBlocks {
     fn fetch(&self, block: ShuffleBlockId, address: &str) -> BlockStream {
         let channel = self.channel(address);
         let address = address.to_string();
+        let secret = self.secret.clone();
         let stream = futures::stream::once(async move {
-            let client = FlightServiceClient::new(channel?).max_decoding_message_size(usize::MAX);
+            let client = FlightServiceClient::with_interceptor(channel?, secret).max_decoding_message_size(usize::MAX);
             let batches = FlightClient::new_from_inner(client)
                 .do_get(ticket(&block))
                 .await

@@ -70,7 +70,7 @@ impl TaskRunner {
             session,
             shuffle: ShuffleEnv::local(ExecutorId(config.id.clone()), blocks.root().to_path_buf())
                 .with_compression(config.shuffle_compress)
-                .with_remote(Arc::new(FlightBlocks::default())),
+                .with_remote(Arc::new(FlightBlocks::new(config.client_auth()?))),
             slots: Arc::new(Semaphore::new(config.cores.max(1))),
             driver,
             running: Mutex::new(HashMap::new()),

@@ -13,6 +13,7 @@ use flint_engine::shuffle::{MapOutputLocation, ShuffleEnv, fetch_failure, layout
 use flint_executor::block_manager::BlockManager;
 use flint_executor::shuffle_client::FlightBlocks;
 use flint_executor::shuffle_service::ShuffleService;
+use flint_proto::auth::{AddSecret, AppSecret, RequireSecret};
 use futures::TryStreamExt;
 use std::sync::Arc;
 
@@ -40,14 +41,24 @@ async fn serve(root: std::path::PathBuf) -> String {
     let service = ShuffleService::new(Arc::new(BlockManager::new(root).unwrap()));
     tokio::spawn(
         tonic::transport::Server::builder()
-            .add_service(FlightServiceServer::new(service))
+            .add_service(FlightServiceServer::with_interceptor(service, RequireSecret::new(&secret(), "the executor")))
             .serve_with_incoming(flint_proto::incoming(listener)),
     );
     address
 }
 
+/// The application's secret both sides share.
+fn secret() -> AppSecret {
+    AppSecret::new("shuffle-test-secret").unwrap()
+}
+
+fn reducer_with(dir: &std::path::Path, secret: &AppSecret) -> ShuffleEnv {
+    let blocks = FlightBlocks::new(AddSecret::new(secret).unwrap());
+    ShuffleEnv::local(ExecutorId("reducer".into()), dir.join("reducer")).with_remote(Arc::new(blocks))
+}
+
 fn reducer(dir: &std::path::Path) -> ShuffleEnv {
-    ShuffleEnv::local(ExecutorId("reducer".into()), dir.join("reducer")).with_remote(Arc::new(FlightBlocks::default()))
+    reducer_with(dir, &secret())
 }
 
 fn writer_at(dir: &std::path::Path, address: String) -> MapOutputLocation {
@@ -106,4 +117,17 @@ async fn a_block_this_executor_wrote_is_read_from_disk() {
     };
     let batches: Vec<RecordBatch> = env.open_block(block(3), &location).try_collect().await.unwrap();
     assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 2000);
+}
+
+/// A reducer with another application's secret is refused the block, and the failure
+/// says why instead of passing for a lost block.
+#[tokio::test]
+async fn a_fetch_with_a_wrong_secret_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write_block(&dir.path().join("writer"), &block(0), 1);
+    let address = serve(dir.path().join("writer")).await;
+    let env = reducer_with(dir.path(), &AppSecret::new("another-application").unwrap());
+    let error = env.open_block(block(0), &writer_at(dir.path(), address)).try_collect::<Vec<_>>().await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("refused a call") && message.contains("a wrong application secret"), "{message}");
 }

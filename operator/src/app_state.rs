@@ -14,6 +14,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
+use flint_proto::conf::PENDING_TIMEOUT;
+
 use crate::crd::{AppState, Condition, RestartPolicyType, SparkApplicationSpec, SparkApplicationStatus, StateTransition};
 
 /// At most this many entries in `status.executorState` (kubeflow #2025: status outgrew etcd).
@@ -249,7 +251,7 @@ pub fn submission_failed(plan: Plan, generation: i64, message: String, now: Time
     let mut transitions = plan.transitions;
     enter(&mut status, &mut transitions, from, AppState::SubmissionFailed, "SubmissionFailed", message, now);
     status.termination_time = Some(Time(now));
-    set_conditions(&mut status, generation, now);
+    set_conditions(&mut status, generation, now, None);
     Plan { status, actions: Vec::new(), transitions, requeue_after: Duration::from_secs(1) }
 }
 
@@ -292,11 +294,8 @@ impl Step<'_> {
     }
 
     fn pending_timeout(&self) -> Duration {
-        self.obs
-            .spec
-            .spark_conf
-            .get("spark.flint.kubernetes.pendingTimeout")
-            .and_then(|v| parse_seconds(v))
+        PENDING_TIMEOUT
+            .duration(self.obs.spec.spark_conf.get(PENDING_TIMEOUT.name).map(String::as_str))
             .unwrap_or(self.obs.settings.pending_timeout)
     }
 
@@ -583,10 +582,18 @@ impl Step<'_> {
         }
     }
 
+    /// Why the first live executor pod the Kubernetes scheduler cannot place waits, if one
+    /// does (for the `ExecutorsScheduled` condition the driver reads).
+    fn unschedulable_executor(&self) -> Option<String> {
+        let pod = self.obs.executors.iter().find(|p| p.is_live() && p.phase() == Phase::Pending && p.unschedulable.is_some())?;
+        Some(format!("executor pod {} cannot be scheduled: {}", pod.name, pod.pending_reason()))
+    }
+
     fn finish(mut self) -> Plan {
         self.record_executors();
         self.status.observed_generation = self.obs.generation;
-        set_conditions(&mut self.status, self.obs.generation, self.obs.now);
+        let unschedulable = self.unschedulable_executor();
+        set_conditions(&mut self.status, self.obs.generation, self.obs.now, unschedulable);
         if matches!(self.state(), AppState::Submitted | AppState::PendingRerun | AppState::Succeeding | AppState::Failing) {
             self.requeue_in(Duration::from_secs(1));
         }
@@ -637,9 +644,10 @@ impl Step<'_> {
     }
 }
 
-/// Conditions derived from the state, each with `observedGeneration`; a condition's
+/// Conditions derived from the state (and `ExecutorsScheduled` from `unschedulable`, why an
+/// executor pod cannot be placed), each with `observedGeneration`; a condition's
 /// `lastTransitionTime` moves only when its status changes.
-fn set_conditions(status: &mut SparkApplicationStatus, generation: i64, now: Timestamp) {
+fn set_conditions(status: &mut SparkApplicationStatus, generation: i64, now: Timestamp, unschedulable: Option<String>) {
     let state = status.application_state.state;
     let error = status.application_state.error_message.clone().unwrap_or_default();
     let reason = camel(state);
@@ -657,6 +665,12 @@ fn set_conditions(status: &mut SparkApplicationStatus, generation: i64, now: Tim
             state == AppState::Failed,
             reason.as_str(),
             if state == AppState::Failed { error } else { String::new() },
+        ),
+        (
+            "ExecutorsScheduled",
+            unschedulable.is_none(),
+            if unschedulable.is_some() { "Unschedulable" } else { "Scheduled" },
+            unschedulable.clone().unwrap_or_default(),
         ),
     ];
     let mut conditions = Vec::new();
@@ -726,18 +740,6 @@ fn executor_failure(pod: &PodView) -> String {
     }
 }
 
-fn parse_seconds(value: &str) -> Option<Duration> {
-    let value = value.trim().to_ascii_lowercase();
-    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    match unit {
-        "" | "s" => Some(Duration::from_secs(n)),
-        "ms" => Some(Duration::from_millis(n)),
-        "m" | "min" => Some(Duration::from_secs(n * 60)),
-        _ => None,
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -1046,6 +1048,9 @@ mod tests {
         let stuck = |id| PodView { unschedulable: Some("1 Insufficient cpu".into()), ..exec(id, Phase::Pending) };
         w.step(20, Some(pod("app-1-driver", Phase::Running)), vec![stuck(1), stuck(2)], None);
         assert_eq!(w.state(), AppState::Running);
+        let scheduled = w.status.conditions.iter().find(|c| c.type_ == "ExecutorsScheduled").unwrap();
+        assert_eq!((scheduled.status.as_str(), scheduled.reason.as_str()), ("False", "Unschedulable"));
+        assert_eq!(scheduled.message, "executor pod app-1-exec-1 cannot be scheduled: 1 Insufficient cpu");
         w.step(40, Some(pod("app-1-driver", Phase::Running)), vec![stuck(1), stuck(2)], None);
         assert_eq!(w.state(), AppState::Failed);
         assert!(w.status.application_state.error_message.clone().unwrap().contains("Insufficient cpu"));

@@ -1,5 +1,6 @@
-//! Pure builders of the objects an application owns: the ConfigMap with its resolved
-//! Spark configuration, the headless driver Service, the driver Pod and executor Pods.
+//! Pure builders of the objects an application owns: the Secret its driver and executors
+//! authenticate each other with, the ConfigMap with its resolved Spark configuration, the
+//! headless driver Service, the driver Pod and executor Pods.
 //! Names are deterministic (a function of the app, the attempt and the executor id), so
 //! applying the same object twice is a no-op and an operator restarted at any point
 //! never creates a duplicate.
@@ -8,9 +9,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    LocalObjectReference, ObjectFieldSelector, Pod, PodSpec, Probe, ResourceRequirements, Service, ServicePort,
-    ServiceSpec, TCPSocketAction, Volume, VolumeMount,
+    LocalObjectReference, ObjectFieldSelector, Pod, PodSpec, Probe, ResourceRequirements, Secret, SecretKeySelector,
+    Service, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
+use flint_proto::auth::{AppSecret, SECRET_ENV};
+use flint_proto::conf::parse_duration;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -97,6 +100,15 @@ pub fn executor_pod_name(app: &str, attempt: i32, id: i32) -> String {
 pub fn service_name(app: &str) -> String {
     object_name(app, "driver-svc")
 }
+
+/// The Secret with the application's authentication secret (one per app, kept across
+/// attempts).
+pub fn auth_secret_name(app: &str) -> String {
+    object_name(app, "auth")
+}
+
+/// The key of the secret in [`auth_secret`].
+pub const AUTH_SECRET_KEY: &str = "secret";
 
 /// The ConfigMap with the resolved configuration of `attempt`.
 pub fn config_map_name(app: &str, attempt: i32) -> String {
@@ -218,6 +230,36 @@ fn meta(app: &SparkApplication, name: String, labels: BTreeMap<String, String>) 
         labels: Some(labels),
         owner_references: Some(owner(app)),
         ..ObjectMeta::default()
+    }
+}
+
+/// The app's Secret holding `secret`, which its driver and executors get as
+/// `_SPARK_AUTH_SECRET`; owned by the app, so it goes with it.
+pub fn auth_secret(app: &SparkApplication, secret: &AppSecret) -> Secret {
+    let mut labels = BTreeMap::new();
+    labels.insert(LABEL_APP.to_string(), app.name_any());
+    Secret {
+        metadata: meta(app, auth_secret_name(&app.name_any()), labels),
+        type_: Some("Opaque".to_string()),
+        string_data: Some(BTreeMap::from([(AUTH_SECRET_KEY.to_string(), secret.expose().to_string())])),
+        immutable: Some(true),
+        ..Secret::default()
+    }
+}
+
+/// `_SPARK_AUTH_SECRET` from the app's Secret.
+fn auth_env(app: &SparkApplication) -> EnvVar {
+    EnvVar {
+        name: SECRET_ENV.to_string(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: auth_secret_name(&app.name_any()),
+                key: AUTH_SECRET_KEY.to_string(),
+                optional: Some(false),
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
     }
 }
 
@@ -386,6 +428,7 @@ pub fn driver_pod(app: &SparkApplication, attempt: i32, settings: &BuildSettings
             field_env("FLINT_POD_IP", "status.podIP"),
             field_env("SPARK_DRIVER_BIND_ADDRESS", "status.podIP"),
             value_env("FLINT_LOG", "info"),
+            auth_env(app),
         ]),
         ports: Some(vec![
             ContainerPort { name: Some("driver-rpc-port".to_string()), container_port: DRIVER_PORT, ..ContainerPort::default() },
@@ -432,7 +475,8 @@ pub fn executor_pod(app: &SparkApplication, attempt: i32, id: i32, driver: &Driv
         .spec
         .spark_conf
         .get("spark.executor.heartbeatInterval")
-        .and_then(|v| duration_ms(v))
+        .and_then(|v| parse_duration(v))
+        .map(|d| d.as_millis())
         .unwrap_or(10_000);
     let mut labels = labels(app, attempt, "executor");
     labels.insert(LABEL_EXECUTOR_ID.to_string(), id.to_string());
@@ -463,6 +507,8 @@ pub fn executor_pod(app: &SparkApplication, attempt: i32, id: i32, driver: &Driv
             field_env("SPARK_EXECUTOR_POD_IP", "status.podIP"),
             value_env("SPARK_EXECUTOR_ID", id.to_string()),
             value_env("SPARK_DRIVER_URL", format!("http://{}:{DRIVER_PORT}", driver.ip)),
+            field_env("FLINT_POD_NAME", "metadata.name"),
+            auth_env(app),
         ]),
         volume_mounts: Some(vec![VolumeMount {
             name: "spark-local-dir".to_string(),
@@ -494,19 +540,6 @@ pub fn executor_pod(app: &SparkApplication, attempt: i32, id: i32, driver: &Driv
     pod
 }
 
-/// Milliseconds of a Spark duration (`10s`, `500ms`, `1m`, bare seconds).
-fn duration_ms(value: &str) -> Option<u64> {
-    let value = value.trim().to_ascii_lowercase();
-    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    match unit {
-        "" | "s" => Some(n * 1000),
-        "ms" => Some(n),
-        "m" | "min" => Some(n * 60_000),
-        _ => None,
-    }
-}
 
 /// The reference an event or owner points at.
 pub fn is_owned_by(pod: &Pod, app: &SparkApplication) -> bool {
@@ -625,6 +658,24 @@ mod tests {
         assert_eq!(at("--cores"), "2");
         assert_eq!(at("--memory"), "2048m");
         assert_eq!(at("--advertise-host"), "$(SPARK_EXECUTOR_POD_IP)");
+    }
+
+    /// The secret's own value reaches pods only through the Secret, never in a pod spec.
+    #[test]
+    fn driver_and_executors_get_the_app_secret_from_its_secret() {
+        let secret = AppSecret::new("s3cr3t-value").unwrap();
+        let object = auth_secret(&basic(), &secret);
+        assert_eq!(object.metadata.name.as_deref(), Some("pi-auth"));
+        assert_eq!(object.metadata.owner_references.unwrap()[0].kind, "SparkApplication");
+        assert_eq!(object.string_data.unwrap()[AUTH_SECRET_KEY], "s3cr3t-value");
+        let driver = DriverRef { pod_name: "pi-1-driver".into(), uid: "d-uid".into(), ip: "127.9.0.5".into() };
+        for pod in [driver_pod(&basic(), 1, &BuildSettings::default()), executor_pod(&basic(), 1, 4, &driver, &BuildSettings::default())] {
+            let env = pod.spec.as_ref().unwrap().containers[0].env.clone().unwrap();
+            let auth = env.iter().find(|e| e.name == SECRET_ENV).unwrap();
+            let from = auth.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+            assert_eq!((from.name.as_str(), from.key.as_str()), ("pi-auth", AUTH_SECRET_KEY));
+            assert!(!serde_json::to_string(&pod).unwrap().contains("s3cr3t-value"));
+        }
     }
 
     #[test]

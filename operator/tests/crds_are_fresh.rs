@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 #[test]
 fn committed_crds_match_the_types() {
-    let root = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())).join("..");
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())).join("..");
     let manifests = flint_operator::crd::manifests().unwrap();
     assert!(!manifests.is_empty());
     for dir in ["crds", "charts/flint/crds"] {

@@ -52,3 +52,33 @@ wait_until() {
 
 # no_pods_of APP: true when no pod carries flint.dev/app=APP.
 no_pods_of() { [[ -z $(kubectl get pods -l "flint.dev/app=$1" -o name 2>/dev/null) ]]; }
+
+# kill_container POD CONTAINER: kill -9 of the container's process (the process kubelet:
+# the child of its shim), or a forced delete of the pod on a real cluster.
+kill_container() {
+  local pod=$1 container=$2 uid run shim child
+  if [[ -z ${FLINT_CLUSTER_STATE:-} ]]; then
+    kubectl delete pod "$pod" --grace-period=0 --force
+    return
+  fi
+  uid=$(kubectl get pod "$pod" -o jsonpath='{.metadata.uid}')
+  run=$(ls "$FLINT_CLUSTER_STATE/kubelet/pods/$uid/containers/$container/"*.run.json 2>/dev/null | tail -1)
+  [[ -n $run ]] || fail "pod $pod has no running $container container"
+  shim=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pid"])' "$run")
+  child=$(pgrep -P "$shim" | head -1)
+  [[ -n $child ]] || fail "no process under shim $shim of pod $pod"
+  echo "  kill -9 $child ($pod)"
+  kill -9 "$child"
+}
+
+# container_started POD CONTAINER: true once the container's process runs (the process
+# kubelet), or the pod is Running (a real cluster).
+container_started() {
+  local uid
+  if [[ -z ${FLINT_CLUSTER_STATE:-} ]]; then
+    [[ $(kubectl get pod "$1" -o jsonpath='{.status.phase}' 2>/dev/null) == Running ]]
+    return
+  fi
+  uid=$(kubectl get pod "$1" -o jsonpath='{.metadata.uid}' 2>/dev/null) || return 1
+  [[ -n $uid ]] && compgen -G "$FLINT_CLUSTER_STATE/kubelet/pods/$uid/containers/$2/*.run.json" >/dev/null
+}

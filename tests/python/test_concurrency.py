@@ -5,7 +5,8 @@ runs. Each test runs on `local[2]` and on `local-cluster[2,1,512]` (FAIR schedul
 two sessions in two pools share the two executor slots).
 
 On the cluster, what runs is asked of the executors themselves: each answers the Flight
-action `flint.tasks` with the tasks it runs now and the ones it killed. Expected values
+action `flint.tasks` with the tasks it runs now and the ones it killed, to callers with
+the application's secret (set here with `spark.authenticate.secret`). Expected values
 are closed-form sums over `range()`, never Flint's own output."""
 
 import json
@@ -23,6 +24,7 @@ from pyspark.sql import functions as F
 from conftest import connect_server
 
 CLUSTER = "local-cluster[2,1,512]"
+SECRET = "test-concurrency-" + uuid.uuid4().hex
 
 
 @pytest.fixture(scope="module", params=["local[2]", CLUSTER])
@@ -30,7 +32,7 @@ def served(request):
     """A server on `local[2]` or a FAIR-scheduled local cluster: (master, url, log path)."""
     master = request.param
     with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
-        args = ["--master", master, "--conf", "spark.scheduler.mode=FAIR"]
+        args = ["--master", master, "--conf", "spark.scheduler.mode=FAIR", "--conf", f"spark.authenticate.secret={SECRET}"]
         with connect_server(log, *args) as (_, url):
             yield master, url, log.name
 
@@ -53,7 +55,8 @@ def executor_tasks(addresses):
     for address in addresses:
         client = flight.connect(f"grpc://{address}")
         try:
-            (result,) = list(client.do_action(flight.Action("flint.tasks", b"")))
+            options = flight.FlightCallOptions(headers=[(b"authorization", f"Bearer {SECRET}".encode())])
+            (result,) = list(client.do_action(flight.Action("flint.tasks", b""), options=options))
             answers.append(json.loads(result.body.to_pybytes()))
         finally:
             client.close()

@@ -1,6 +1,6 @@
 //! Flint's test support: a sqllogictest connection over a Flint session.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use arrow::datatypes::DataType;
 use async_trait::async_trait;
@@ -18,7 +18,7 @@ pub struct FlintSlt {
 impl FlintSlt {
     /// A fresh session on `master` (`local[N]`).
     pub fn new(master: &str) -> flint_engine::Result<Self> {
-        let data_dir = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())).join("slt").join("data");
+        let data_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())).join("slt").join("data");
         Ok(Self {
             session: FlintSession::builder().master(master).build()?,
             data_dir: data_dir.display().to_string(),

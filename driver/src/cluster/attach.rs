@@ -2,10 +2,12 @@
 //! executors and sends the session's jobs to them; `local[N]` needs nothing.
 
 use super::LocalCluster;
-use crate::scheduler::{ClusterScheduler, SchedulerConf, parse_duration};
+use crate::scheduler::{ClusterScheduler, SchedulerConf};
 use flint_engine::FlintSession;
 use flint_engine::config::{Master, SparkConf};
 use flint_engine::job_runner::JobRunner;
+use flint_proto::auth::{AppSecret, SECRET_KEY};
+use flint_proto::conf::parse_duration;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,7 +19,10 @@ pub enum AttachError {
     Master(#[from] flint_engine::FlintError),
     /// The executors or the driver's service could not start.
     #[error("cannot start the local cluster: {0}")]
-    Start(#[from] std::io::Error),
+    Start(#[from] crate::scheduler::StartError),
+    /// The application secret could not be made or read.
+    #[error(transparent)]
+    Secret(#[from] flint_proto::auth::SecretError),
 }
 
 /// For a local-cluster master: starts executor processes of `binary` (a `flint` binary
@@ -33,11 +38,12 @@ pub async fn attach(session: &FlintSession, binary: PathBuf) -> Result<Option<Ar
 
 /// Starts the executors `conf`'s master asks for (`local-cluster[E,C,M]`), processes of
 /// `binary`; `None` for masters that run in this process. Sessions share the cluster
-/// through [`run_jobs_on`].
+/// through [`run_jobs_on`]. Every call between the driver and its executors carries the
+/// application's secret: `spark.authenticate.secret` if set, else a random one.
 pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<Arc<ClusterScheduler>>, AttachError> {
     let Master::LocalCluster { executors, cores, memory_mb } = conf.master()? else { return Ok(None) };
     let work_dir = conf.local_dirs().into_iter().next().unwrap_or_else(std::env::temp_dir);
-    let mut backend = LocalCluster::new(binary, executors, cores, memory_mb, work_dir);
+    let mut backend = LocalCluster::new(binary, cores, memory_mb, work_dir);
     if let Some(interval) = conf.get("spark.executor.heartbeatInterval").and_then(parse_duration) {
         backend.heartbeat_interval = interval;
     }
@@ -45,7 +51,13 @@ pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<A
     if let Some(version) = conf.get("spark.flint.test.executorProtocolVersion") {
         backend.extra_args.extend(["--protocol-version".to_string(), version.to_string()]);
     }
-    Ok(Some(ClusterScheduler::start(Arc::new(backend), SchedulerConf::from_spark(conf)).await?))
+    let secret = match conf.get(SECRET_KEY) {
+        Some(secret) => AppSecret::new(secret)?,
+        None => AppSecret::generate()?,
+    };
+    let scheduler = ClusterScheduler::start(Arc::new(backend), SchedulerConf::from_spark(conf), secret, executors).await?;
+    eprintln!("flint: the local cluster's driver serves executors at {}", scheduler.address());
+    Ok(Some(scheduler))
 }
 
 /// Sends `session`'s jobs to `runner` (a cluster), planning them for separate processes.

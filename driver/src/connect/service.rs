@@ -60,7 +60,7 @@ impl FlintConnectService {
         let timeout = base_conf
             .iter()
             .find(|(key, _)| key == DETACHED_TIMEOUT)
-            .and_then(|(_, value)| crate::scheduler::parse_duration(value))
+            .and_then(|(_, value)| flint_proto::conf::parse_duration(value))
             .unwrap_or(Duration::from_secs(300));
         let sessions = Arc::downgrade(&self.sessions);
         tokio::spawn(async move {

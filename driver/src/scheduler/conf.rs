@@ -2,6 +2,7 @@
 
 use super::pools::{BadAllocationFile, Pools, SchedulingMode, UnknownSchedulingMode, parse_allocation_file};
 use flint_engine::config::SparkConf;
+use flint_proto::conf::parse_duration;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -73,34 +74,5 @@ impl SchedulerConf {
             _ => Default::default(),
         };
         Ok(Pools::new(mode, configured))
-    }
-}
-
-/// Parses Spark durations: `120s`, `500ms`, `2m`, or bare seconds.
-pub fn parse_duration(value: &str) -> Option<Duration> {
-    let value = value.trim().to_ascii_lowercase();
-    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    match unit {
-        "" | "s" => Some(Duration::from_secs(n)),
-        "ms" => Some(Duration::from_millis(n)),
-        "m" | "min" => Some(Duration::from_secs(n * 60)),
-        "h" => Some(Duration::from_secs(n * 3600)),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spark_durations_parse() {
-        assert_eq!(parse_duration("120s"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("30"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_duration("soon"), None);
     }
 }

@@ -4,12 +4,12 @@
 //! [`ClusterScheduler`] is the handle sessions run jobs through, as their [`JobRunner`].
 
 use super::conf::SchedulerConf;
-use super::executors::ExecutorInfo;
+use super::executors::{ExecutorInfo, Incarnation};
 use super::results::{JobEvent, JobEvents, ResultPartitions, driver_blocks, result_stream};
 use super::service::DriverServiceImpl;
 use super::state::{Action, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
 use super::tasks::Assignment;
-use crate::cluster::{ClusterBackend, ExecutorExit};
+use crate::cluster::{BackendError, BackendEvent, ClusterBackend, DriverEndpoint};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
@@ -19,6 +19,7 @@ use flint_engine::planner::{Stage, resolve_shuffle_reads, split_into_stages};
 use flint_engine::progress::{JobProgress, TaskMetrics};
 use flint_engine::shuffle::ShuffleEnv;
 use flint_engine::proto::encode_plan;
+use flint_proto::auth::{AddSecret, AppSecret, RequireSecret, SecretError};
 use flint_proto::driver_service_server::DriverServiceServer;
 use flint_proto::executor_service_client::ExecutorServiceClient;
 use flint_proto::{
@@ -33,7 +34,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tonic::Status;
-use tonic::transport::Channel;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+/// A client of an executor's `ExecutorService`, sending the application's secret.
+type ExecutorClient = ExecutorServiceClient<InterceptedService<Channel, AddSecret>>;
 
 /// What the event loop is told.
 pub(super) enum Event {
@@ -43,8 +48,8 @@ pub(super) enum Event {
     Heartbeat(HeartbeatRequest, oneshot::Sender<bool>),
     /// An attempt ended.
     Status(TaskStatusUpdate),
-    /// A backend saw an executor's process go.
-    Exit(ExecutorExit),
+    /// The backend saw an executor's process go, or wait, or gave up.
+    Backend(BackendEvent),
     /// A session submits a job; its result partitions and end go to the sender.
     Submit(NewJob, JobEvents),
     /// Cancel the jobs a selector picks; the answer is how many were.
@@ -71,6 +76,28 @@ impl std::fmt::Debug for Event {
     }
 }
 
+/// Why the scheduler could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// `spark.scheduler.allocation.file` or the pools in it are wrong.
+    #[error("{0}")]
+    Pools(String),
+    /// The driver's service could not listen.
+    #[error("the driver cannot serve executors on {bind}: {source}")]
+    Listen {
+        /// The address asked for.
+        bind: std::net::SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The application's secret cannot be used.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The backend could not start its executors.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
 /// Runs jobs on a cluster's executors, any number at once. Cheap to share; dropping the
 /// last handle does not stop executors: call [`ClusterScheduler::shutdown`].
 #[derive(Debug)]
@@ -85,9 +112,15 @@ pub struct ClusterScheduler {
 }
 
 impl ClusterScheduler {
-    /// Serves `DriverService` on loopback, starts the backend's executors and the event loop.
-    pub async fn start(backend: Arc<dyn ClusterBackend>, conf: SchedulerConf) -> std::io::Result<Arc<Self>> {
-        Self::start_on(backend, conf, ([127, 0, 0, 1], 0).into(), None).await
+    /// Serves `DriverService` on loopback, starts the event loop and asks the backend for
+    /// `executors` executors; every call between driver and executors carries `secret`.
+    pub async fn start(
+        backend: Arc<dyn ClusterBackend>,
+        conf: SchedulerConf,
+        secret: AppSecret,
+        executors: usize,
+    ) -> Result<Arc<Self>, StartError> {
+        Self::start_on(backend, conf, ([127, 0, 0, 1], 0).into(), None, secret, executors).await
     }
 
     /// As [`ClusterScheduler::start`], serving `DriverService` on `bind` and telling
@@ -98,31 +131,32 @@ impl ClusterScheduler {
         conf: SchedulerConf,
         bind: std::net::SocketAddr,
         advertise: Option<String>,
-    ) -> std::io::Result<Arc<Self>> {
+        secret: AppSecret,
+        executors: usize,
+    ) -> Result<Arc<Self>, StartError> {
         let max_result_size = conf.max_result_size;
-        let pools = conf.pools().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-        let listener = tokio::net::TcpListener::bind(bind).await?;
-        let bound = listener.local_addr()?;
+        let pools = conf.pools().map_err(|e| StartError::Pools(e.to_string()))?;
+        let listen_error = |source| StartError::Listen { bind, source };
+        let listener = tokio::net::TcpListener::bind(bind).await.map_err(listen_error)?;
+        let bound = listener.local_addr().map_err(listen_error)?;
         let address = match advertise {
             Some(host) => format!("{host}:{}", bound.port()),
             None => bound.to_string(),
         };
         let (events, receiver) = mpsc::unbounded_channel();
-        let service = DriverServiceImpl::new(events.clone());
+        let service = DriverServiceServer::new(DriverServiceImpl::new(events.clone()))
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX);
         tokio::spawn(
             tonic::transport::Server::builder()
-                .add_service(
-                    DriverServiceServer::new(service)
-                        .max_decoding_message_size(usize::MAX)
-                        .max_encoding_message_size(usize::MAX),
-                )
+                .add_service(InterceptedService::new(service, RequireSecret::new(&secret, "the driver")))
                 .serve_with_incoming(flint_proto::incoming(listener)),
         );
-        let (exits_tx, mut exits_rx) = mpsc::unbounded_channel();
+        let (backend_tx, mut backend_rx) = mpsc::unbounded_channel();
         let forward = events.clone();
         tokio::spawn(async move {
-            while let Some(exit) = exits_rx.recv().await {
-                if forward.send(Event::Exit(exit)).is_err() {
+            while let Some(event) = backend_rx.recv().await {
+                if forward.send(Event::Backend(event)).is_err() {
                     break;
                 }
             }
@@ -137,15 +171,17 @@ impl ClusterScheduler {
             }
         });
         let shell = EventLoop {
-            state: SchedulerState::new(&conf, pools, flint_proto::PROTOCOL_VERSION, backend.executors()),
+            state: SchedulerState::new(&conf, pools, flint_proto::PROTOCOL_VERSION),
+            auth: AddSecret::new(&secret)?,
             clients: HashMap::new(),
             replies: HashMap::new(),
             events: events.clone(),
             backend: Arc::clone(&backend),
         };
         tokio::spawn(shell.run(receiver));
-        backend.start(format!("http://{address}"), exits_tx).await?;
-        let blocks = driver_blocks();
+        let blocks = driver_blocks(AddSecret::new(&secret)?);
+        backend.start(DriverEndpoint { url: format!("http://{address}"), secret }, backend_tx).await?;
+        backend.request_total(executors).await?;
         Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address, max_result_size, blocks }))
     }
 
@@ -221,7 +257,8 @@ impl JobRunner for ClusterScheduler {
 /// The event loop's own state besides the pure core: connections and waiting callers.
 struct EventLoop {
     state: SchedulerState,
-    clients: HashMap<ExecutorId, ExecutorServiceClient<Channel>>,
+    auth: AddSecret,
+    clients: HashMap<ExecutorId, ExecutorClient>,
     replies: HashMap<JobId, JobEvents>,
     events: mpsc::UnboundedSender<Event>,
     backend: Arc<dyn ClusterBackend>,
@@ -247,7 +284,7 @@ impl EventLoop {
                     Some(update) => self.state.status(update),
                     None => Vec::new(),
                 },
-                Event::Exit(exit) => self.state.executor_gone(&exit.executor, &exit.reason),
+                Event::Backend(event) => self.backend_event(event),
                 Event::Tick => self.state.tick(Instant::now()),
                 Event::Submit(job, reply) => {
                     self.replies.insert(job.plan.job, reply);
@@ -273,7 +310,7 @@ impl EventLoop {
                         let request = StopExecutorRequest { reason: "the application ended".to_string() };
                         let _ = tokio::time::timeout(Duration::from_secs(2), client.stop_executor(request)).await;
                     }
-                    self.backend.stop();
+                    self.backend.stop().await;
                     let _ = reply.send(());
                     return;
                 }
@@ -282,15 +319,40 @@ impl EventLoop {
         }
     }
 
+    /// What the backend reports: exits are lost executors, and once it gives up, jobs
+    /// fail when no executor is left.
+    fn backend_event(&mut self, event: BackendEvent) -> Vec<Action> {
+        match event {
+            BackendEvent::Exited { executor, reason } => self.state.executor_gone(&executor, &reason),
+            BackendEvent::Pending { executor, reason } => {
+                tracing::info!(%executor, %reason, "executor pending");
+                Vec::new()
+            }
+            BackendEvent::Unschedulable { reason } => {
+                tracing::warn!(%reason, "executors cannot be scheduled");
+                eprintln!("flint: waiting for executors: {reason}");
+                Vec::new()
+            }
+            BackendEvent::GaveUp { reason } => {
+                self.state.backend_gave_up(&reason);
+                Vec::new()
+            }
+        }
+    }
+
     /// Connects to a registering executor, then registers it with the core (which may
     /// refuse it). One registering again replaces its old connection.
     async fn register(&mut self, request: RegisterExecutorRequest) -> (Result<(), Status>, Vec<Action>) {
         let id = ExecutorId(request.executor_id.clone());
-        let connected =
-            tokio::time::timeout(Duration::from_secs(10), ExecutorServiceClient::connect(format!("http://{}", request.address)))
-                .await;
+        let endpoint = match Endpoint::from_shared(format!("http://{}", request.address)) {
+            Ok(endpoint) => endpoint,
+            Err(e) => return (Err(unreachable(&id, &request.address, &e.to_string())), Vec::new()),
+        };
+        let connected = tokio::time::timeout(Duration::from_secs(10), endpoint.connect()).await;
         let client = match connected {
-            Ok(Ok(client)) => client.max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX),
+            Ok(Ok(channel)) => ExecutorServiceClient::with_interceptor(channel, self.auth.clone())
+                .max_decoding_message_size(usize::MAX)
+                .max_encoding_message_size(usize::MAX),
             Ok(Err(e)) => return (Err(unreachable(&id, &request.address, &e.to_string())), Vec::new()),
             Err(_) => return (Err(unreachable(&id, &request.address, "timed out after 10s")), Vec::new()),
         };
@@ -298,6 +360,7 @@ impl EventLoop {
             address: request.address.clone(),
             cores: request.cores as usize,
             work_dir: PathBuf::from(&request.work_dir),
+            incarnation: Incarnation { name: request.name.clone(), epoch: request.epoch },
             pid: request.pid,
             last_seen: Instant::now(),
         };
@@ -337,6 +400,12 @@ impl EventLoop {
                 }
                 Action::Disconnect(executor) => {
                     self.clients.remove(&executor);
+                    let backend = Arc::clone(&self.backend);
+                    tokio::spawn(async move {
+                        if let Err(error) = backend.kill(vec![executor.clone()]).await {
+                            tracing::warn!(%executor, %error, "cannot end a lost executor's process");
+                        }
+                    });
                 }
                 Action::Result { job, partition, location } => {
                     if let Some(reply) = self.replies.get(&job) {
@@ -408,7 +477,7 @@ impl EventLoop {
             tokio::spawn(async move {
                 if let Err(status) = client.launch_tasks(LaunchTasksRequest { tasks }).await {
                     let reason = format!("task launch failed: {}", status.message());
-                    let _ = events.send(Event::Exit(ExecutorExit { executor, reason }));
+                    let _ = events.send(Event::Backend(BackendEvent::Exited { executor, reason }));
                 }
             });
         }

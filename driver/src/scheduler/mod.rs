@@ -20,5 +20,5 @@ mod service;
 pub mod state;
 pub mod tasks;
 
-pub use conf::{SchedulerConf, parse_duration};
-pub use event_loop::ClusterScheduler;
+pub use conf::SchedulerConf;
+pub use event_loop::{ClusterScheduler, StartError};

@@ -12,6 +12,7 @@ use flint_engine::ids::{ExecutorId, JobId, ShuffleBlockId, StageId};
 use flint_engine::result_size::ResultSizeLimit;
 use flint_engine::shuffle::{MapOutputLocation, ShuffleEnv};
 use flint_executor::shuffle_client::FlightBlocks;
+use flint_proto::auth::AddSecret;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use std::collections::BTreeMap;
@@ -94,9 +95,10 @@ struct ResultReader {
 }
 
 /// How the driver reads result blocks: always from the executor's block service, over
-/// one Flight connection per executor shared by every job.
-pub(super) fn driver_blocks() -> ShuffleEnv {
-    ShuffleEnv::local(ExecutorId("driver".to_string()), std::path::PathBuf::new()).with_remote(Arc::new(FlightBlocks::default()))
+/// one Flight connection per executor shared by every job, carrying the application's
+/// secret.
+pub(super) fn driver_blocks(secret: AddSecret) -> ShuffleEnv {
+    ShuffleEnv::local(ExecutorId("driver".to_string()), std::path::PathBuf::new()).with_remote(Arc::new(FlightBlocks::new(secret)))
 }
 
 /// The batches of a job's `result` partitions, as the event loop reports them in

@@ -17,7 +17,7 @@
 use super::caches::CacheRegistry;
 use super::conf::SchedulerConf;
 use super::dag::{DagScheduler, LostOutputs};
-use super::executors::{ExecutorInfo, ExecutorRegistry, RegistryError};
+use super::executors::{Admission, ExecutorInfo, ExecutorRegistry, RegistryError};
 use super::pools::{JobShare, Pools};
 use super::tasks::{Assignment, TaskScheduler};
 use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId, TaskId, TaskKey};
@@ -152,13 +152,13 @@ pub struct SchedulerState {
     network_timeout: Duration,
     /// What became of executors that left, for the error when none is left.
     exits: Vec<String>,
-    /// How many executors the backend started.
-    expected: usize,
+    /// Why the cluster backend will provide no more executors, once it said so.
+    gave_up: Option<String>,
 }
 
 impl SchedulerState {
-    /// A scheduler for `expected` executors speaking protocol `version`.
-    pub fn new(conf: &SchedulerConf, pools: Pools, version: u32, expected: usize) -> Self {
+    /// A scheduler for executors speaking protocol `version`.
+    pub fn new(conf: &SchedulerConf, pools: Pools, version: u32) -> Self {
         Self {
             registry: ExecutorRegistry::new(version, conf.network_timeout),
             tasks: TaskScheduler::new(conf.max_failures),
@@ -168,7 +168,7 @@ impl SchedulerState {
             max_fetch_failures: conf.max_fetch_failures,
             network_timeout: conf.network_timeout,
             exits: Vec::new(),
-            expected,
+            gave_up: None,
         }
     }
 
@@ -195,18 +195,23 @@ impl SchedulerState {
         Some((stage, job.dag.outputs(), job.dag.is_result_stage(task.stage)))
     }
 
-    /// An executor registered. One registering again under a known id was restarted: its
-    /// earlier incarnation's attempts and outputs are lost first.
+    /// An executor registered. A later incarnation under a known id was restarted: its
+    /// earlier incarnation's attempts and outputs are lost first. A stale incarnation, a
+    /// second process under a live id and another protocol version are refused.
     pub fn register(&mut self, id: ExecutorId, version: u32, info: ExecutorInfo) -> Result<Vec<Action>, RegistryError> {
         let mut actions = Vec::new();
-        if self.registry.get(&id).is_some() {
-            actions = self.executor_gone(&id, "it registered again (a new process)");
+        match self.registry.admit(&id, version, &info.incarnation) {
+            Ok(Admission::Restarted) => actions = self.executor_gone(&id, "it registered again (a new process)"),
+            Ok(Admission::New | Admission::Again) => {}
+            Err(refused) => {
+                eprintln!("flint: refused {id}: {refused}");
+                self.exits.push(format!("{id} was refused: {refused}"));
+                return Err(refused);
+            }
         }
         let (pid, cores, address) = (info.pid, info.cores, info.address.clone());
-        if let Err(refused) = self.registry.register(id.clone(), version, info) {
-            eprintln!("flint: refused {id}: {refused}");
-            self.exits.push(format!("{id} was refused: {refused}"));
-            return Err(refused);
+        if self.registry.register(id.clone(), version, info)? == Admission::Again {
+            return Ok(actions);
         }
         self.tasks.add_executor(id.clone(), cores);
         eprintln!("flint: registered {id} (pid {pid}, {cores} cores) at {address}");
@@ -330,6 +335,12 @@ impl SchedulerState {
         actions
     }
 
+    /// The cluster backend will provide no more executors: jobs fail once none is left.
+    pub fn backend_gave_up(&mut self, reason: &str) {
+        eprintln!("flint: giving up on executors: {reason}");
+        self.gave_up = Some(reason.to_string());
+    }
+
     /// The clock moved on: executors silent past `spark.network.timeout` are lost.
     pub fn tick(&mut self, now: Instant) -> Vec<Action> {
         let mut actions = Vec::new();
@@ -444,8 +455,8 @@ impl SchedulerState {
             }
             actions.extend(self.end_job(id, Ok(())));
         }
-        if self.registry.is_empty() && self.exits.len() >= self.expected {
-            let message = format!("no executor is left ({})", self.exits.join("; "));
+        if let (true, Some(gave_up)) = (self.registry.is_empty(), &self.gave_up) {
+            let message = format!("no executor is left ({}; {gave_up})", self.exits.join("; "));
             for id in self.jobs() {
                 actions.extend(self.fail_job(id, message.clone()));
             }
@@ -540,6 +551,7 @@ mod tests {
     use crate::scheduler::pools::{PoolConf, SchedulingMode};
     use crate::scheduler::tasks::MISSED_HEARTBEATS_BEFORE_LOST;
     use crate::scheduler::dag::tests::stage;
+    use crate::scheduler::executors::Incarnation;
     use flint_engine::planner::StageKind;
     use std::path::PathBuf;
 
@@ -558,8 +570,10 @@ mod tests {
         }
     }
 
-    fn info(cores: usize, pid: u32) -> ExecutorInfo {
-        ExecutorInfo { address: "127.0.0.1:1".into(), cores, work_dir: PathBuf::from("/w"), pid, last_seen: Instant::now() }
+    /// An executor of `cores` slots whose process started at `epoch`.
+    fn info(cores: usize, epoch: u64) -> ExecutorInfo {
+        let incarnation = Incarnation { name: "exec".into(), epoch };
+        ExecutorInfo { address: "127.0.0.1:1".into(), cores, work_dir: PathBuf::from("/w"), incarnation, pid: 1, last_seen: Instant::now() }
     }
 
     /// A map stage 0 of `maps` partitions read by a result stage 1 of `results`.
@@ -585,7 +599,7 @@ mod tests {
 
     /// A state with executors `a` and `b` of `cores` slots each.
     fn cluster(pools: Pools, cores: usize) -> SchedulerState {
-        let mut state = SchedulerState::new(&conf(), pools, 1, 2);
+        let mut state = SchedulerState::new(&conf(), pools, 1);
         state.register(e("a"), 1, info(cores, 1)).unwrap();
         state.register(e("b"), 1, info(cores, 2)).unwrap();
         state
@@ -762,7 +776,7 @@ mod tests {
         let again = launched(&state.schedule());
         assert_eq!(again.len(), 1, "map 1's output was on the old b: {again:?}");
         assert_eq!((again[0].task.partition, again[0].task.attempt, &again[0].executor), (1, 1, &e("b")));
-        assert_eq!(state.executor(&e("b")).unwrap().pid, 3);
+        assert_eq!(state.executor(&e("b")).unwrap().incarnation.epoch, 3);
         let mut actions = succeed(&mut state, &on_a);
         actions.extend(succeed(&mut state, &again[0]));
         let seen = run_to_end(&mut state, actions);
@@ -890,6 +904,24 @@ mod tests {
         assert!(message.contains("cannot rollback the ResultStage 1"), "{message}");
     }
 
+    /// Every executor of a running job is lost; a replacement under a new id joins the
+    /// same job and finishes it, while the lost process registering again is refused.
+    #[test]
+    fn a_replacement_joins_a_running_job_and_a_lost_incarnation_cannot_rejoin() {
+        let mut state = cluster(Pools::default(), 1);
+        state.submit(job(0, 2, 1, JobProperties::default()));
+        state.schedule();
+        state.executor_gone(&e("a"), "no heartbeat");
+        state.executor_gone(&e("b"), "no heartbeat");
+        assert!(finished(&state.schedule()).is_empty(), "the backend did not give up");
+        let stale = state.register(e("a"), 1, info(1, 1)).unwrap_err();
+        assert!(matches!(stale, RegistryError::Stale { .. }), "{stale}");
+        state.register(e("c"), 1, info(2, 7)).unwrap();
+        let seen = run_to_end(&mut state, Vec::new());
+        assert_eq!(finished(&seen), vec![(JobId(0), Ok(()))]);
+        assert!(state.executor(&e("a")).is_none());
+    }
+
     #[test]
     fn losing_every_executor_fails_every_job() {
         let mut state = cluster(Pools::default(), 1);
@@ -898,6 +930,8 @@ mod tests {
         state.schedule();
         state.executor_gone(&e("a"), "exited with signal 9");
         state.executor_gone(&e("b"), "exited with signal 9");
+        assert!(finished(&state.schedule()).is_empty(), "replacements may still come");
+        state.backend_gave_up("the backend replaces none");
         let ended = finished(&state.schedule());
         assert_eq!(ended.len(), 2);
         for (_, outcome) in ended {

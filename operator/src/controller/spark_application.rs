@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
+use flint_proto::auth::AppSecret;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service};
+use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action as ControllerAction, Controller};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::watcher;
@@ -72,6 +73,24 @@ pub enum Error {
         /// The API error.
         source: kube::Error,
     },
+    /// Creating the app's authentication Secret failed.
+    #[error("cannot create Secret {name} of SparkApplication {app}: {source}")]
+    CreateSecret {
+        /// The app.
+        app: String,
+        /// The Secret.
+        name: String,
+        /// The API error.
+        source: kube::Error,
+    },
+    /// The app's secret could not be generated.
+    #[error("cannot generate the secret of SparkApplication {app}: {source}")]
+    GenerateSecret {
+        /// The app.
+        app: String,
+        /// The cause.
+        source: flint_proto::auth::SecretError,
+    },
     /// Deleting a pod failed.
     #[error("cannot delete pod {name} of SparkApplication {app}: {source}")]
     DeletePod {
@@ -107,6 +126,8 @@ impl Error {
             Error::NoNamespace { .. } => "InvalidObject",
             Error::ListPods { .. } => "ListPodsFailed",
             Error::Apply { .. } => "ApplyFailed",
+            Error::CreateSecret { .. } => "CreateSecretFailed",
+            Error::GenerateSecret { .. } => "GenerateSecretFailed",
             Error::DeletePod { .. } => "DeletePodFailed",
             Error::WriteStatus { .. } => "WriteStatusFailed",
             Error::DeleteApp { .. } => "DeleteAppFailed",
@@ -291,6 +312,7 @@ fn submission_refused(error: &Error) -> Option<String> {
 
 async fn apply_driver(ctx: &Context, app: &SparkApplication, ns: &str, attempt: i32) -> Result<(), Error> {
     let name = app.name_any();
+    ensure_auth_secret(ctx, app, ns).await?;
     let config_maps: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), ns);
     apply(&config_maps, &name, "ConfigMap", pod_builder::config_map(app, attempt), MANAGER_DRIVER).await?;
     let services: Api<Service> = Api::namespaced(ctx.client.clone(), ns);
@@ -299,6 +321,26 @@ async fn apply_driver(ctx: &Context, app: &SparkApplication, ns: &str, attempt: 
     apply(&pods, &name, "Pod", pod_builder::driver_pod(app, attempt, &ctx.build), MANAGER_DRIVER).await?;
     tracing::info!(app = %name, namespace = %ns, attempt, "applied the driver pod, service and configmap");
     Ok(())
+}
+
+/// Creates the app's authentication Secret unless it exists. Created, not applied: a
+/// server-side apply of a fresh random value would replace the secret of pods already
+/// running, while a create that finds the Secret there (409) leaves it as it is, so an
+/// operator restarted at any point keeps the app's secret.
+async fn ensure_auth_secret(ctx: &Context, app: &SparkApplication, ns: &str) -> Result<(), Error> {
+    let name = app.name_any();
+    let secret_name = pod_builder::auth_secret_name(&name);
+    let secret = AppSecret::generate().map_err(|source| Error::GenerateSecret { app: name.clone(), source })?;
+    let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
+    let params = PostParams { field_manager: Some(MANAGER_DRIVER.to_string()), ..PostParams::default() };
+    match secrets.create(&params, &pod_builder::auth_secret(app, &secret)).await {
+        Ok(_) => {
+            tracing::info!(app = %name, namespace = %ns, secret = %secret_name, "created the application's secret");
+            Ok(())
+        }
+        Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
+        Err(source) => Err(Error::CreateSecret { app: name, name: secret_name, source }),
+    }
 }
 
 async fn apply<K>(api: &Api<K>, app: &str, kind: &'static str, object: K, manager: &str) -> Result<(), Error>

@@ -99,8 +99,16 @@ pub struct SparkApplicationSpec {
     /// Arguments of the application (a Python script's `sys.argv[1:]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<String>,
-    /// Spark configuration (`--conf`).
+    /// Spark configuration (`--conf`). Authentication is always on and its secret is the
+    /// operator's: `spark.authenticate.secret` here would sit in plain text in the app's
+    /// ConfigMap, so it is refused, as is `spark.authenticate` other than `true`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "!('spark.authenticate.secret' in self)",
+         "message": "spark.authenticate.secret may not be set: the operator keeps each app's secret in a Secret <app>-auth, which a ConfigMap-stored value would expose"},
+        {"rule": "!('spark.authenticate' in self) || self['spark.authenticate'] == 'true'",
+         "message": "spark.authenticate cannot be turned off: driver and executors always authenticate with the app's secret"}
+    ]))]
     pub spark_conf: BTreeMap<String, String>,
     /// Hadoop configuration, passed on as `spark.hadoop.<key>`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -28,6 +28,8 @@ refused "type Scala" "spec.type" '{"type": "Scala"}'
 refused "type Scala names Scala as unsupported" "Scala" '{"type": "Scala"}'
 refused "no mainApplicationFile" "spec.mainApplicationFile" '{"mainApplicationFile": null}'
 refused "cores 0" "spec.executor.cores" '{"executor.cores": 0}'
+refused "a secret in sparkConf" "spark.authenticate.secret may not be set" '{"sparkConf": {"spark.authenticate.secret": "s3cr3t"}}'
+refused "authentication off" "spark.authenticate cannot be turned off" '{"sparkConf": {"spark.authenticate": "false"}}'
 refused "mainClass" "mainClass is not supported" '{"mainClass": "org.example.Main"}'
 refused "deps.jars" "deps.jars is not supported" '{"deps": {"jars": ["a.jar"]}}'
 refused "dynamicAllocation min > max" "minExecutors must not exceed maxExecutors" \

@@ -9,3 +9,7 @@ wait_until 60 "the driver's exit" bash -c '[[ $(kubectl get pod too-big-1-driver
 log=$(kubectl logs too-big-1-driver)
 [[ $log == *"giving up on executors: the operator failed the application"*"Insufficient cpu"* ]] || fail "the driver did not say why it gave up:
 $log"
+# Before that, the operator's ExecutorsScheduled condition told the driver why it waited.
+[[ $log == *"waiting for executors: executor pod too-big-1-exec-1 cannot be scheduled: "*"Insufficient cpu"* ]] \
+  || fail "the driver did not report the unschedulable executor:
+$log"

@@ -13,3 +13,8 @@ managers=$(kubectl get crd sparkapplications.flint.dev -o jsonpath='{.metadata.m
 op=system:serviceaccount:default:flint-operator
 [[ $(kubectl auth can-i patch customresourcedefinitions/sparkapplications.flint.dev --as=$op) == yes ]] || fail "the operator may not patch its CRD"
 [[ $(kubectl auth can-i patch customresourcedefinitions/other.example.com --as=$op) == no ]] || fail "the operator may patch any CRD"
+# Pods get the app's secret from its Secret through the kubelet: the driver needs no
+# Secret permission, and the operator only creates them.
+[[ $(kubectl auth can-i get secrets --as=$sa) == no ]] || fail "the driver may read Secrets"
+[[ $(kubectl auth can-i create secrets --as=$op) == yes ]] || fail "the operator may not create Secrets"
+[[ $(kubectl auth can-i get secrets --as=$op) == no ]] || fail "the operator may read Secrets"

@@ -5,18 +5,11 @@ wait_state survivor RUNNING 90
 wait_until 120 "both executors registering" bash -c 'kubectl logs survivor-1-driver | grep -q "registered executor 2 "'
 sleep 2
 [[ $(state survivor) == RUNNING ]] || fail "the job ended before an executor could be killed"
-uid=$(kubectl get pod survivor-1-exec-1 -o jsonpath='{.metadata.uid}')
-if [[ -n ${FLINT_CLUSTER_STATE:-} ]]; then
-  # The process kubelet: the container's process is the child of its shim.
-  run=$(ls "$FLINT_CLUSTER_STATE/kubelet/pods/$uid/containers/spark-kubernetes-executor/"*.run.json | tail -1)
-  shim=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pid"])' "$run")
-  child=$(pgrep -P "$shim" | head -1)
-  [[ -n $child ]] || fail "no process under shim $shim"
-  echo "  kill -9 $child (executor 1)"
-  kill -9 "$child"
-else
-  kubectl delete pod survivor-1-exec-1 --grace-period=0 --force
-fi
+for pod in survivor-1-exec-1 survivor-1-exec-2; do
+  ref=$(kubectl get pod "$pod" -o jsonpath='{.spec.containers[0].env[?(@.name=="_SPARK_AUTH_SECRET")].valueFrom.secretKeyRef.name}')
+  [[ $ref == survivor-auth ]] || fail "executor pod $pod does not take _SPARK_AUTH_SECRET from Secret survivor-auth (got '$ref')"
+done
+kill_container survivor-1-exec-1 spark-kubernetes-executor
 wait_state survivor COMPLETED 600
 log=$(driver_log survivor)
 echo "$log" | grep -Eq "^\|\s*1000\|\s*1799999970000000\|$" || fail "wrong answer after the loss:
