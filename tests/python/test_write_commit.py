@@ -24,7 +24,7 @@ LONG_OVERWRITE = """
 import sys
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.remote(sys.argv[1]).create()
-big = spark.range(0, 400_000_000, 1, 8).selectExpr("id", "id * 2 AS twice", "cast(id AS string) AS s")
+big = spark.range(0, 40_000_000, 1, 8).selectExpr("id", "id * 2 AS twice", "cast(id AS string) AS s")
 big.write.mode("overwrite").parquet(sys.argv[2])
 """
 
