@@ -370,9 +370,13 @@ async fn write_status(
 ) -> Result<(), Error> {
     let name = app.name_any();
     let apps: Api<SparkApplication> = Api::namespaced(ctx.client.clone(), ns);
+    // The resourceVersion the decisions were made from: a reconcile that started from a
+    // stale copy (the watch cache lags behind the last status write) gets a conflict and
+    // runs again from the fresh object, instead of moving a finished app a second time.
     let patch = serde_json::json!({
         "apiVersion": "flint.dev/v1alpha1",
         "kind": "SparkApplication",
+        "metadata": { "resourceVersion": app.resource_version() },
         "status": status,
     });
     apps.patch_status(&name, &PatchParams::apply(MANAGER_STATUS).force(), &Patch::Apply(&patch))
