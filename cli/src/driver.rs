@@ -146,7 +146,7 @@ async fn run_python(
     let python = std::env::var("FLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let runner = Some(Arc::clone(scheduler) as Arc<dyn JobRunner>);
     let status =
-        flint_driver::connect::python_app::run_python_app(&python, std::path::Path::new(file), args, pairs, runner)
+        flint_connect::python_app::run_python_app(&python, std::path::Path::new(file), args, pairs, runner)
             .await?;
     if !status.success() {
         bail!("{file} failed: {status}");

@@ -61,7 +61,7 @@ enum Command {
     /// Serves Spark Connect, so PySpark clients run on Flint (`sc://host:PORT`).
     ConnectServer {
         /// The port to listen on.
-        #[arg(long, default_value_t = flint_driver::connect::DEFAULT_PORT)]
+        #[arg(long, default_value_t = flint_connect::DEFAULT_PORT)]
         port: u16,
         /// The address to listen on.
         #[arg(long, default_value = "0.0.0.0")]
@@ -190,7 +190,7 @@ async fn connect_server(host: &str, port: u16, job: &JobArgs) -> Result<()> {
     let conf = job.spark_conf()?;
     let cluster = cluster::start(&conf).await?;
     eprintln!("Spark Connect server listening on sc://{addr} (master {})", job.master);
-    let served = flint_driver::connect::serve(addr, conf, job_runner(&cluster), stop_requested())
+    let served = flint_connect::serve(addr, conf, job_runner(&cluster), stop_requested())
         .await
         .with_context(|| format!("cannot serve Spark Connect on {addr}"));
     if let Some(cluster) = cluster {
@@ -233,7 +233,7 @@ async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) ->
     let conf = job.spark_conf()?;
     let cluster = cluster::start(&conf).await?;
     let status =
-        flint_driver::connect::python_app::run_python_app(&python, app, args, conf, job_runner(&cluster)).await;
+        flint_connect::python_app::run_python_app(&python, app, args, conf, job_runner(&cluster)).await;
     if let Some(cluster) = cluster {
         cluster.shutdown().await;
     }

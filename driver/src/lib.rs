@@ -1,6 +1,6 @@
-//! Flint's driver: the Spark Connect service that stock PySpark clients talk to, and the
-//! cluster scheduler that runs their jobs on executors.
+//! Flint's driver: the cluster scheduler that runs jobs on executors, and the cluster
+//! backends that start them (local-cluster processes, Kubernetes pods). The Spark Connect
+//! front end is the `flint-connect` crate.
 
 pub mod cluster;
-pub mod connect;
 pub mod scheduler;

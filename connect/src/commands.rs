@@ -15,9 +15,9 @@ use spark_connect_proto::relation::RelType;
 use spark_connect_proto::write_operation::{SaveMode, SaveType};
 use spark_connect_proto::{Command, LocalRelation, Relation, Sql};
 
-use crate::connect::arrow_batches::ipc_stream;
-use crate::connect::errors::{ConnectError, Result};
-use crate::connect::plan::relations::RelationPlanner;
+use crate::arrow_batches::ipc_stream;
+use crate::errors::{ConnectError, Result};
+use crate::plan::relations::RelationPlanner;
 
 /// Runs a command; returns the responses it produces before `ResultComplete`.
 pub async fn run(session: &FlintSession, command: &Command) -> Result<Vec<ResponseType>> {

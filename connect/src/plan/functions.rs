@@ -6,7 +6,7 @@ use datafusion::execution::SessionState;
 use datafusion::logical_expr::expr::{NullTreatment, ScalarFunction};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, WindowFunctionDefinition};
 
-use crate::connect::errors::{ConnectError, Result};
+use crate::errors::{ConnectError, Result};
 
 /// Spark function names whose DataFusion function has another name.
 const ALIASES: &[(&str, &str)] = &[

@@ -8,9 +8,9 @@ use flint_engine::FlintSession;
 use flint_engine::job_runner::JobRunner;
 use parking_lot::Mutex;
 
-use crate::connect::config::SessionConf;
-use crate::connect::errors::{ConnectError, Result};
-use crate::connect::response_buffer::ResponseBuffer;
+use crate::config::SessionConf;
+use crate::errors::{ConnectError, Result};
+use crate::response_buffer::ResponseBuffer;
 
 /// One client session.
 #[derive(Debug)]
@@ -108,7 +108,7 @@ impl SessionManager {
         }
         let flint = builder.build()?;
         if let Some(cluster) = &self.cluster {
-            crate::cluster::run_jobs_on(&flint, Arc::clone(cluster));
+            flint_driver::cluster::run_jobs_on(&flint, Arc::clone(cluster));
         }
         let session = Arc::new(ConnectSession {
             session_id: session_id.to_string(),

@@ -11,12 +11,12 @@ use spark_connect_proto::execute_plan_response::{ArrowBatch, ResponseType, Resul
 use spark_connect_proto::plan::OpType;
 use spark_connect_proto::{ExecutePlanResponse, Plan};
 
-use crate::connect::arrow_batches::ipc_stream;
-use crate::connect::commands;
-use crate::connect::errors::{ConnectError, Result};
-use crate::connect::plan::relations::RelationPlanner;
-use crate::connect::response_buffer::ResponseBuffer;
-use crate::connect::session_manager::ConnectSession;
+use crate::arrow_batches::ipc_stream;
+use crate::commands;
+use crate::errors::{ConnectError, Result};
+use crate::plan::relations::RelationPlanner;
+use crate::response_buffer::ResponseBuffer;
+use crate::session_manager::ConnectSession;
 
 /// Rows per `ArrowBatch` message, well under the client's 128 MiB message limit.
 const ROWS_PER_MESSAGE: usize = 8192;

@@ -18,7 +18,7 @@ use spark_connect_proto::ExecutePlanResponse;
 use tokio::sync::Notify;
 use tonic::Status;
 
-use crate::connect::errors::ConnectError;
+use crate::errors::ConnectError;
 
 /// How much an operation keeps, and how long one response stream runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

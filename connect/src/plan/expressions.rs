@@ -19,12 +19,12 @@ use spark_connect_proto::expression::sort_order::{NullOrdering, SortDirection};
 use spark_connect_proto::expression::window::window_frame::{FrameBoundary, FrameType, frame_boundary};
 use spark_connect_proto::expression::{ExprType, SortOrder, UnresolvedFunction};
 
-use crate::connect::errors::{ConnectError, Result};
-use crate::connect::plan::functions;
-use crate::connect::plan::identifiers::parse_identifier;
-use crate::connect::plan::literals;
-use crate::connect::plan::names::spark_name;
-use crate::connect::types::{arrow_type, parse_type_name};
+use crate::errors::{ConnectError, Result};
+use crate::plan::functions;
+use crate::plan::identifiers::parse_identifier;
+use crate::plan::literals;
+use crate::plan::names::spark_name;
+use crate::types::{arrow_type, parse_type_name};
 
 /// Converts expressions against one input schema.
 pub struct ExprConverter<'a> {

@@ -7,8 +7,8 @@ use arrow::compute::cast;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::ipc::writer::StreamWriter;
 
-use crate::connect::errors::Result;
-use crate::connect::types::{wire_field, wire_type};
+use crate::errors::Result;
+use crate::types::{wire_field, wire_type};
 
 /// `schema` with every field in its wire type.
 pub fn wire_schema(schema: &Schema) -> SchemaRef {

@@ -5,7 +5,7 @@ use flint_engine::session::{DEFAULT_CATALOG, DEFAULT_DATABASE};
 use flint_engine::{DataFrame, FlintSession};
 use spark_connect_proto::catalog::CatType;
 
-use crate::connect::errors::{ConnectError, Result};
+use crate::errors::{ConnectError, Result};
 
 /// The one-row (or listing) DataFrame a catalog call returns.
 pub async fn catalog(session: &FlintSession, catalog: &spark_connect_proto::Catalog) -> Result<DataFrame> {

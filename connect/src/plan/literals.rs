@@ -6,8 +6,8 @@ use datafusion::common::ScalarValue;
 use spark_connect_proto::expression::literal::LiteralType;
 use spark_connect_proto::expression::Literal;
 
-use crate::connect::errors::{ConnectError, Result};
-use crate::connect::types::arrow_type;
+use crate::errors::{ConnectError, Result};
+use crate::types::arrow_type;
 
 /// The scalar value of a literal.
 pub fn scalar(literal: &Literal) -> Result<ScalarValue> {

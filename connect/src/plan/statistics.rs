@@ -10,7 +10,7 @@ use datafusion::logical_expr::{Expr, SortExpr, cast, lit};
 use datafusion::scalar::ScalarValue;
 use flint_engine::DataFrame;
 
-use crate::connect::errors::{ConnectError, Result};
+use crate::errors::{ConnectError, Result};
 
 /// The statistics `describe()` computes.
 pub const DESCRIBE: &[&str] = &["count", "mean", "stddev", "min", "max"];

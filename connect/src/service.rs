@@ -14,12 +14,12 @@ use spark_connect_proto::interrupt_request::{Interrupt, InterruptType};
 use spark_connect_proto::release_execute_request::Release;
 use tonic::{Request, Response, Status};
 
-use crate::connect::analyze;
-use crate::connect::errors::ConnectError;
-use crate::connect::execute;
-use crate::connect::response_buffer::{BufferLimits, ResponseBuffer};
-use crate::connect::generated::spark_connect_service_server::{SparkConnectService, SparkConnectServiceServer};
-use crate::connect::session_manager::{ConnectSession, Operation, SessionManager};
+use crate::analyze;
+use crate::errors::ConnectError;
+use crate::execute;
+use crate::response_buffer::{BufferLimits, ResponseBuffer};
+use crate::generated::spark_connect_service_server::{SparkConnectService, SparkConnectServiceServer};
+use crate::session_manager::{ConnectSession, Operation, SessionManager};
 
 /// The default Spark Connect port.
 pub const DEFAULT_PORT: u16 = 15002;

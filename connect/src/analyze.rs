@@ -9,12 +9,12 @@ use prost::Message;
 use spark_connect_proto::{Plan, Relation, StorageLevel};
 use spark_connect_proto::plan::OpType;
 
-use crate::connect::config::SPARK_VERSION;
-use crate::connect::errors::{ConnectError, Result};
-use crate::connect::plan::local_relation::parse_schema;
-use crate::connect::plan::relations::RelationPlanner;
-use crate::connect::session_manager::ConnectSession;
-use crate::connect::types::{parse_type_name, spark_schema, spark_type, tree_string};
+use crate::config::SPARK_VERSION;
+use crate::errors::{ConnectError, Result};
+use crate::plan::local_relation::parse_schema;
+use crate::plan::relations::RelationPlanner;
+use crate::session_manager::ConnectSession;
+use crate::types::{parse_type_name, spark_schema, spark_type, tree_string};
 
 /// Answers one analyze request.
 pub async fn analyze(session: &ConnectSession, analyze: Analyze) -> Result<AnalyzeResult> {

@@ -8,7 +8,7 @@ use std::process::ExitStatus;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::connect::service::serve_listener;
+use crate::service::serve_listener;
 use flint_engine::job_runner::JobRunner;
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use spark_connect_proto::KeyValue;
 use spark_connect_proto::config_request::{Operation, operation::OpType};
 
-use crate::connect::errors::{ConnectError, Result};
+use crate::errors::{ConnectError, Result};
 
 /// The Spark version Flint reports to clients.
 pub const SPARK_VERSION: &str = "4.2.0";

@@ -9,8 +9,8 @@ use arrow::ipc::reader::StreamReader;
 use datafusion::datasource::MemTable;
 use flint_engine::{DataFrame, FlintSession};
 
-use crate::connect::errors::{ConnectError, Result};
-use crate::connect::types::parse_type_name;
+use crate::errors::{ConnectError, Result};
+use crate::types::parse_type_name;
 
 /// The DataFrame of a local relation.
 pub fn read(session: &FlintSession, local: &spark_connect_proto::LocalRelation) -> Result<DataFrame> {

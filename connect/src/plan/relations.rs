@@ -24,18 +24,18 @@ use spark_connect_proto::relation::RelType;
 use spark_connect_proto::set_operation::SetOpType;
 use spark_connect_proto::{Expression, Relation};
 
-use crate::connect::errors::{ConnectError, Result};
-use crate::connect::plan::expressions::ExprConverter;
-use crate::connect::plan::local_relation;
-use crate::connect::plan::names::spark_name;
-use crate::connect::plan::statistics;
+use crate::errors::{ConnectError, Result};
+use crate::plan::expressions::ExprConverter;
+use crate::plan::local_relation;
+use crate::plan::names::spark_name;
+use crate::plan::statistics;
 
 /// Plans the relations of one request. Remembers the qualifier given to each client plan
 /// id so that `df["col"]` references resolve after joins.
 pub struct RelationPlanner {
     session: FlintSession,
-    artifacts: Option<crate::connect::session_manager::Artifacts>,
-    persisted: Option<crate::connect::session_manager::Persisted>,
+    artifacts: Option<crate::session_manager::Artifacts>,
+    persisted: Option<crate::session_manager::Persisted>,
     qualifiers: Mutex<HashMap<i64, String>>,
     aliases: AtomicUsize,
 }
@@ -54,14 +54,14 @@ impl RelationPlanner {
 
     /// A planner over a Connect session: its uploaded local relations and the relations
     /// it persisted.
-    pub fn for_session(session: &crate::connect::session_manager::ConnectSession) -> Self {
+    pub fn for_session(session: &crate::session_manager::ConnectSession) -> Self {
         let mut planner = Self::new(session.flint.clone()).with_artifacts(session.artifacts.clone());
         planner.persisted = Some(session.persisted.clone());
         planner
     }
 
     /// A planner that can read the session's cached local relations.
-    pub fn with_artifacts(mut self, artifacts: crate::connect::session_manager::Artifacts) -> Self {
+    pub fn with_artifacts(mut self, artifacts: crate::session_manager::Artifacts) -> Self {
         self.artifacts = Some(artifacts);
         self
     }
@@ -359,7 +359,7 @@ impl RelationPlanner {
             }
             RelType::FillNa(fill) => {
                 let input = self.input(fill.input.as_deref(), "fillna").await?;
-                let values = fill.values.iter().map(crate::connect::plan::literals::scalar).collect::<Result<Vec<_>>>()?;
+                let values = fill.values.iter().map(crate::plan::literals::scalar).collect::<Result<Vec<_>>>()?;
                 let exprs = fill_na(&input, &fill.cols, &values)?;
                 self.wrap(input.inner().clone().select(exprs)?)
             }
@@ -402,7 +402,7 @@ impl RelationPlanner {
                 let (schema, batch) = statistics::statistics(&input, &[], &stats).await?;
                 self.memory(schema, vec![batch])?
             }
-            RelType::Catalog(catalog) => crate::connect::plan::catalog::catalog(&self.session, catalog).await?,
+            RelType::Catalog(catalog) => crate::plan::catalog::catalog(&self.session, catalog).await?,
             RelType::Unpivot(unpivot) => {
                 let input = self.input(unpivot.input.as_deref(), "unpivot").await?;
                 self.unpivot(&input, unpivot)?
@@ -542,7 +542,7 @@ impl RelationPlanner {
             reason: "pivot without a pivot column".into(),
         })?;
         let mut values: Vec<ScalarValue> =
-            pivot.values.iter().map(crate::connect::plan::literals::scalar).collect::<Result<_>>()?;
+            pivot.values.iter().map(crate::plan::literals::scalar).collect::<Result<_>>()?;
         if values.is_empty() {
             let column = self.with_exprs(input, |c| c.expr(pivot_col))?;
             let distinct = input.inner().clone().select(vec![column.clone().alias("v")])?.distinct()?.sort(vec![
@@ -573,7 +573,7 @@ impl RelationPlanner {
                             Ok(Expr::Case(Case::new(None, vec![(Box::new(condition.clone()), Box::new(e))], None)))
                         })
                         .collect::<Result<Vec<_>>>()?;
-                    let call = crate::connect::plan::functions::call(c.state, &f.function_name, args, f.is_distinct, c.schema)?;
+                    let call = crate::plan::functions::call(c.state, &f.function_name, args, f.is_distinct, c.schema)?;
                     let value_name = if value.is_null() { "null".to_string() } else { value.to_string() };
                     let name = if aggregate.aggregate_expressions.len() == 1 {
                         value_name
@@ -729,13 +729,13 @@ fn below_projection(input: Option<&Relation>, op: impl FnOnce(Relation) -> RelTy
 /// `df` with its columns renamed as Spark names SQL output (see [`spark_sql_name`]).
 fn spark_sql_names(planner: &RelationPlanner, df: DataFrame) -> Result<DataFrame> {
     let columns = input_columns(&df);
-    if columns.iter().all(|c| crate::connect::plan::names::spark_sql_name(&c.name) == c.name) {
+    if columns.iter().all(|c| crate::plan::names::spark_sql_name(&c.name) == c.name) {
         return Ok(df);
     }
     let exprs: Vec<Expr> = columns
         .into_iter()
         .map(|c| {
-            let name = crate::connect::plan::names::spark_sql_name(&c.name);
+            let name = crate::plan::names::spark_sql_name(&c.name);
             if name == c.name { Expr::Column(c) } else { Expr::Column(c).alias(name) }
         })
         .collect();
@@ -816,8 +816,8 @@ fn na_replace(input: &DataFrame, replace: &spark_connect_proto::NaReplace) -> Re
         .replacements
         .iter()
         .map(|r| {
-            let old = r.old_value.as_ref().map(crate::connect::plan::literals::scalar).transpose()?;
-            let new = r.new_value.as_ref().map(crate::connect::plan::literals::scalar).transpose()?;
+            let old = r.old_value.as_ref().map(crate::plan::literals::scalar).transpose()?;
+            let new = r.new_value.as_ref().map(crate::plan::literals::scalar).transpose()?;
             Ok((old.unwrap_or(ScalarValue::Null), new.unwrap_or(ScalarValue::Null)))
         })
         .collect::<Result<Vec<_>>>()?;

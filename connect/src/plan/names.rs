@@ -5,9 +5,9 @@ use spark_connect_proto::Expression;
 use spark_connect_proto::expression::ExprType;
 use spark_connect_proto::expression::cast::CastToType;
 
-use crate::connect::plan::identifiers::parse_identifier;
-use crate::connect::plan::literals;
-use crate::connect::types::{arrow_type, parse_type_name, sql_type_name};
+use crate::plan::identifiers::parse_identifier;
+use crate::plan::literals;
+use crate::types::{arrow_type, parse_type_name, sql_type_name};
 
 /// Spark's name for the column an expression produces.
 pub fn spark_name(expr: &Expression) -> String {
