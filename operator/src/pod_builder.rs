@@ -102,9 +102,12 @@ pub fn service_name(app: &str) -> String {
 }
 
 /// The Secret with the application's authentication secret (one per app, kept across
-/// attempts).
-pub fn auth_secret_name(app: &str) -> String {
-    object_name(app, "auth")
+/// attempts). Its name carries the start of the app's UID: an app deleted and applied
+/// again under the same name gets a Secret of its own instead of the earlier app's,
+/// which the garbage collector is about to delete (the operator may not read Secrets).
+pub fn auth_secret_name(app: &SparkApplication) -> String {
+    let uid: String = app.uid().unwrap_or_default().chars().filter(|c| *c != '-').take(8).collect();
+    object_name(&app.name_any(), &format!("auth-{uid}"))
 }
 
 /// The key of the secret in [`auth_secret`].
@@ -239,7 +242,7 @@ pub fn auth_secret(app: &SparkApplication, secret: &AppSecret) -> Secret {
     let mut labels = BTreeMap::new();
     labels.insert(LABEL_APP.to_string(), app.name_any());
     Secret {
-        metadata: meta(app, auth_secret_name(&app.name_any()), labels),
+        metadata: meta(app, auth_secret_name(app), labels),
         type_: Some("Opaque".to_string()),
         string_data: Some(BTreeMap::from([(AUTH_SECRET_KEY.to_string(), secret.expose().to_string())])),
         immutable: Some(true),
@@ -253,7 +256,7 @@ fn auth_env(app: &SparkApplication) -> EnvVar {
         name: SECRET_ENV.to_string(),
         value_from: Some(EnvVarSource {
             secret_key_ref: Some(SecretKeySelector {
-                name: auth_secret_name(&app.name_any()),
+                name: auth_secret_name(app),
                 key: AUTH_SECRET_KEY.to_string(),
                 optional: Some(false),
             }),
@@ -541,10 +544,12 @@ pub fn executor_pod(app: &SparkApplication, attempt: i32, id: i32, driver: &Driv
 }
 
 
-/// The reference an event or owner points at.
-pub fn is_owned_by(pod: &Pod, app: &SparkApplication) -> bool {
+/// Whether `app` (this very object, by UID) is the controller of `object`. An object of
+/// the same name controlled by another UID belongs to an earlier SparkApplication of
+/// that name that the garbage collector has not removed yet.
+pub fn is_controlled_by<K: Resource>(object: &K, app: &SparkApplication) -> bool {
     let uid = app.meta().uid.as_deref();
-    pod.owner_references().iter().any(|o| Some(o.uid.as_str()) == uid && o.controller == Some(true))
+    object.owner_references().iter().any(|o| Some(o.uid.as_str()) == uid && o.controller == Some(true))
 }
 
 #[cfg(test)]
@@ -660,12 +665,13 @@ mod tests {
         assert_eq!(at("--advertise-host"), "$(SPARK_EXECUTOR_POD_IP)");
     }
 
-    /// The secret's own value reaches pods only through the Secret, never in a pod spec.
+    /// The secret's own value reaches pods only through the Secret (named after the
+    /// app and its UID), never in a pod spec.
     #[test]
     fn driver_and_executors_get_the_app_secret_from_its_secret() {
         let secret = AppSecret::new("s3cr3t-value").unwrap();
         let object = auth_secret(&basic(), &secret);
-        assert_eq!(object.metadata.name.as_deref(), Some("pi-auth"));
+        assert_eq!(object.metadata.name.as_deref(), Some("pi-auth-01234567"));
         assert_eq!(object.metadata.owner_references.unwrap()[0].kind, "SparkApplication");
         assert_eq!(object.string_data.unwrap()[AUTH_SECRET_KEY], "s3cr3t-value");
         let driver = DriverRef { pod_name: "pi-1-driver".into(), uid: "d-uid".into(), ip: "127.9.0.5".into() };
@@ -673,7 +679,7 @@ mod tests {
             let env = pod.spec.as_ref().unwrap().containers[0].env.clone().unwrap();
             let auth = env.iter().find(|e| e.name == SECRET_ENV).unwrap();
             let from = auth.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
-            assert_eq!((from.name.as_str(), from.key.as_str()), ("pi-auth", AUTH_SECRET_KEY));
+            assert_eq!((from.name.as_str(), from.key.as_str()), ("pi-auth-01234567", AUTH_SECRET_KEY));
             assert!(!serde_json::to_string(&pod).unwrap().contains("s3cr3t-value"));
         }
     }

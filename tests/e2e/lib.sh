@@ -1,5 +1,8 @@
 # Helpers for scenario assert steps (tests/e2e/scenarios/*/NN-assert.sh), sourced by run.
-# Every step runs with KUBECONFIG set and kubectl/helm on PATH.
+# Every step runs with KUBECONFIG set and kubectl/helm on PATH, under `set -euo pipefail`:
+# match a command's output with `grep -q PATTERN <<<"$(command)"`, never
+# `command | grep -q PATTERN`, which fails at random when grep exits at the first match
+# and the still-writing command dies of SIGPIPE.
 
 # fail MESSAGE: prints MESSAGE and what the cluster says about the scenario's apps, exits 1.
 fail() {
@@ -81,4 +84,13 @@ container_started() {
   fi
   uid=$(kubectl get pod "$1" -o jsonpath='{.metadata.uid}' 2>/dev/null) || return 1
   [[ -n $uid ]] && compgen -G "$FLINT_CLUSTER_STATE/kubelet/pods/$uid/containers/$2/*.run.json" >/dev/null
+}
+
+# auth_secret_of APP: the name of APP's authentication Secret, `APP-auth-` and the first
+# 8 hex digits of the app's UID (operator/src/pod_builder.rs auth_secret_name).
+auth_secret_of() {
+  local uid
+  uid=$(kubectl get sparkapp "$1" -o jsonpath='{.metadata.uid}')
+  uid=${uid//-/}
+  echo "$1-auth-${uid:0:8}"
 }

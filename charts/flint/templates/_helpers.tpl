@@ -27,9 +27,10 @@ rules:
   - apiGroups: [""]
     resources: ["pods/log"]
     verbs: ["get"]
+  # delete: only what an earlier app of the same name left behind (see remove_leftovers).
   - apiGroups: [""]
     resources: ["services", "configmaps"]
-    verbs: ["get", "create", "patch"]
+    verbs: ["get", "create", "patch", "delete"]
   # Each app's authentication Secret: created once, never read back or changed.
   - apiGroups: [""]
     resources: ["secrets"]

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use jiff::Timestamp;
 use flint_proto::auth::AppSecret;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service};
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::runtime::controller::{Action as ControllerAction, Controller};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::watcher;
@@ -101,6 +101,31 @@ pub enum Error {
         /// The API error.
         source: kube::Error,
     },
+    /// Reading or deleting an object left by an earlier app of the same name failed.
+    #[error("cannot remove {kind} {name}, left by an earlier SparkApplication named {app}: {source}")]
+    Leftover {
+        /// The app.
+        app: String,
+        /// The object's kind.
+        kind: &'static str,
+        /// The object's name.
+        name: String,
+        /// The API error.
+        source: kube::Error,
+    },
+    /// An object the submission needs to create exists and was not made for this app.
+    #[error(
+        "{kind} {name} already exists and was not created by the Flint operator for SparkApplication {app}; \
+         delete or rename it, or rename the app"
+    )]
+    NameTaken {
+        /// The app.
+        app: String,
+        /// The object's kind.
+        kind: &'static str,
+        /// The object's name.
+        name: String,
+    },
     /// Writing the status failed.
     #[error("cannot write the status of SparkApplication {app}: {source}")]
     WriteStatus {
@@ -129,6 +154,8 @@ impl Error {
             Error::CreateSecret { .. } => "CreateSecretFailed",
             Error::GenerateSecret { .. } => "GenerateSecretFailed",
             Error::DeletePod { .. } => "DeletePodFailed",
+            Error::Leftover { .. } => "LeftoverCleanupFailed",
+            Error::NameTaken { .. } => "NameTaken",
             Error::WriteStatus { .. } => "WriteStatusFailed",
             Error::DeleteApp { .. } => "DeleteAppFailed",
         }
@@ -189,7 +216,7 @@ async fn reconcile(app: Arc<SparkApplication>, ctx: Arc<Context>) -> Result<Cont
     let mut driver = None;
     let mut executors = Vec::new();
     let mut stale = Vec::new();
-    for pod in listed.items.iter().filter(|p| pod_builder::is_owned_by(p, &app)) {
+    for pod in listed.items.iter().filter(|p| pod_builder::is_controlled_by(*p, &app)) {
         let labels = pod.labels();
         let current = labels.get(LABEL_ATTEMPT) == Some(&attempt);
         match (labels.get(LABEL_ROLE).map(String::as_str), current) {
@@ -234,17 +261,25 @@ async fn reconcile(app: Arc<SparkApplication>, ctx: Arc<Context>) -> Result<Cont
     let mut deleted_app = false;
     for action in plan.actions.clone() {
         match action {
-            Action::ApplyDriver { attempt } => {
-                if let Err(error) = apply_driver(&ctx, &app, &ns, attempt).await {
-                    match submission_refused(&error) {
-                        Some(message) => {
-                            plan = app_state::submission_failed(plan, observed.generation, message, now);
-                            break;
-                        }
-                        None => return Err(error),
-                    }
+            Action::ApplyDriver { attempt } => match submit(&ctx, &app, &ns, attempt, &listed.items).await {
+                Ok(Submission::Applied) => {}
+                Ok(Submission::Waiting(leftovers)) => {
+                    // Applying now would adopt (or collide with) what the garbage
+                    // collector is about to delete; the plan runs again once they are gone.
+                    tracing::info!(
+                        app = %name, namespace = %ns, objects = ?leftovers,
+                        "waiting for the objects of an earlier SparkApplication of the same name to be deleted"
+                    );
+                    return Ok(ControllerAction::requeue(Duration::from_secs(1)));
                 }
-            }
+                Err(error) => match submission_refused(&error) {
+                    Some(message) => {
+                        plan = app_state::submission_failed(plan, observed.generation, message, now);
+                        break;
+                    }
+                    None => return Err(error),
+                },
+            },
             Action::ApplyExecutors { ids } => {
                 let Some(d) = driver.as_ref() else { continue };
                 let Some(ip) = d.ip.clone() else { continue };
@@ -297,10 +332,11 @@ async fn reconcile(app: Arc<SparkApplication>, ctx: Arc<Context>) -> Result<Cont
     Ok(ControllerAction::requeue(plan.requeue_after))
 }
 
-/// The API server refused the driver's objects (quota, admission, invalid pod): a
-/// submission failure, not a transient error. Conflicts, throttling and 5xx are retried.
+/// The API server refused the driver's objects (quota, admission, invalid pod) or one of
+/// their names is taken: a submission failure, not a transient error. Conflicts, throttling and 5xx are retried.
 fn submission_refused(error: &Error) -> Option<String> {
     match error {
+        Error::NameTaken { .. } => Some(error.to_string()),
         Error::Apply { source: kube::Error::Api(status), .. }
             if (400..500).contains(&status.code) && status.code != 409 && status.code != 429 =>
         {
@@ -308,6 +344,24 @@ fn submission_refused(error: &Error) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// What submitting an attempt did.
+enum Submission {
+    /// The driver's objects are applied.
+    Applied,
+    /// Nothing applied yet: objects of an earlier app of the same name are being deleted.
+    Waiting(Vec<String>),
+}
+
+/// Applies the driver's objects of `attempt` once no earlier app's objects hold their names.
+async fn submit(ctx: &Context, app: &SparkApplication, ns: &str, attempt: i32, pods: &[Pod]) -> Result<Submission, Error> {
+    let leftovers = remove_leftovers(ctx, app, ns, attempt, pods).await?;
+    if !leftovers.is_empty() {
+        return Ok(Submission::Waiting(leftovers));
+    }
+    apply_driver(ctx, app, ns, attempt).await?;
+    Ok(Submission::Applied)
 }
 
 async fn apply_driver(ctx: &Context, app: &SparkApplication, ns: &str, attempt: i32) -> Result<(), Error> {
@@ -323,13 +377,85 @@ async fn apply_driver(ctx: &Context, app: &SparkApplication, ns: &str, attempt: 
     Ok(())
 }
 
+/// The objects an attempt's submission would create under names that objects of an
+/// earlier SparkApplication of the same name still hold (the Secret's name is the app's
+/// own, see [`pod_builder::auth_secret_name`]) (an app deleted and applied again
+/// faster than the garbage collector removes what the first one owned). Deletes each (by
+/// its UID, so nothing of this app is touched) and returns their names; empty when the
+/// names are free or already this app's.
+async fn remove_leftovers(
+    ctx: &Context,
+    app: &SparkApplication,
+    ns: &str,
+    attempt: i32,
+    pods: &[Pod],
+) -> Result<Vec<String>, Error> {
+    let name = app.name_any();
+    let mut leftovers = Vec::new();
+    let services: Api<Service> = Api::namespaced(ctx.client.clone(), ns);
+    let config_maps: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), ns);
+    let pods_api: Api<Pod> = Api::namespaced(ctx.client.clone(), ns);
+    if let Some(service) = get(&services, &name, "Service", &pod_builder::service_name(&name)).await? {
+        leftovers.extend(remove_if_foreign(&services, app, "Service", &service).await?);
+    }
+    let config_map_name = pod_builder::config_map_name(&name, attempt);
+    if let Some(config_map) = get(&config_maps, &name, "ConfigMap", &config_map_name).await? {
+        leftovers.extend(remove_if_foreign(&config_maps, app, "ConfigMap", &config_map).await?);
+    }
+    for pod in pods {
+        leftovers.extend(remove_if_foreign(&pods_api, app, "Pod", pod).await?);
+    }
+    Ok(leftovers)
+}
+
+async fn get<K>(api: &Api<K>, app: &str, kind: &'static str, name: &str) -> Result<Option<K>, Error>
+where
+    K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    api.get_opt(name)
+        .await
+        .map_err(|source| Error::Leftover { app: app.to_string(), kind, name: name.to_string(), source })
+}
+
+/// Deletes `object` unless `app` controls it and returns its name when it was foreign.
+/// Only an object the operator made for an app of this name (it carries the app label)
+/// is deleted; anything else under that name is the user's and refuses the submission.
+async fn remove_if_foreign<K>(
+    api: &Api<K>,
+    app: &SparkApplication,
+    kind: &'static str,
+    object: &K,
+) -> Result<Option<String>, Error>
+where
+    K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    if pod_builder::is_controlled_by(object, app) {
+        return Ok(None);
+    }
+    let name = object.meta().name.clone().unwrap_or_default();
+    if object.labels().get(LABEL_APP) != Some(&app.name_any()) {
+        return Err(Error::NameTaken { app: app.name_any(), kind, name });
+    }
+    if object.meta().deletion_timestamp.is_none() {
+        let preconditions = Preconditions { uid: object.meta().uid.clone(), resource_version: None };
+        let params = DeleteParams { preconditions: Some(preconditions), ..DeleteParams::background() };
+        match api.delete(&name, &params).await {
+            Ok(_) => {}
+            // Already gone, or replaced by an object of the same name in the meantime.
+            Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => {}
+            Err(source) => return Err(Error::Leftover { app: app.name_any(), kind, name, source }),
+        }
+    }
+    Ok(Some(format!("{kind}/{name}")))
+}
+
 /// Creates the app's authentication Secret unless it exists. Created, not applied: a
 /// server-side apply of a fresh random value would replace the secret of pods already
 /// running, while a create that finds the Secret there (409) leaves it as it is, so an
 /// operator restarted at any point keeps the app's secret.
 async fn ensure_auth_secret(ctx: &Context, app: &SparkApplication, ns: &str) -> Result<(), Error> {
     let name = app.name_any();
-    let secret_name = pod_builder::auth_secret_name(&name);
+    let secret_name = pod_builder::auth_secret_name(app);
     let secret = AppSecret::generate().map_err(|source| Error::GenerateSecret { app: name.clone(), source })?;
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
     let params = PostParams { field_manager: Some(MANAGER_DRIVER.to_string()), ..PostParams::default() };

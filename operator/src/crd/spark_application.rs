@@ -105,7 +105,7 @@ pub struct SparkApplicationSpec {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(extend("x-kubernetes-validations" = [
         {"rule": "!('spark.authenticate.secret' in self)",
-         "message": "spark.authenticate.secret may not be set: the operator keeps each app's secret in a Secret <app>-auth, which a ConfigMap-stored value would expose"},
+         "message": "spark.authenticate.secret may not be set: the operator keeps each app's secret in a Secret <app>-auth-<uid>, which a ConfigMap-stored value would expose"},
         {"rule": "!('spark.authenticate' in self) || self['spark.authenticate'] == 'true'",
          "message": "spark.authenticate cannot be turned off: driver and executors always authenticate with the app's secret"}
     ]))]

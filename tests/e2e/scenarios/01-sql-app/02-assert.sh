@@ -16,25 +16,26 @@ cond=$(kubectl get sparkapp sql-buckets -o jsonpath='{.status.conditions[?(@.typ
 states=$(kubectl get sparkapp sql-buckets -o jsonpath='{.status.executorState}')
 [[ $states == *'"sql-buckets-1-exec-1":"COMPLETED"'* && $states == *'"sql-buckets-1-exec-2":"COMPLETED"'* ]] \
   || fail "executorState is $states"
-kubectl get sparkapp sql-buckets | grep -Eq "^sql-buckets\s+COMPLETED\s+1\s+0\s" || fail "printer columns: $(kubectl get sparkapp sql-buckets)"
+grep -Eq "^sql-buckets\s+COMPLETED\s+1\s+0\s" <<<"$(kubectl get sparkapp sql-buckets)" || fail "printer columns: $(kubectl get sparkapp sql-buckets)"
 wait_until 60 "the end of every executor pod" bash -c \
   '[[ -z $(kubectl get pods -l flint.dev/app=sql-buckets,flint.dev/role=executor --field-selector=status.phase!=Succeeded,status.phase!=Failed -o name) ]]'
 [[ $(kubectl get sparkapp sql-buckets -o jsonpath='{.status.lastExecutorId}') == 2 ]] || fail "executors were replaced in a healthy run"
 
-kubectl get events --field-selector involvedObject.name=sql-buckets -o jsonpath='{.items[*].reason}' | grep -q Completed \
+grep -q Completed <<<"$(kubectl get events --field-selector involvedObject.name=sql-buckets -o jsonpath='{.items[*].reason}')" \
   || fail "no Completed event: $(kubectl get events --field-selector involvedObject.name=sql-buckets)"
 
 # The app's secret: one Secret owned by the app, injected into the driver from that
 # Secret (never as a literal; 08 checks running executors), and never in the driver's log.
-owner=$(kubectl get secret sql-buckets-auth -o jsonpath='{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}/{.metadata.ownerReferences[0].uid}')
-[[ $owner == "SparkApplication/sql-buckets/$(kubectl get sparkapp sql-buckets -o jsonpath='{.metadata.uid}')" ]] \
-  || fail "Secret sql-buckets-auth is owned by '$owner', not the app"
-secret=$(kubectl get secret sql-buckets-auth -o jsonpath='{.data.secret}' | base64 -d)
+uid=$(kubectl get sparkapp sql-buckets -o jsonpath='{.metadata.uid}')
+secret_name=$(auth_secret_of sql-buckets)
+owner=$(kubectl get secret "$secret_name" -o jsonpath='{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}/{.metadata.ownerReferences[0].uid}')
+[[ $owner == "SparkApplication/sql-buckets/$uid" ]] || fail "Secret $secret_name is owned by '$owner', not the app"
+secret=$(kubectl get secret "$secret_name" -o jsonpath='{.data.secret}' | base64 -d)
 (( ${#secret} >= 32 )) || fail "the app's secret is ${#secret} characters long"
 for pod in sql-buckets-1-driver; do
   ref=$(kubectl get pod "$pod" -o jsonpath='{.spec.containers[0].env[?(@.name=="_SPARK_AUTH_SECRET")].valueFrom.secretKeyRef.name}')
-  [[ $ref == sql-buckets-auth ]] || fail "pod $pod does not take _SPARK_AUTH_SECRET from Secret sql-buckets-auth (got '$ref')"
-  kubectl get pod "$pod" -o json | grep -qF "$secret" && fail "pod $pod carries the secret's value in its spec"
+  [[ $ref == "$secret_name" ]] || fail "pod $pod does not take _SPARK_AUTH_SECRET from Secret $secret_name (got '$ref')"
+  grep -qF "$secret" <<<"$(kubectl get pod "$pod" -o json)" && fail "pod $pod carries the secret's value in its spec"
 done
 echo "$log" | grep -qF "$secret" && fail "the driver's log shows the app's secret"
 true

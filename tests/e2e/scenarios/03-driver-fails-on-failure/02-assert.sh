@@ -10,5 +10,5 @@ error=$(kubectl get sparkapp failing -o jsonpath='{.status.applicationState.erro
 for attempt in 1 2; do
   [[ $(kubectl get pod "failing-$attempt-driver" -o jsonpath='{.status.phase}') == Failed ]] || fail "failing-$attempt-driver is not Failed"
 done
-kubectl get events --field-selector involvedObject.name=failing -o jsonpath='{.items[*].reason}' | grep -q RetryOnFailure \
+grep -q RetryOnFailure <<<"$(kubectl get events --field-selector involvedObject.name=failing -o jsonpath='{.items[*].reason}')" \
   || fail "no RetryOnFailure event"

@@ -5,9 +5,10 @@ wait_state survivor RUNNING 90
 wait_until 120 "both executors registering" bash -c 'kubectl logs survivor-1-driver | grep -q "registered executor 2 "'
 sleep 2
 [[ $(state survivor) == RUNNING ]] || fail "the job ended before an executor could be killed"
+secret_name=$(auth_secret_of survivor)
 for pod in survivor-1-exec-1 survivor-1-exec-2; do
   ref=$(kubectl get pod "$pod" -o jsonpath='{.spec.containers[0].env[?(@.name=="_SPARK_AUTH_SECRET")].valueFrom.secretKeyRef.name}')
-  [[ $ref == survivor-auth ]] || fail "executor pod $pod does not take _SPARK_AUTH_SECRET from Secret survivor-auth (got '$ref')"
+  [[ $ref == "$secret_name" ]] || fail "executor pod $pod does not take _SPARK_AUTH_SECRET from Secret $secret_name (got '$ref')"
 done
 kill_container survivor-1-exec-1 spark-kubernetes-executor
 wait_state survivor COMPLETED 600

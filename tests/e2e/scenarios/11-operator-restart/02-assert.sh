@@ -4,12 +4,13 @@
 # executors 1..3 only, no replacement ids).
 wait_until 60 "the driver pod's creation" bash -c '[[ -n $(kubectl get pod restarted-1-driver -o name 2>/dev/null) ]]'
 driver_uid=$(kubectl get pod restarted-1-driver -o jsonpath='{.metadata.uid}')
-secret_uid=$(kubectl get secret restarted-auth -o jsonpath='{.metadata.uid}')
-secret=$(kubectl get secret restarted-auth -o jsonpath='{.data.secret}')
+secret_name=$(auth_secret_of restarted)
+secret_uid=$(kubectl get secret "$secret_name" -o jsonpath='{.metadata.uid}')
+secret=$(kubectl get secret "$secret_name" -o jsonpath='{.data.secret}')
 kubectl delete pod -l app.kubernetes.io/component=operator --grace-period=0 --force >/dev/null 2>&1
 wait_state restarted COMPLETED 240
 [[ $(kubectl get pod restarted-1-driver -o jsonpath='{.metadata.uid}') == "$driver_uid" ]] || fail "the driver pod was created again"
-[[ $(kubectl get secret restarted-auth -o jsonpath='{.metadata.uid}/{.data.secret}') == "$secret_uid/$secret" ]] \
+[[ $(kubectl get secret "$secret_name" -o jsonpath='{.metadata.uid}/{.data.secret}') == "$secret_uid/$secret" ]] \
   || fail "the restarted operator replaced the app's Secret or changed its secret"
 # Executors 1..3 and no others (the operator deletes them once the driver ended).
 [[ $(kubectl get sparkapp restarted -o jsonpath='{.status.lastExecutorId}') == 3 ]] || fail "executor ids beyond 3 were used"

@@ -16,5 +16,5 @@ echo "$log" | grep -Eq "^\|\s*1000\|$" || fail "no |1000| row in the second driv
 $log"
 history=$(kubectl get sparkapp retried-count -o jsonpath='{.status.stateHistory[*].state}')
 [[ $history == *"FAILING PENDING_RERUN"* && $history == *COMPLETED ]] || fail "state history: $history"
-kubectl get events --field-selector involvedObject.name=retried-count -o jsonpath='{.items[*].reason}' | grep -q RetryOnFailure \
+grep -q RetryOnFailure <<<"$(kubectl get events --field-selector involvedObject.name=retried-count -o jsonpath='{.items[*].reason}')" \
   || fail "no RetryOnFailure event"

@@ -5,7 +5,7 @@ wait_until 300 "a third attempt" bash -c '(( $(kubectl get sparkapp forever -o j
 for attempt in 1 2; do
   [[ $(kubectl get pod "forever-$attempt-driver" -o jsonpath='{.status.phase}') == Succeeded ]] \
     || fail "forever-$attempt-driver is $(kubectl get pod "forever-$attempt-driver" -o jsonpath='{.status.phase}'), not Succeeded"
-  kubectl logs "forever-$attempt-driver" | grep -Eq "^\|\s*100000\|\s*4999950000\|$" \
+  grep -Eq "^\|\s*100000\|\s*4999950000\|$" <<<"$(kubectl logs "forever-$attempt-driver")" \
     || fail "attempt $attempt did not print the answer: $(kubectl logs "forever-$attempt-driver")"
 done
 history=$(kubectl get sparkapp forever -o jsonpath='{.status.stateHistory[*].state}')
@@ -13,5 +13,5 @@ history=$(kubectl get sparkapp forever -o jsonpath='{.status.stateHistory[*].sta
 [[ $history != *COMPLETED* && $history != *FAILED* ]] || fail "an Always app ended: $history"
 (( $(kubectl get sparkapp forever -o jsonpath='{.status.executionAttempts}') >= 3 )) \
   || fail "executionAttempts is $(kubectl get sparkapp forever -o jsonpath='{.status.executionAttempts}')"
-kubectl get events --field-selector involvedObject.name=forever -o jsonpath='{.items[*].reason}' | grep -q RestartAlways \
+grep -q RestartAlways <<<"$(kubectl get events --field-selector involvedObject.name=forever -o jsonpath='{.items[*].reason}')" \
   || fail "no RestartAlways event"

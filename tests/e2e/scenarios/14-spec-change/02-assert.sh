@@ -20,7 +20,7 @@ wait_until 120 "the first attempt's pods going" bash -c \
 wait_state changed COMPLETED 600
 [[ $(kubectl get sparkapp changed -o jsonpath='{.status.attempt}') == 2 ]] || fail "expected attempt 2"
 [[ $(kubectl get sparkapp changed -o jsonpath='{.status.driverInfo.podName}') == changed-2-driver ]] || fail "not the second driver"
-kubectl get configmap changed-2-conf -o jsonpath='{.data.spark\.properties}' | grep -qx 'spark.sql.shuffle.partitions=3' \
+grep -qx 'spark.sql.shuffle.partitions=3' <<<"$(kubectl get configmap changed-2-conf -o jsonpath='{.data.spark\.properties}')" \
   || fail "the second attempt does not run the changed configuration"
 log=$(driver_log changed)
 echo "$log" | grep -Eq "^\|\s*1000\|\s*1799999970000000\|$" || fail "wrong answer after the change:
