@@ -6,6 +6,10 @@ use crate::progress::JobProgress;
 use crate::result_size::ResultSizeLimit;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SessionState, TaskContext};
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::limit::{GlobalLimitExec, LimitStream};
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet};
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::stream::{RecordBatchReceiverStream, RecordBatchStreamAdapter};
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties, SendableRecordBatchStream};
 use futures::StreamExt;
@@ -34,10 +38,45 @@ impl LocalJobRunner {
     }
 }
 
+/// Rows to skip and to keep of a result read in partition order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ResultLimit {
+    skip: usize,
+    fetch: Option<usize>,
+}
+
+/// Spark's `collect` and `take` (so `show`) read a result's partitions in order, while
+/// DataFusion's `CoalescePartitionsExec` at the top of a plan merges them as they arrive:
+/// `df.show()` of a multi-partition result changed order from run to run. This drops
+/// that top merge (and takes the limit over it, and the projections above those, which
+/// work a partition at a time); the runner then concatenates the partitions in order and
+/// applies the limit itself.
+fn in_partition_order(plan: Arc<dyn ExecutionPlan>) -> Result<(Arc<dyn ExecutionPlan>, Option<ResultLimit>)> {
+    if let Some(projection) = plan.downcast_ref::<ProjectionExec>() {
+        let input = Arc::clone(projection.input());
+        let (ordered, limit) = in_partition_order(Arc::clone(&input))?;
+        if Arc::ptr_eq(&ordered, &input) {
+            return Ok((plan, None));
+        }
+        return Ok((Arc::clone(&plan).with_new_children(vec![ordered])?, limit));
+    }
+    if let Some(limit) = plan.downcast_ref::<GlobalLimitExec>()
+        && let Some(coalesce) = limit.input().downcast_ref::<CoalescePartitionsExec>()
+    {
+        let kept = ResultLimit { skip: limit.skip(), fetch: limit.fetch() };
+        return Ok((Arc::clone(coalesce.input()), Some(kept)));
+    }
+    if let Some(coalesce) = plan.downcast_ref::<CoalescePartitionsExec>() {
+        let kept = coalesce.fetch().map(|fetch| ResultLimit { skip: 0, fetch: Some(fetch) });
+        return Ok((Arc::clone(coalesce.input()), kept));
+    }
+    Ok((plan, None))
+}
+
 impl JobRunner for LocalJobRunner {
     /// Every partition starts at once, each on its own task feeding a channel of
-    /// [`READ_AHEAD`] batches; the stream reads them in partition order. Dropping it
-    /// aborts the tasks.
+    /// [`READ_AHEAD`] batches; the stream reads them in partition order (see
+    /// [`in_partition_order`]). Dropping it aborts the tasks.
     fn execute_stream(
         &self,
         plan: Arc<dyn ExecutionPlan>,
@@ -46,6 +85,7 @@ impl JobRunner for LocalJobRunner {
         Box::pin(async move {
             let state = self.state.upgrade().ok_or_else(|| DataFusionError::Execution("the session has ended".into()))?;
             let ctx = Arc::new(TaskContext::from(&*state.read()));
+            let (plan, limit) = in_partition_order(plan)?;
             let partitions = plan.output_partitioning().partition_count();
             progress.start(partitions);
             let result_size = Arc::new(ResultSizeLimit::new(self.max_result_size));
@@ -78,7 +118,14 @@ impl JobRunner for LocalJobRunner {
                 streams.push(result_size.count_partition(batches));
             }
             let batches = futures::stream::iter(streams).flatten();
-            Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)) as SendableRecordBatchStream)
+            let stream = Box::pin(RecordBatchStreamAdapter::new(schema, batches)) as SendableRecordBatchStream;
+            Ok(match limit {
+                Some(ResultLimit { skip, fetch }) => {
+                    let metrics = BaselineMetrics::new(&ExecutionPlanMetricsSet::new(), 0);
+                    Box::pin(LimitStream::new(stream, skip, fetch, metrics)) as SendableRecordBatchStream
+                }
+                None => stream,
+            })
         })
     }
 }
@@ -114,5 +161,23 @@ mod tests {
         assert_eq!(first.column(0).as_any().downcast_ref::<Int64Array>().unwrap().value(0), 0);
         assert!(started.elapsed() < Duration::from_secs(5), "the first batch took {:?}", started.elapsed());
         drop(stream);
+    }
+
+    /// A limit over several partitions takes the first rows of the first partitions, as
+    /// Spark's take does, not the first rows to arrive.
+    #[tokio::test]
+    async fn a_limit_reads_partitions_in_order() {
+        let session = FlintSession::builder().master("local[2]").build().unwrap();
+        let sql = "select id from range(0, 20000) union all select id from range(20000, 40000) limit 25000 offset 10";
+        let plan = session.sql(sql).await.unwrap().inner().clone().create_physical_plan().await.unwrap();
+        let (ordered, limit) = in_partition_order(Arc::clone(&plan)).unwrap();
+        assert_eq!(limit, Some(ResultLimit { skip: 10, fetch: Some(25000) }));
+        assert_eq!(ordered.output_partitioning().partition_count(), 2);
+        let batches = session.runner().run_job(plan, Arc::default()).await.unwrap();
+        let ids: Vec<i64> = batches
+            .iter()
+            .flat_map(|b| b.column(0).as_any().downcast_ref::<Int64Array>().unwrap().values().to_vec())
+            .collect();
+        assert_eq!(ids, (10..25010).collect::<Vec<_>>());
     }
 }
