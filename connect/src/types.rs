@@ -166,11 +166,27 @@ fn tree_field(out: &mut String, field: &Field, depth: usize) {
 }
 
 /// The Arrow type of a Spark type name as written in DDL or `cast("…")`
-/// (`int`, `bigint`, `string`, `decimal(10,2)` …); `None` when unknown.
+/// (`int`, `bigint`, `string`, `decimal(10,2)`, `array<int>`, `map<string,int>`,
+/// `struct<a:int,b:string>` …); `None` when unknown.
 pub fn parse_type_name(name: &str) -> Option<DataType> {
-    let lower = name.trim().to_ascii_lowercase();
-    if let Some(inner) = lower.strip_prefix("array<").and_then(|s| s.strip_suffix('>')) {
-        return Some(DataType::List(Arc::new(Field::new("element", parse_type_name(inner)?, true))));
+    let text = name.trim();
+    let lower = text.to_ascii_lowercase();
+    let inner = |prefix: &str| {
+        (lower.starts_with(prefix) && lower.ends_with('>')).then(|| &text[prefix.len()..text.len() - 1])
+    };
+    if let Some(element) = inner("array<") {
+        return Some(DataType::List(Arc::new(Field::new("element", parse_type_name(element)?, true))));
+    }
+    if let Some(entries) = inner("map<") {
+        let parts = split_top_level(entries);
+        let [key, value] = parts.as_slice() else { return None };
+        let key = Field::new("key", parse_type_name(key)?, false);
+        let value = Field::new("value", parse_type_name(value)?, true);
+        let entries = Field::new("entries", DataType::Struct(vec![key, value].into()), false);
+        return Some(DataType::Map(Arc::new(entries), false));
+    }
+    if let Some(fields) = inner("struct<") {
+        return Some(DataType::Struct(parse_ddl_fields(fields).ok()?.into()));
     }
     let data_type = match lower.as_str() {
         "boolean" | "bool" => DataType::Boolean,
@@ -187,6 +203,7 @@ pub fn parse_type_name(name: &str) -> Option<DataType> {
         "timestamp_ntz" => DataType::Timestamp(TimeUnit::Microsecond, None),
         "void" | "null" => DataType::Null,
         "decimal" => DataType::Decimal128(10, 0),
+        other if (other.starts_with("varchar(") || other.starts_with("char(")) && other.ends_with(')') => DataType::Utf8,
         other => {
             let args = other.strip_prefix("decimal(")?.strip_suffix(')')?;
             let (p, s) = args.split_once(',')?;
@@ -194,6 +211,55 @@ pub fn parse_type_name(name: &str) -> Option<DataType> {
         }
     };
     Some(data_type)
+}
+
+/// The fields of a DDL column list (`a INT, b: STRING NOT NULL, `c d` DOUBLE`), as Spark's
+/// `parseTableSchema` reads it; the error names the column it cannot read.
+pub fn parse_ddl_fields(text: &str) -> Result<Vec<Field>, String> {
+    split_top_level(text).into_iter().map(|column| parse_ddl_column(column).ok_or_else(|| column.trim().to_string())).collect()
+}
+
+/// One DDL column: a name (in backticks when it holds blanks), then `:` or blanks, then
+/// its type, then optionally `NOT NULL` and a `COMMENT '…'`.
+fn parse_ddl_column(column: &str) -> Option<Field> {
+    let column = column.trim();
+    let (name, rest) = match column.strip_prefix('`') {
+        Some(quoted) => {
+            let end = quoted.find('`')?;
+            (&quoted[..end], &quoted[end + 1..])
+        }
+        None => column.split_at(column.find(|c: char| c.is_whitespace() || c == ':')?),
+    };
+    let mut type_name = rest.trim_start().strip_prefix(':').unwrap_or(rest.trim_start()).trim();
+    if let Some(at) = type_name.to_ascii_lowercase().find(" comment ") {
+        type_name = type_name[..at].trim_end();
+    }
+    let (type_name, nullable) = match type_name.to_ascii_lowercase().strip_suffix("not null") {
+        Some(kept) => (type_name[..kept.len()].trim_end(), false),
+        None => (type_name, true),
+    };
+    Some(Field::new(name, parse_type_name(type_name)?, nullable))
+}
+
+/// Splits `text` at the commas outside `(…)` and `<…>`.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (at, c) in text.char_indices() {
+        match c {
+            '(' | '<' => depth += 1,
+            ')' | '>' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&text[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if !text[start..].trim().is_empty() {
+        parts.push(&text[start..]);
+    }
+    parts
 }
 
 /// The Arrow type of a Spark `DataType` message.

@@ -11,7 +11,9 @@ use datafusion::physical_plan::limit::{GlobalLimitExec, LimitStream};
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet};
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::stream::{RecordBatchReceiverStream, RecordBatchStreamAdapter};
-use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties, SendableRecordBatchStream};
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, ExecutionPlan, ExecutionPlanProperties, ReplaceChildrenOptions, SendableRecordBatchStream,
+};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use parking_lot::RwLock;
@@ -58,7 +60,8 @@ fn in_partition_order(plan: Arc<dyn ExecutionPlan>) -> Result<(Arc<dyn Execution
         if Arc::ptr_eq(&ordered, &input) {
             return Ok((plan, None));
         }
-        return Ok((Arc::clone(&plan).with_new_children(vec![ordered])?, limit));
+        let options = ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute);
+        return Ok((Arc::clone(&plan).replace_children(vec![ordered], options)?, limit));
     }
     if let Some(limit) = plan.downcast_ref::<GlobalLimitExec>()
         && let Some(coalesce) = limit.input().downcast_ref::<CoalescePartitionsExec>()

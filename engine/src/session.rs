@@ -149,6 +149,7 @@ impl FlintSession {
         ctx.register_udaf(crate::spark::avg::spark_avg());
         ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));
         ctx.register_udf(crate::spark::split::spark_split());
+        ctx.register_udf(crate::spark::type_of::spark_typeof());
         for function in crate::spark::rewrites::all() {
             ctx.register_udf(function);
         }

@@ -10,7 +10,7 @@ use datafusion::datasource::MemTable;
 use flint_engine::{DataFrame, FlintSession};
 
 use crate::errors::{ConnectError, Result};
-use crate::types::parse_type_name;
+use crate::types::{parse_ddl_fields, parse_type_name};
 
 /// The DataFrame of a local relation.
 pub fn read(session: &FlintSession, local: &spark_connect_proto::LocalRelation) -> Result<DataFrame> {
@@ -66,41 +66,24 @@ pub fn parse_schema(text: &str) -> Result<Schema> {
             _ => Err(ConnectError::Unsupported { what: format!("schema {text}") }),
         };
     }
-    let mut fields = Vec::new();
-    for column in split_top_level(text) {
-        let column = column.trim();
-        let (name, type_name) = column
-            .split_once(char::is_whitespace)
-            .or_else(|| column.split_once(':'))
-            .ok_or_else(|| ConnectError::InvalidPlan { reason: format!("bad DDL column '{column}'") })?;
-        let type_name = type_name.trim().trim_start_matches(':').trim();
-        let data_type = parse_type_name(type_name)
-            .ok_or_else(|| ConnectError::Unsupported { what: format!("DDL type '{type_name}'") })?;
-        fields.push(Field::new(name.trim_matches('`'), data_type, true));
+    if text.to_ascii_lowercase().starts_with("struct<") {
+        return match parse_type_name(text) {
+            Some(DataType::Struct(fields)) => Ok(Schema::new(fields)),
+            _ => Err(ConnectError::InvalidPlan { reason: format!("bad DDL schema '{text}'") }),
+        };
     }
+    let fields = parse_ddl_fields(text).map_err(|column| match parse_ddl_type(&column) {
+        Some(type_name) => ConnectError::Unsupported { what: format!("DDL type '{type_name}'") },
+        None => ConnectError::InvalidPlan { reason: format!("bad DDL column '{column}'") },
+    })?;
     Ok(Schema::new(fields))
 }
 
-fn split_top_level(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut depth = 0i32;
-    let mut current = String::new();
-    for c in text.chars() {
-        match c {
-            '(' | '<' => depth += 1,
-            ')' | '>' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(std::mem::take(&mut current));
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    if !current.trim().is_empty() {
-        parts.push(current);
-    }
-    parts
+/// The type part of a DDL column that did not parse, to name it in the error.
+fn parse_ddl_type(column: &str) -> Option<&str> {
+    let at = column.find(|c: char| c.is_whitespace() || c == ':')?;
+    let rest = column[at..].trim_start();
+    Some(rest.strip_prefix(':').unwrap_or(rest).trim())
 }
 
 fn json_type(value: &serde_json::Value) -> Option<DataType> {
@@ -140,6 +123,21 @@ mod tests {
     fn ddl_and_json_schemas() {
         let ddl = parse_schema("a INT, b STRING, c DECIMAL(10, 2)").unwrap();
         assert_eq!(ddl.field(2).data_type(), &DataType::Decimal128(10, 2));
+        // Spark's own example (SparkSession.createDataFrame): `name: type` columns.
+        let colons = parse_schema("name: string, age: int").unwrap();
+        assert_eq!(colons.field(0).name(), "name");
+        assert_eq!(colons.field(1).data_type(), &DataType::Int32);
+        assert_eq!(parse_schema("a:int").unwrap().field(0).name(), "a");
+        // More of Spark's examples: a struct<…> schema, backticks, nested types, NOT NULL.
+        let wrapped = parse_schema("struct<dt:string,a:int>").unwrap();
+        assert_eq!((wrapped.field(0).name().as_str(), wrapped.field(1).data_type()), ("dt", &DataType::Int32));
+        let quoted = parse_schema("id long, `(v1 + v2) / 2` double NOT NULL").unwrap();
+        assert_eq!(quoted.field(1).name(), "(v1 + v2) / 2");
+        assert!(!quoted.field(1).is_nullable());
+        let nested = parse_schema("m map<string, array<int>>, s struct<Name: string>").unwrap();
+        assert!(matches!(nested.field(0).data_type(), DataType::Map(..)));
+        assert!(matches!(nested.field(1).data_type(), DataType::Struct(f) if f[0].name() == "Name"));
+        assert!(parse_schema("a blob").is_err());
         let json = parse_schema(r#"{"type":"struct","fields":[{"name":"x","type":"long","nullable":false,"metadata":{}}]}"#).unwrap();
         assert_eq!(json.field(0).data_type(), &DataType::Int64);
     }

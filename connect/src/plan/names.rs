@@ -87,6 +87,13 @@ fn window_spec_name(w: &spark_connect_proto::expression::Window) -> String {
     parts.join(" ")
 }
 
+/// Functions whose column names Spark prints in capitals.
+const UPPERCASE_NAMES: &[&str] = &[
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "cos", "cosh", "cot", "csc", "degrees", "exp",
+    "expm1", "hypot", "log10", "log1p", "log2", "pi", "power", "radians", "regexp", "regexp_like", "sec", "signum",
+    "sin", "sinh", "spark_partition_id", "sqrt", "tan", "tanh",
+];
+
 /// Spark's name for a function call over arguments already named.
 pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
     let binary = |op: &str| format!("({} {op} {})", args[0], args[1]);
@@ -118,6 +125,13 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
             text
         }
         ("count", 1) if args[0] == "*" => "count(1)".into(),
+        // Spark's math expressions print their names in capitals (`ACOS(x)`), `ceil` and
+        // `floor` only without a scale, `log` with a base; `log(x)` is `ln(x)`.
+        (math, _) if UPPERCASE_NAMES.contains(&math) => format!("{}({})", lower.to_ascii_uppercase(), args.join(", ")),
+        ("ceil" | "floor", 1) => format!("{}({})", lower.to_ascii_uppercase(), args[0]),
+        ("log", 2) => format!("LOG({}, {})", args[0], args[1]),
+        ("log", 1) => format!("ln({})", args[0]),
+        ("e", 0) => "E()".into(),
         ("explode", 1) => "col".into(),
         ("mean", _) => format!("avg({})", args.join(", ")),
         _ => {
@@ -167,5 +181,11 @@ mod tests {
         assert_eq!(function_name("+", &["a".into(), "b".into()], false), "(a + b)");
         assert_eq!(function_name("count", &["x".into()], true), "count(DISTINCT x)");
         assert_eq!(function_name("count", &["*".into()], false), "count(1)");
+        // Spark's doctests of pyspark.sql.functions.
+        assert_eq!(function_name("acos", &["value".into()], false), "ACOS(value)");
+        assert_eq!(function_name("ceil", &["-0.1".into()], false), "CEIL(-0.1)");
+        assert_eq!(function_name("ceil", &["-0.1".into(), "1".into()], false), "ceil(-0.1, 1)");
+        assert_eq!(function_name("log", &["2.0".into(), "value".into()], false), "LOG(2.0, value)");
+        assert_eq!(function_name("log", &["id".into()], false), "ln(id)");
     }
 }

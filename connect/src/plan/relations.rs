@@ -300,20 +300,23 @@ impl RelationPlanner {
             }
             RelType::Drop(drop) => {
                 let input = self.input(drop.input.as_deref(), "drop").await?;
-                let dropped: Vec<Column> = self.with_exprs(&input, |c| {
-                    let mut dropped = Vec::new();
-                    for name in &drop.column_names {
-                        if let Ok(column) = c.column(name, None) {
-                            dropped.push(column);
-                        }
-                    }
-                    for expr in &drop.columns {
-                        if let Ok(Expr::Column(column)) = c.expr(expr) {
-                            dropped.push(column);
-                        }
-                    }
-                    Ok(dropped)
-                })?;
+                // By name, every column of that name goes (names compare case-insensitively,
+                // a name no column has is ignored), as Spark's `drop(colName)` does.
+                let mut dropped: Vec<Column> = input_columns(&input)
+                    .into_iter()
+                    .filter(|c| drop.column_names.iter().any(|name| c.name.eq_ignore_ascii_case(name)))
+                    .collect();
+                // A Column names one attribute; one that does not resolve is ignored.
+                dropped.extend(self.with_exprs(&input, |c| {
+                    Ok(drop
+                        .columns
+                        .iter()
+                        .filter_map(|expr| match c.expr(expr) {
+                            Ok(Expr::Column(column)) => Some(column),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>())
+                })?);
                 let exprs = input_columns(&input)
                     .into_iter()
                     .filter(|c| !dropped.contains(c))

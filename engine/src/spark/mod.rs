@@ -9,3 +9,4 @@ pub mod rewrites;
 pub mod show;
 pub mod split;
 pub mod sql_dialect;
+pub mod type_of;

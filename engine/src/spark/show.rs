@@ -5,8 +5,8 @@ use arrow::datatypes::Schema;
 
 use super::format::format_cell;
 
-/// What `show()` prints: column names and up to `num_rows` rows, cut and escaped, and
-/// whether rows were left out.
+/// What `show()` prints: column names (escaped, never cut, as Spark's `getRows` leaves
+/// them) and up to `num_rows` rows, cut and escaped, and whether rows were left out.
 struct Cells {
     names: Vec<String>,
     rows: Vec<Vec<String>>,
@@ -15,7 +15,7 @@ struct Cells {
 
 impl Cells {
     fn new(schema: &Schema, batches: &[RecordBatch], num_rows: usize, truncate: usize) -> Self {
-        let names = schema.fields().iter().map(|f| cut(&escape(f.name()), truncate)).collect();
+        let names = schema.fields().iter().map(|f| escape(f.name())).collect();
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut has_more = false;
         'batches: for batch in batches {
@@ -165,6 +165,23 @@ mod tests {
              | 22|                NULL|\n\
              |333|a rather long nam...|\n\
              +---+--------------------+\n"
+        );
+    }
+
+    /// Spark's own example (pyspark.sql.functions.sort_array): a 23-character column
+    /// name stays whole under the default cut of 20.
+    #[test]
+    fn column_names_are_never_cut() {
+        let schema = Arc::new(Schema::new(vec![Field::new("sort_array(data, false)", DataType::Utf8, true)]));
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(StringArray::from(vec!["[3, 2, 1, NULL]"])) as _]);
+        let text = show_string(&schema, &[batch.unwrap_or_else(|e| panic!("{e}"))], 20, 20);
+        assert_eq!(
+            text,
+            "+-----------------------+\n\
+             |sort_array(data, false)|\n\
+             +-----------------------+\n\
+             |        [3, 2, 1, NULL]|\n\
+             +-----------------------+\n"
         );
     }
 
