@@ -134,6 +134,7 @@ impl FlintSession {
         for (key, value) in conf.iter().filter(|(key, _)| key.starts_with("datafusion.")) {
             options.set(key, value)?;
         }
+        let session_config = session_config.with_extension(Arc::new(crate::python::PythonSettings::from_conf(&conf)));
         let mut state = SessionStateBuilder::new()
             .with_config(session_config)
             .with_runtime_env(runtime)
@@ -211,6 +212,7 @@ impl FlintSession {
         let broadcast = conf.broadcast_threshold()?;
         let state = self.ctx.state_ref();
         let mut state = state.write();
+        state.config_mut().set_extension(Arc::new(crate::python::PythonSettings::from_conf(&conf)));
         let options = state.config_mut().options_mut();
         options.execution.target_partitions = partitions;
         options.execution.time_zone = Some(time_zone);

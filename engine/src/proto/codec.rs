@@ -1,6 +1,7 @@
-//! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle and write nodes.
+//! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle, write and Python nodes.
 
 use crate::ids::{ExecutorId, JobId, StageId};
+use crate::python::{PythonFunction, PythonScalarUdf};
 use crate::shuffle::{
     MapOutputLocation, ShuffleEnv, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec,
 };
@@ -108,6 +109,8 @@ struct LocationNode {
 
 /// Marks a DataFusion built-in scalar function.
 const DATAFUSION_UDF: &[u8] = b"datafusion";
+/// Prefixes a Python UDF's [`PythonFunction`] encoding.
+const PYTHON_UDF: &[u8] = b"python:";
 
 fn codec_error(what: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Internal(format!("flint plan codec: {what}"))
@@ -193,13 +196,20 @@ impl PhysicalExtensionCodec for FlintCodec {
     /// resolve them by name to a Spark function registered under the same name (such as
     /// `date_part`).
     fn try_encode_udf(&self, node: &datafusion::logical_expr::ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
-        if datafusion::functions::all_default_functions().iter().any(|f| f.as_ref() == node) {
+        if let Some(python) = node.inner().downcast_ref::<PythonScalarUdf>() {
+            buf.extend_from_slice(PYTHON_UDF);
+            python.function().encode(buf).map_err(codec_error)?;
+        } else if datafusion::functions::all_default_functions().iter().any(|f| f.as_ref() == node) {
             buf.extend_from_slice(DATAFUSION_UDF);
         }
         Ok(())
     }
 
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<datafusion::logical_expr::ScalarUDF>> {
+        if let Some(function) = buf.strip_prefix(PYTHON_UDF) {
+            let function = PythonFunction::decode(function).map_err(codec_error)?;
+            return Ok(Arc::new(PythonScalarUdf::try_new(function)?.into_udf()));
+        }
         if buf == DATAFUSION_UDF
             && let Some(udf) = datafusion::functions::all_default_functions().into_iter().find(|f| f.name() == name)
         {

@@ -1,0 +1,16 @@
+//! Python UDFs: PySpark's own worker (`pyspark/worker.py`, shipped in pyspark-client)
+//! runs in pooled processes fed Arrow batches and the pickled function the client sent,
+//! speaking the protocol of Spark's `PythonRunner`.
+
+pub mod error;
+pub mod function;
+pub mod protocol;
+pub mod runner;
+pub mod scalar_udf;
+pub mod settings;
+pub mod worker;
+
+pub use error::{PYTHON_EXCEPTION_MESSAGE, PythonError};
+pub use function::{PythonFunction, eval_type};
+pub use scalar_udf::PythonScalarUdf;
+pub use settings::PythonSettings;

@@ -1,0 +1,70 @@
+//! One Python task on a pooled worker: the header and input are written by a thread of
+//! their own while this thread reads the output, so neither side blocks the other and
+//! only the batches in flight are held in memory.
+
+use std::io::{BufWriter, Write};
+use std::os::unix::net::UnixStream;
+
+use arrow::array::RecordBatch;
+
+use crate::python::error::PythonError;
+use crate::python::protocol::{self, TaskHeader};
+use crate::python::worker;
+
+/// Runs one task of `python`: writes `header`, then the input through `write_input`,
+/// then the end of stream (with the zero group count when `grouped`); gives every
+/// output batch to `sink`. A worker that finished cleanly goes back to the pool; on any
+/// failure it is stopped.
+pub fn run_task(
+    python: &str,
+    header: &TaskHeader<'_>,
+    grouped: bool,
+    write_input: impl FnOnce(&mut BufWriter<UnixStream>) -> Result<(), PythonError> + Send,
+    sink: impl FnMut(RecordBatch) -> Result<(), PythonError>,
+) -> Result<(), PythonError> {
+    let mut worker = worker::take(python)?;
+    let mut writer = worker.writer()?;
+    let outcome = std::thread::scope(|scope| {
+        let input = scope.spawn(move || {
+            let written = write_task(&mut writer, header, grouped, write_input);
+            if written.is_err() {
+                // Unblocks the reader: the worker would wait for the rest of the input.
+                let _ = writer.get_ref().shutdown(std::net::Shutdown::Both);
+            }
+            written
+        });
+        let output = protocol::read_output(&mut worker.reader, sink);
+        if output.is_err() {
+            // Unblocks the input thread if it waits on a full socket.
+            worker.shut_down();
+        }
+        let input = input.join().unwrap_or_else(|_| Err(PythonError::Protocol { what: "the input thread panicked".into() }));
+        (output, input)
+    });
+    match outcome {
+        (Ok(()), Ok(())) => {
+            worker::give_back(worker);
+            Ok(())
+        }
+        (_, Err(error @ PythonError::DataFusion(_))) => Err(error),
+        (Err(PythonError::Io(error)), _) if error.kind() == std::io::ErrorKind::UnexpectedEof => Err(worker.crashed()),
+        // The input failed (its source, or a socket the worker closed): the worker's
+        // own account comes first when it gave one.
+        (Ok(()), Err(PythonError::Io(_))) => Err(worker.crashed()),
+        (Err(error @ PythonError::Exception { .. }), _) => Err(error),
+        (Err(error), _) | (Ok(()), Err(error)) => Err(error),
+    }
+}
+
+fn write_task(
+    writer: &mut BufWriter<UnixStream>,
+    header: &TaskHeader<'_>,
+    grouped: bool,
+    write_input: impl FnOnce(&mut BufWriter<UnixStream>) -> Result<(), PythonError>,
+) -> Result<(), PythonError> {
+    protocol::write_header(writer, header)?;
+    write_input(writer)?;
+    protocol::write_end(writer, grouped)?;
+    writer.flush()?;
+    Ok(())
+}
