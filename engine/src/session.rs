@@ -139,7 +139,8 @@ impl FlintSession {
             .with_config(session_config)
             .with_runtime_env(runtime)
             .with_default_features()
-            .with_spark_features();
+            .with_spark_features()
+            .with_query_planner(Arc::new(crate::python::planner::FlintQueryPlanner));
         state.expr_planners().get_or_insert_with(Vec::new).insert(0, Arc::new(SparkDivision));
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);

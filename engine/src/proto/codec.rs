@@ -1,7 +1,7 @@
 //! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle, write and Python nodes.
 
 use crate::ids::{ExecutorId, JobId, StageId};
-use crate::python::{PythonFunction, PythonScalarUdf};
+use crate::python::{PythonFunction, PythonMapExec, PythonScalarUdf};
 use crate::shuffle::{
     MapOutputLocation, ShuffleEnv, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec,
 };
@@ -20,7 +20,8 @@ use prost::Message;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Encodes and decodes [`ShuffleWriterExec`], [`ShuffleReaderExec`] and [`WriteFilesExec`]. Decoded shuffle
+/// Encodes and decodes [`ShuffleWriterExec`], [`ShuffleReaderExec`], [`WriteFilesExec`] and
+/// [`PythonMapExec`] (and Python scalar UDFs). Decoded shuffle
 /// nodes run in the codec's [`ShuffleEnv`]: writers write under its work directory and
 /// readers read local blocks from disk and fetch the others through it.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +54,17 @@ struct FlintNode {
     reader: Option<ReaderNode>,
     #[prost(message, optional, tag = "3")]
     write: Option<WriteNode>,
+    #[prost(message, optional, tag = "4")]
+    python_map: Option<PythonMapNode>,
+}
+
+/// A [`PythonMapExec`]: its function and grouping columns.
+#[derive(Clone, PartialEq, Message)]
+struct PythonMapNode {
+    #[prost(message, optional, tag = "1")]
+    function: Option<PythonFunction>,
+    #[prost(uint64, repeated, tag = "2")]
+    keys: Vec<u64>,
 }
 
 /// A [`WriteFilesExec`]: its sink travels as DataFusion's own encoding of a
@@ -164,6 +176,12 @@ impl PhysicalExtensionCodec for FlintCodec {
             let template = datafusion_proto::bytes::physical_plan_from_bytes_with_extension_codec(&write.sink_template, ctx, self)?;
             return Ok(Arc::new(WriteFilesExec::new(input, WriteFilesExec::sink_of_template(&template)?)));
         }
+        if let Some(map) = node.python_map {
+            let input = inputs.first().cloned().ok_or_else(|| codec_error("Python map without input"))?;
+            let function = map.function.ok_or_else(|| codec_error("Python map without its function"))?;
+            let keys = map.keys.iter().map(|&k| k as usize).collect();
+            return Ok(Arc::new(PythonMapExec::try_new(input, function, keys)?));
+        }
         if let Some(reader) = node.reader {
             let read = match reader.reduce_partitions {
                 0 => ShuffleRead::PerMap,
@@ -247,6 +265,9 @@ impl PhysicalExtensionCodec for FlintCodec {
         } else if let Some(write) = node.downcast_ref::<WriteFilesExec>() {
             let sink_template = datafusion_proto::bytes::physical_plan_to_bytes_with_extension_codec(write.sink_template(), self)?;
             FlintNode { write: Some(WriteNode { sink_template: sink_template.to_vec() }), ..Default::default() }
+        } else if let Some(map) = node.downcast_ref::<PythonMapExec>() {
+            let keys = map.keys().iter().map(|&k| k as u64).collect();
+            FlintNode { python_map: Some(PythonMapNode { function: Some(map.function().clone()), keys }), ..Default::default() }
         } else if let Some(reader) = node.downcast_ref::<ShuffleReaderExec>() {
             let reduce_partitions = match reader.read() {
                 ShuffleRead::PerMap => 0,

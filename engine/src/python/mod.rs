@@ -4,6 +4,9 @@
 
 pub mod error;
 pub mod function;
+pub mod map_exec;
+pub mod map_node;
+pub mod planner;
 pub mod protocol;
 pub mod runner;
 pub mod scalar_udf;
@@ -12,5 +15,7 @@ pub mod worker;
 
 pub use error::{PYTHON_EXCEPTION_MESSAGE, PythonError};
 pub use function::{PythonFunction, eval_type};
+pub use map_exec::PythonMapExec;
+pub use map_node::PythonMapNode;
 pub use scalar_udf::PythonScalarUdf;
 pub use settings::PythonSettings;
