@@ -161,9 +161,11 @@ impl ConnectError {
         let mut spark = self.spark_class();
         let mut message = self.to_string();
         // A Python exception, raised here or on an executor (where only its text
-        // travels): PySpark raises PythonException with the worker's traceback.
-        if let Some(start) = message.find(flint_engine::python::PYTHON_EXCEPTION_MESSAGE) {
-            message = message[start..].to_string();
+        // travels): PySpark raises PythonException, putting its own first line above the
+        // traceback sent (as it does for Spark's).
+        let marker = flint_engine::python::PYTHON_EXCEPTION_MESSAGE;
+        if let Some(start) = message.find(marker) {
+            message = message[start + marker.len()..].trim_start_matches('\n').to_string();
             spark = SparkClass { classes: PYTHON, error_class: None, code: Code::Internal };
         }
         let mut metadata = HashMap::new();

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use datafusion::execution::SessionState;
-use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction};
 use datafusion::logical_expr::{Expr, ScalarUDF};
 use flint_engine::FlintSession;
-use flint_engine::python::{PythonFunction, PythonScalarUdf, PythonSettings};
+use flint_engine::python::{PythonAggregateUdf, PythonFunction, PythonScalarUdf, PythonSettings, eval_type};
 use spark_connect_proto::CommonInlineUserDefinedFunction;
 use spark_connect_proto::common_inline_user_defined_function::Function;
 
@@ -44,10 +44,16 @@ fn scalar_udf(state: &SessionState, udf: &CommonInlineUserDefinedFunction) -> Re
     Ok(PythonScalarUdf::try_new(python_function(state, udf)?)?.into_udf())
 }
 
-/// The expression calling a scalar Python UDF on its converted arguments.
+/// The expression calling a Python UDF on its converted arguments; a
+/// A grouped-aggregate pandas UDF becomes an aggregate function call.
 pub fn scalar(converter: &ExprConverter<'_>, udf: &CommonInlineUserDefinedFunction) -> Result<Expr> {
-    let function = scalar_udf(converter.state, udf)?;
     let args = udf.arguments.iter().map(|a| converter.expr(a)).collect::<Result<Vec<_>>>()?;
+    let function = python_function(converter.state, udf)?;
+    if function.eval_type == eval_type::GROUPED_AGG_PANDAS_UDF {
+        let aggregate = PythonAggregateUdf::try_new(function)?.into_udaf();
+        return Ok(Expr::AggregateFunction(AggregateFunction::new_udf(Arc::new(aggregate), args, false, None, vec![], None)));
+    }
+    let function = PythonScalarUdf::try_new(function)?.into_udf();
     Ok(Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(function), args)))
 }
 

@@ -1,7 +1,7 @@
 //! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle, write and Python nodes.
 
 use crate::ids::{ExecutorId, JobId, StageId};
-use crate::python::{PythonFunction, PythonMapExec, PythonScalarUdf};
+use crate::python::{PythonAggregateUdf, PythonFunction, PythonMapExec, PythonScalarUdf};
 use crate::shuffle::{
     MapOutputLocation, ShuffleEnv, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec,
 };
@@ -234,6 +234,24 @@ impl PhysicalExtensionCodec for FlintCodec {
             return Ok(udf);
         }
         Err(DataFusionError::NotImplemented(format!("decoding scalar function {name}")))
+    }
+
+    fn try_encode_udaf(&self, node: &datafusion::logical_expr::AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
+        if let Some(python) = node.inner().downcast_ref::<PythonAggregateUdf>() {
+            buf.extend_from_slice(PYTHON_UDF);
+            python.function().encode(buf).map_err(codec_error)?;
+        }
+        Ok(())
+    }
+
+    fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<datafusion::logical_expr::AggregateUDF>> {
+        match buf.strip_prefix(PYTHON_UDF) {
+            Some(function) => {
+                let function = PythonFunction::decode(function).map_err(codec_error)?;
+                Ok(Arc::new(PythonAggregateUdf::try_new(function)?.into_udaf()))
+            }
+            None => Err(DataFusionError::NotImplemented(format!("decoding aggregate function {name}"))),
+        }
     }
 
     fn try_encode(

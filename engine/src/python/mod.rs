@@ -2,6 +2,7 @@
 //! runs in pooled processes fed Arrow batches and the pickled function the client sent,
 //! speaking the protocol of Spark's `PythonRunner`.
 
+pub mod aggregate_udf;
 pub mod error;
 pub mod function;
 pub mod map_exec;
@@ -13,6 +14,7 @@ pub mod scalar_udf;
 pub mod settings;
 pub mod worker;
 
+pub use aggregate_udf::PythonAggregateUdf;
 pub use error::{PYTHON_EXCEPTION_MESSAGE, PythonError};
 pub use function::{PythonFunction, eval_type};
 pub use map_exec::PythonMapExec;

@@ -5,10 +5,11 @@
 use std::io::{BufWriter, Write};
 use std::os::unix::net::UnixStream;
 
-use arrow::array::RecordBatch;
+use arrow::array::{ArrayRef, RecordBatch};
 
 use crate::python::error::PythonError;
 use crate::python::protocol::{self, TaskHeader};
+use crate::python::function::PythonFunction;
 use crate::python::worker;
 
 /// Runs one task of `python`: writes `header`, then the input through `write_input`,
@@ -67,4 +68,44 @@ fn write_task(
     protocol::write_end(writer, grouped)?;
     writer.flush()?;
     Ok(())
+}
+
+/// Runs `function` as `eval_type` on one batch whose columns are its arguments (as one
+/// group when `grouped`), and returns the first column of each output batch.
+pub fn run_one_batch(
+    function: &PythonFunction,
+    eval_type: i32,
+    eval_conf: &[(String, String)],
+    input: RecordBatch,
+    grouped: bool,
+) -> Result<Vec<ArrayRef>, PythonError> {
+    let arg_offsets: Vec<i32> = (0..input.num_columns() as i32).collect();
+    let runner_conf = function.runner_conf();
+    let header = TaskHeader {
+        partition: 0,
+        python_ver: &function.python_ver,
+        eval_type,
+        runner_conf: &runner_conf,
+        eval_conf,
+        arg_offsets: &arg_offsets,
+        command: &function.command,
+    };
+    let schema = input.schema();
+    let mut results = Vec::new();
+    run_task(
+        &function.interpreter(),
+        &header,
+        grouped,
+        |out| {
+            if grouped {
+                protocol::write_group_start(out, 1)?;
+            }
+            protocol::write_arrow_stream(out, &schema, [Ok(input)])
+        },
+        |batch| {
+            results.push(batch.column(0).clone());
+            Ok(())
+        },
+    )?;
+    Ok(results)
 }

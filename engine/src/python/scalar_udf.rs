@@ -17,8 +17,7 @@ use prost::Message;
 
 use crate::python::error::PythonError;
 use crate::python::function::{PythonFunction, eval_type, spark_json_type};
-use crate::python::protocol::{self, TaskHeader};
-use crate::python::runner::run_task;
+use crate::python::runner::run_one_batch;
 
 /// A scalar Python function callable from DataFusion expressions.
 #[derive(Debug, Clone)]
@@ -71,28 +70,7 @@ impl PythonScalarUdf {
             let input_type = spark_json_type(&DataType::Struct(schema.fields().clone()))?;
             eval_conf.push(("input_type".to_string(), input_type.to_string()));
         }
-        let arg_offsets: Vec<i32> = (0..schema.fields().len() as i32).collect();
-        let runner_conf = self.function.runner_conf();
-        let header = TaskHeader {
-            partition: 0,
-            python_ver: &self.function.python_ver,
-            eval_type: worker_eval_type,
-            runner_conf: &runner_conf,
-            eval_conf: &eval_conf,
-            arg_offsets: &arg_offsets,
-            command: &self.function.command,
-        };
-        let mut results = Vec::new();
-        run_task(
-            &self.function.interpreter(),
-            &header,
-            false,
-            |out| protocol::write_arrow_stream(out, &schema, [Ok(input)]),
-            |batch| {
-                results.push(batch.column(0).clone());
-                Ok(())
-            },
-        )?;
+        let results = run_one_batch(&self.function, worker_eval_type, &eval_conf, input, false)?;
         let parts: Vec<&dyn arrow::array::Array> = results.iter().map(|a| a.as_ref()).collect();
         let result = if parts.is_empty() {
             arrow::array::new_empty_array(&self.return_type)
