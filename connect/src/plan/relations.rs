@@ -411,6 +411,7 @@ impl RelationPlanner {
             }
             RelType::MapPartitions(map) => crate::plan::python_relations::map_partitions(self, map).await?,
             RelType::GroupMap(group) => crate::plan::python_relations::group_map(self, group).await?,
+            RelType::CoGroupMap(cogroup) => crate::plan::python_relations::cogroup_map(self, cogroup).await?,
             RelType::Replace(replace) => {
                 let input = self.input(replace.input.as_deref(), "replace").await?;
                 let exprs = na_replace(&input, replace)?;

@@ -1,7 +1,7 @@
 //! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle, write and Python nodes.
 
 use crate::ids::{ExecutorId, JobId, StageId};
-use crate::python::{PythonAggregateUdf, PythonFunction, PythonMapExec, PythonScalarUdf};
+use crate::python::{PythonAggregateUdf, PythonCoGroupExec, PythonFunction, PythonMapExec, PythonScalarUdf};
 use crate::shuffle::{
     MapOutputLocation, ShuffleEnv, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec,
 };
@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Encodes and decodes [`ShuffleWriterExec`], [`ShuffleReaderExec`], [`WriteFilesExec`] and
-/// [`PythonMapExec`] (and Python scalar UDFs). Decoded shuffle
+/// [`PythonMapExec`], [`PythonCoGroupExec`] (and Python UDFs). Decoded shuffle
 /// nodes run in the codec's [`ShuffleEnv`]: writers write under its work directory and
 /// readers read local blocks from disk and fetch the others through it.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +56,19 @@ struct FlintNode {
     write: Option<WriteNode>,
     #[prost(message, optional, tag = "4")]
     python_map: Option<PythonMapNode>,
+    #[prost(message, optional, tag = "5")]
+    python_cogroup: Option<PythonCoGroupNode>,
+}
+
+/// A [`PythonCoGroupExec`]: its function and both sides' grouping columns.
+#[derive(Clone, PartialEq, Message)]
+struct PythonCoGroupNode {
+    #[prost(message, optional, tag = "1")]
+    function: Option<PythonFunction>,
+    #[prost(uint64, repeated, tag = "2")]
+    left_keys: Vec<u64>,
+    #[prost(uint64, repeated, tag = "3")]
+    right_keys: Vec<u64>,
 }
 
 /// A [`PythonMapExec`]: its function and grouping columns.
@@ -182,6 +195,13 @@ impl PhysicalExtensionCodec for FlintCodec {
             let keys = map.keys.iter().map(|&k| k as usize).collect();
             return Ok(Arc::new(PythonMapExec::try_new(input, function, keys)?));
         }
+        if let Some(cogroup) = node.python_cogroup {
+            let [left, right] = inputs else { return Err(codec_error("Python cogroup without its two inputs")) };
+            let function = cogroup.function.ok_or_else(|| codec_error("Python cogroup without its function"))?;
+            let keys = |k: &[u64]| k.iter().map(|&k| k as usize).collect();
+            let exec = PythonCoGroupExec::try_new(left.clone(), right.clone(), function, keys(&cogroup.left_keys), keys(&cogroup.right_keys))?;
+            return Ok(Arc::new(exec));
+        }
         if let Some(reader) = node.reader {
             let read = match reader.reduce_partitions {
                 0 => ShuffleRead::PerMap,
@@ -286,6 +306,14 @@ impl PhysicalExtensionCodec for FlintCodec {
         } else if let Some(map) = node.downcast_ref::<PythonMapExec>() {
             let keys = map.keys().iter().map(|&k| k as u64).collect();
             FlintNode { python_map: Some(PythonMapNode { function: Some(map.function().clone()), keys }), ..Default::default() }
+        } else if let Some(cogroup) = node.downcast_ref::<PythonCoGroupExec>() {
+            let (left, right) = cogroup.keys();
+            let keys = |k: &[usize]| k.iter().map(|&k| k as u64).collect();
+            let function = Some(cogroup.function().clone());
+            FlintNode {
+                python_cogroup: Some(PythonCoGroupNode { function, left_keys: keys(left), right_keys: keys(right) }),
+                ..Default::default()
+            }
         } else if let Some(reader) = node.downcast_ref::<ShuffleReaderExec>() {
             let reduce_partitions = match reader.read() {
                 ShuffleRead::PerMap => 0,

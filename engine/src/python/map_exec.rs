@@ -206,37 +206,6 @@ impl MapTask {
         )?)
     }
 
-    /// The worker's output as this node's columns: struct results unwrapped, types cast
-    /// to the declared schema.
-    fn from_worker(&self, batch: RecordBatch) -> Result<RecordBatch, PythonError> {
-        let columns: Vec<ArrayRef> = match batch.columns() {
-            [only] if matches!(only.data_type(), DataType::Struct(_)) && !is_single_struct(&self.schema) => {
-                let rows = only.len();
-                let array = only.as_any().downcast_ref::<StructArray>().map(|s| s.columns().to_vec()).unwrap_or_default();
-                if array.is_empty() && rows > 0 && !self.schema.fields().is_empty() {
-                    return Err(PythonError::Protocol { what: "a struct result without columns".into() });
-                }
-                array
-            }
-            columns => columns.to_vec(),
-        };
-        if columns.len() != self.schema.fields().len() {
-            return Err(PythonError::Protocol {
-                what: format!("{} returned {} columns, its schema has {}", self.function.name, columns.len(), self.schema.fields().len()),
-            });
-        }
-        let columns = columns
-            .into_iter()
-            .zip(self.schema.fields())
-            .map(|(c, f)| if c.data_type() == f.data_type() { Ok(c) } else { cast(&c, f.data_type()) })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(RecordBatch::try_new_with_options(
-            self.schema.clone(),
-            columns,
-            &arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
-        )?)
-    }
-
     fn run(
         &self,
         mut input: SendableRecordBatchStream,
@@ -268,7 +237,7 @@ impl MapTask {
                 Ok(())
             }
         };
-        run_task(&self.function.interpreter(), &header, grouped, write_input, |batch| sink(self.from_worker(batch)?))
+        run_task(&self.function.interpreter(), &header, grouped, write_input, |batch| sink(from_worker(&self.function, &self.schema, batch)?))
     }
 
     /// Writes sorted input as one Arrow stream per group of equal keys.
@@ -321,6 +290,37 @@ impl MapTask {
         }
         Ok(())
     }
+}
+
+/// A worker's output batch as the columns of `schema`: struct results unwrapped, types cast
+/// to the declared schema.
+pub(crate) fn from_worker(function: &PythonFunction, schema: &SchemaRef, batch: RecordBatch) -> Result<RecordBatch, PythonError> {
+    let columns: Vec<ArrayRef> = match batch.columns() {
+        [only] if matches!(only.data_type(), DataType::Struct(_)) && !is_single_struct(&schema) => {
+            let rows = only.len();
+            let array = only.as_any().downcast_ref::<StructArray>().map(|s| s.columns().to_vec()).unwrap_or_default();
+            if array.is_empty() && rows > 0 && !schema.fields().is_empty() {
+                return Err(PythonError::Protocol { what: "a struct result without columns".into() });
+            }
+            array
+        }
+        columns => columns.to_vec(),
+    };
+    if columns.len() != schema.fields().len() {
+        return Err(PythonError::Protocol {
+            what: format!("{} returned {} columns, its schema has {}", function.name, columns.len(), schema.fields().len()),
+        });
+    }
+    let columns = columns
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(c, f)| if c.data_type() == f.data_type() { Ok(c) } else { cast(&c, f.data_type()) })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns,
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )?)
 }
 
 fn is_single_struct(schema: &Schema) -> bool {

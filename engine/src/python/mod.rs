@@ -3,6 +3,7 @@
 //! speaking the protocol of Spark's `PythonRunner`.
 
 pub mod aggregate_udf;
+pub mod cogroup;
 pub mod error;
 pub mod function;
 pub mod map_exec;
@@ -15,6 +16,7 @@ pub mod settings;
 pub mod worker;
 
 pub use aggregate_udf::PythonAggregateUdf;
+pub use cogroup::{PythonCoGroupExec, PythonCoGroupNode};
 pub use error::{PYTHON_EXCEPTION_MESSAGE, PythonError};
 pub use function::{PythonFunction, eval_type};
 pub use map_exec::PythonMapExec;

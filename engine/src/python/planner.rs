@@ -12,6 +12,7 @@ use datafusion::logical_expr::{LogicalPlan, UserDefinedLogicalNode};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, ExtensionPlanner, PhysicalPlanner};
 
+use crate::python::cogroup::{PythonCoGroupExec, PythonCoGroupNode};
 use crate::python::map_exec::PythonMapExec;
 use crate::python::map_node::PythonMapNode;
 
@@ -32,7 +33,7 @@ impl QueryPlanner for FlintQueryPlanner {
     }
 }
 
-/// Plans [`PythonMapNode`]s.
+/// Plans [`PythonMapNode`]s and [`PythonCoGroupNode`]s.
 #[derive(Debug, Default)]
 pub struct PythonPlanner;
 
@@ -47,6 +48,22 @@ impl ExtensionPlanner for PythonPlanner {
         _session: &dyn Session,
         _planning_ctx: &PhysicalPlanningContext,
     ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+        if let Some(cogroup) = node.as_any().downcast_ref::<PythonCoGroupNode>() {
+            let ([left_plan, right_plan], [left, right]) = (logical_inputs, physical_inputs) else {
+                return Err(DataFusionError::Internal("PythonCoGroup without its two inputs".into()));
+            };
+            let indices = |plan: &LogicalPlan, keys: &[datafusion::common::Column]| {
+                keys.iter().map(|k| plan.schema().index_of_column(k)).collect::<Result<Vec<_>>>()
+            };
+            let exec = PythonCoGroupExec::try_new(
+                left.clone(),
+                right.clone(),
+                cogroup.function.clone(),
+                indices(left_plan, &cogroup.left_keys)?,
+                indices(right_plan, &cogroup.right_keys)?,
+            )?;
+            return Ok(Some(Arc::new(exec)));
+        }
         let Some(map) = node.as_any().downcast_ref::<PythonMapNode>() else { return Ok(None) };
         let (Some(logical), Some(input)) = (logical_inputs.first(), physical_inputs.first()) else {
             return Err(DataFusionError::Internal("PythonMap without an input".into()));
