@@ -296,7 +296,7 @@ impl MapTask {
 /// to the declared schema.
 pub(crate) fn from_worker(function: &PythonFunction, schema: &SchemaRef, batch: RecordBatch) -> Result<RecordBatch, PythonError> {
     let columns: Vec<ArrayRef> = match batch.columns() {
-        [only] if matches!(only.data_type(), DataType::Struct(_)) && !is_single_struct(&schema) => {
+        [only] if matches!(only.data_type(), DataType::Struct(_)) && !is_single_struct(schema) => {
             let rows = only.len();
             let array = only.as_any().downcast_ref::<StructArray>().map(|s| s.columns().to_vec()).unwrap_or_default();
             if array.is_empty() && rows > 0 && !schema.fields().is_empty() {
