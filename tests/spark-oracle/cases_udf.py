@@ -1,5 +1,5 @@
 """Python UDFs of every kind (issue 13 item 4): row-at-a-time and Arrow-optimised `udf`,
-scalar and grouped-aggregate `pandas_udf`, `mapInPandas`, `mapInArrow`,
+scalar and grouped-aggregate `pandas_udf`, `arrow_udf`, `mapInPandas`, `mapInArrow`,
 `groupBy().applyInPandas`/`applyInArrow`, `cogroup().applyInPandas`, `spark.udf.register`
 for SQL. (A UDF that raises is tests/python/test_udf.py's: Spark's classic API reports
 the PYTHON_EXCEPTION condition, which PySpark's Connect client never does.) `record` runs them on real Spark (its Python workers run
@@ -46,6 +46,18 @@ def _pandas_scalar(spark):
         return v * 10
 
     return _people(spark).select("id", times_ten("v").alias("t")).orderBy("id", "t")
+
+
+def _arrow_scalar(spark):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyspark.sql.functions import arrow_udf
+
+    @arrow_udf("long")
+    def plus_one(a: pa.Array) -> pa.Array:
+        return pc.add(a, 1)
+
+    return spark.range(4).select(plus_one("id"))
 
 
 def _pandas_grouped_agg(spark):
@@ -123,6 +135,7 @@ CASES = {
     "udf_in_filter": _udf_in_filter,
     "udf_zero_args": _udf_zero_args,
     "pandas_scalar": _pandas_scalar,
+    "arrow_scalar": _arrow_scalar,
     "pandas_grouped_agg": _pandas_grouped_agg,
     "map_in_pandas": _map_in_pandas,
     "map_in_arrow": _map_in_arrow,

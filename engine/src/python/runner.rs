@@ -48,7 +48,15 @@ pub fn run_task(
             Ok(())
         }
         (_, Err(error @ PythonError::DataFusion(_))) => Err(error),
-        (Err(PythonError::Io(error)), _) if error.kind() == std::io::ErrorKind::UnexpectedEof => Err(worker.crashed()),
+        // The socket ended (or was reset, when the worker died with input unread).
+        (Err(PythonError::Io(error)), _)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            Err(worker.crashed())
+        }
         // The input failed (its source, or a socket the worker closed): the worker's
         // own account comes first when it gave one.
         (Ok(()), Err(PythonError::Io(_))) => Err(worker.crashed()),
