@@ -1,5 +1,6 @@
 //! Connect commands: `spark.sql` (SqlCommand), `df.write` (WriteOperation) and
-//! `createOrReplaceTempView` (CreateDataFrameViewCommand).
+//! `createOrReplaceTempView` (CreateDataFrameViewCommand), `spark.udf.register`
+//! (RegisterFunction).
 
 use std::sync::Arc;
 
@@ -40,6 +41,10 @@ pub async fn run(session: &FlintSession, command: &Command) -> Result<Vec<Respon
         }
         CommandType::CreateDataframeView(view) => {
             create_view(session, view).await?;
+            Ok(vec![])
+        }
+        CommandType::RegisterFunction(udf) => {
+            crate::plan::python_udf::register(session, udf)?;
             Ok(vec![])
         }
         other => {

@@ -31,6 +31,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("spark.sql.execution.pandas.convertToArrowArraySafely", "false"),
     ("spark.sql.execution.pandas.inferPandasDictAsMap", "false"),
     ("spark.sql.execution.pandas.structHandlingMode", "legacy"),
+    ("spark.sql.execution.pyspark.binaryAsBytes", "true"),
+    ("spark.sql.execution.pythonUDF.arrow.enabled", "false"),
     ("spark.sql.legacy.inferArrayTypeFromFirstElement.enabled", "false"),
     ("spark.sql.legacy.inferPandasDictAsMap", "false"),
     ("spark.sql.pyspark.inferNestedDictAsStruct.enabled", "false"),

@@ -118,6 +118,7 @@ const UNSUPPORTED: &[&str] = &["java.lang.UnsupportedOperationException"];
 const ARITHMETIC: &[&str] = &["org.apache.spark.SparkArithmeticException", "java.lang.ArithmeticException"];
 const NO_SUCH_ELEMENT: &[&str] = &["java.util.NoSuchElementException"];
 const SPARK: &[&str] = &["org.apache.spark.SparkException"];
+const PYTHON: &[&str] = &["org.apache.spark.api.python.PythonException", "org.apache.spark.SparkException"];
 const SPARK_SQL: &[&str] = &["org.apache.spark.SparkSQLException", "org.apache.spark.SparkException"];
 
 impl ConnectError {
@@ -157,8 +158,16 @@ impl ConnectError {
     /// The gRPC status PySpark turns into its exception: the message, plus an
     /// `ErrorInfo` whose metadata carries `classes` and `errorClass`.
     pub fn to_status(&self) -> Status {
-        let spark = self.spark_class();
-        let message = self.to_string();
+        let mut spark = self.spark_class();
+        let mut message = self.to_string();
+        // A Python exception, raised here or on an executor (where only its text
+        // travels): PySpark raises PythonException, putting its own first line above the
+        // traceback sent (as it does for Spark's).
+        let marker = flint_engine::python::PYTHON_EXCEPTION_MESSAGE;
+        if let Some(start) = message.find(marker) {
+            message = message[start + marker.len()..].trim_start_matches('\n').to_string();
+            spark = SparkClass { classes: PYTHON, error_class: None, code: Code::Internal };
+        }
         let mut metadata = HashMap::new();
         let classes = serde_json::to_string(spark.classes).unwrap_or_else(|_| "[]".to_string());
         metadata.insert("classes".to_string(), classes);

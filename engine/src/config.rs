@@ -52,6 +52,12 @@ pub const LOCAL_DIR: ConfigKey = ConfigKey {
     default: None,
     doc: "Comma-separated directories for spill files; defaults to the system temporary directory.",
 };
+/// `spark.pyspark.python`: the interpreter Python UDFs run in.
+pub const PYSPARK_PYTHON: ConfigKey = ConfigKey {
+    name: "spark.pyspark.python",
+    default: None,
+    doc: "Python interpreter of the Python UDF workers, on the driver and the executors; defaults to the PYSPARK_PYTHON environment variable, else python3. It needs pyspark-client (or pyspark) installed.",
+};
 /// `spark.sql.autoBroadcastJoinThreshold`: the largest join side that is broadcast.
 pub const AUTO_BROADCAST_JOIN_THRESHOLD: ConfigKey = ConfigKey {
     name: "spark.sql.autoBroadcastJoinThreshold",

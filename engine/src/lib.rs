@@ -18,6 +18,7 @@ pub mod local_runner;
 pub mod path_tables;
 pub mod planner;
 pub mod progress;
+pub mod python;
 pub mod proto;
 pub mod reader;
 pub mod result_size;

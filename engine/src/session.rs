@@ -134,11 +134,13 @@ impl FlintSession {
         for (key, value) in conf.iter().filter(|(key, _)| key.starts_with("datafusion.")) {
             options.set(key, value)?;
         }
+        let session_config = session_config.with_extension(Arc::new(crate::python::PythonSettings::from_conf(&conf)));
         let mut state = SessionStateBuilder::new()
             .with_config(session_config)
             .with_runtime_env(runtime)
             .with_default_features()
-            .with_spark_features();
+            .with_spark_features()
+            .with_query_planner(Arc::new(crate::python::planner::FlintQueryPlanner));
         state.expr_planners().get_or_insert_with(Vec::new).insert(0, Arc::new(SparkDivision));
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);
@@ -212,6 +214,7 @@ impl FlintSession {
         let broadcast = conf.broadcast_threshold()?;
         let state = self.ctx.state_ref();
         let mut state = state.write();
+        state.config_mut().set_extension(Arc::new(crate::python::PythonSettings::from_conf(&conf)));
         let options = state.config_mut().options_mut();
         options.execution.target_partitions = partitions;
         options.execution.time_zone = Some(time_zone);

@@ -5,6 +5,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -36,10 +37,14 @@ def connect_server(log, *args):
     yields the process and its URL, and stops it at the end."""
     flint = os.environ.get("FLINT_BIN", "flint")
     port = _free_port()
+    # Python UDF workers (on the server and its executors) run this interpreter, which
+    # has pyspark-client, pandas and pyarrow.
+    env = {**os.environ, "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable)}
     process = subprocess.Popen(
         [flint, "connect-server", "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env=env,
     )
     try:
         _wait_for_port(port, process)

@@ -76,6 +76,7 @@ impl ExprConverter<'_> {
                 let key = self.required(e.extraction.as_deref(), "extract value")?;
                 functions::call(self.state, "get_field_or_index", vec![child, key], false, self.schema)
             }
+            ExprType::CommonInlineUserDefinedFunction(udf) => crate::plan::python_udf::scalar(self, udf),
             other => Err(ConnectError::Unsupported { what: format!("expression {}", expr_kind(other)) }),
         }
     }
@@ -329,7 +330,6 @@ fn expr_kind(expr: &ExprType) -> &'static str {
         ExprType::UnresolvedRegex(_) => "UnresolvedRegex (colRegex)",
         ExprType::LambdaFunction(_) => "LambdaFunction (higher-order functions)",
         ExprType::UpdateFields(_) => "UpdateFields (withField/dropFields)",
-        ExprType::CommonInlineUserDefinedFunction(_) => "CommonInlineUserDefinedFunction (Python UDFs)",
         ExprType::NamedArgumentExpression(_) => "NamedArgumentExpression",
         ExprType::SubqueryExpression(_) => "SubqueryExpression",
         _ => "of this kind",

@@ -7,5 +7,7 @@ pub mod identifiers;
 pub mod literals;
 pub mod local_relation;
 pub mod names;
+pub mod python_relations;
+pub mod python_udf;
 pub mod relations;
 pub mod statistics;

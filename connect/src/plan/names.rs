@@ -43,6 +43,10 @@ pub fn spark_name(expr: &Expression) -> String {
             let field = e.extraction.as_deref().map(spark_name).unwrap_or_default();
             format!("{child}.{field}")
         }
+        Some(ExprType::CommonInlineUserDefinedFunction(f)) => {
+            let args: Vec<String> = f.arguments.iter().map(spark_name).collect();
+            format!("{}({})", f.function_name, args.join(", "))
+        }
         Some(ExprType::CallFunction(f)) => {
             let args: Vec<String> = f.arguments.iter().map(spark_name).collect();
             function_name(&f.function_name, &args, false)

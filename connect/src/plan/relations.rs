@@ -86,14 +86,16 @@ impl RelationPlanner {
         f(&converter)
     }
 
-    async fn input(&self, input: Option<&Relation>, what: &str) -> Result<DataFrame> {
+    /// The DataFrame of a relation's required input.
+    pub(crate) async fn input(&self, input: Option<&Relation>, what: &str) -> Result<DataFrame> {
         match input {
             Some(input) => self.plan(input).await,
             None => Err(ConnectError::InvalidPlan { reason: format!("{what} without an input relation") }),
         }
     }
 
-    fn wrap(&self, df: datafusion::dataframe::DataFrame) -> DataFrame {
+    /// `df` as a Flint DataFrame of this session.
+    pub(crate) fn wrap(&self, df: datafusion::dataframe::DataFrame) -> DataFrame {
         DataFrame::new(self.session.clone(), df)
     }
 
@@ -410,6 +412,9 @@ impl RelationPlanner {
                 let input = self.input(unpivot.input.as_deref(), "unpivot").await?;
                 self.unpivot(&input, unpivot)?
             }
+            RelType::MapPartitions(map) => crate::plan::python_relations::map_partitions(self, map).await?,
+            RelType::GroupMap(group) => crate::plan::python_relations::group_map(self, group).await?,
+            RelType::CoGroupMap(cogroup) => crate::plan::python_relations::cogroup_map(self, cogroup).await?,
             RelType::Replace(replace) => {
                 let input = self.input(replace.input.as_deref(), "replace").await?;
                 let exprs = na_replace(&input, replace)?;

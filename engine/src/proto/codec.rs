@@ -1,6 +1,7 @@
-//! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle and write nodes.
+//! `FlintCodec`: the `PhysicalExtensionCodec` for Flint's shuffle, write and Python nodes.
 
 use crate::ids::{ExecutorId, JobId, StageId};
+use crate::python::{PythonAggregateUdf, PythonCoGroupExec, PythonFunction, PythonMapExec, PythonScalarUdf};
 use crate::shuffle::{
     MapOutputLocation, ShuffleEnv, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec,
 };
@@ -19,7 +20,8 @@ use prost::Message;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Encodes and decodes [`ShuffleWriterExec`], [`ShuffleReaderExec`] and [`WriteFilesExec`]. Decoded shuffle
+/// Encodes and decodes [`ShuffleWriterExec`], [`ShuffleReaderExec`], [`WriteFilesExec`] and
+/// [`PythonMapExec`], [`PythonCoGroupExec`] (and Python UDFs). Decoded shuffle
 /// nodes run in the codec's [`ShuffleEnv`]: writers write under its work directory and
 /// readers read local blocks from disk and fetch the others through it.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +54,30 @@ struct FlintNode {
     reader: Option<ReaderNode>,
     #[prost(message, optional, tag = "3")]
     write: Option<WriteNode>,
+    #[prost(message, optional, tag = "4")]
+    python_map: Option<PythonMapNode>,
+    #[prost(message, optional, tag = "5")]
+    python_cogroup: Option<PythonCoGroupNode>,
+}
+
+/// A [`PythonCoGroupExec`]: its function and both sides' grouping columns.
+#[derive(Clone, PartialEq, Message)]
+struct PythonCoGroupNode {
+    #[prost(message, optional, tag = "1")]
+    function: Option<PythonFunction>,
+    #[prost(uint64, repeated, tag = "2")]
+    left_keys: Vec<u64>,
+    #[prost(uint64, repeated, tag = "3")]
+    right_keys: Vec<u64>,
+}
+
+/// A [`PythonMapExec`]: its function and grouping columns.
+#[derive(Clone, PartialEq, Message)]
+struct PythonMapNode {
+    #[prost(message, optional, tag = "1")]
+    function: Option<PythonFunction>,
+    #[prost(uint64, repeated, tag = "2")]
+    keys: Vec<u64>,
 }
 
 /// A [`WriteFilesExec`]: its sink travels as DataFusion's own encoding of a
@@ -108,6 +134,8 @@ struct LocationNode {
 
 /// Marks a DataFusion built-in scalar function.
 const DATAFUSION_UDF: &[u8] = b"datafusion";
+/// Prefixes a Python UDF's [`PythonFunction`] encoding.
+const PYTHON_UDF: &[u8] = b"python:";
 
 fn codec_error(what: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Internal(format!("flint plan codec: {what}"))
@@ -161,6 +189,19 @@ impl PhysicalExtensionCodec for FlintCodec {
             let template = datafusion_proto::bytes::physical_plan_from_bytes_with_extension_codec(&write.sink_template, ctx, self)?;
             return Ok(Arc::new(WriteFilesExec::new(input, WriteFilesExec::sink_of_template(&template)?)));
         }
+        if let Some(map) = node.python_map {
+            let input = inputs.first().cloned().ok_or_else(|| codec_error("Python map without input"))?;
+            let function = map.function.ok_or_else(|| codec_error("Python map without its function"))?;
+            let keys = map.keys.iter().map(|&k| k as usize).collect();
+            return Ok(Arc::new(PythonMapExec::try_new(input, function, keys)?));
+        }
+        if let Some(cogroup) = node.python_cogroup {
+            let [left, right] = inputs else { return Err(codec_error("Python cogroup without its two inputs")) };
+            let function = cogroup.function.ok_or_else(|| codec_error("Python cogroup without its function"))?;
+            let keys = |k: &[u64]| k.iter().map(|&k| k as usize).collect();
+            let exec = PythonCoGroupExec::try_new(left.clone(), right.clone(), function, keys(&cogroup.left_keys), keys(&cogroup.right_keys))?;
+            return Ok(Arc::new(exec));
+        }
         if let Some(reader) = node.reader {
             let read = match reader.reduce_partitions {
                 0 => ShuffleRead::PerMap,
@@ -193,19 +234,44 @@ impl PhysicalExtensionCodec for FlintCodec {
     /// resolve them by name to a Spark function registered under the same name (such as
     /// `date_part`).
     fn try_encode_udf(&self, node: &datafusion::logical_expr::ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
-        if datafusion::functions::all_default_functions().iter().any(|f| f.as_ref() == node) {
+        if let Some(python) = node.inner().downcast_ref::<PythonScalarUdf>() {
+            buf.extend_from_slice(PYTHON_UDF);
+            python.function().encode(buf).map_err(codec_error)?;
+        } else if datafusion::functions::all_default_functions().iter().any(|f| f.as_ref() == node) {
             buf.extend_from_slice(DATAFUSION_UDF);
         }
         Ok(())
     }
 
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<datafusion::logical_expr::ScalarUDF>> {
+        if let Some(function) = buf.strip_prefix(PYTHON_UDF) {
+            let function = PythonFunction::decode(function).map_err(codec_error)?;
+            return Ok(Arc::new(PythonScalarUdf::try_new(function)?.into_udf()));
+        }
         if buf == DATAFUSION_UDF
             && let Some(udf) = datafusion::functions::all_default_functions().into_iter().find(|f| f.name() == name)
         {
             return Ok(udf);
         }
         Err(DataFusionError::NotImplemented(format!("decoding scalar function {name}")))
+    }
+
+    fn try_encode_udaf(&self, node: &datafusion::logical_expr::AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
+        if let Some(python) = node.inner().downcast_ref::<PythonAggregateUdf>() {
+            buf.extend_from_slice(PYTHON_UDF);
+            python.function().encode(buf).map_err(codec_error)?;
+        }
+        Ok(())
+    }
+
+    fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<datafusion::logical_expr::AggregateUDF>> {
+        match buf.strip_prefix(PYTHON_UDF) {
+            Some(function) => {
+                let function = PythonFunction::decode(function).map_err(codec_error)?;
+                Ok(Arc::new(PythonAggregateUdf::try_new(function)?.into_udaf()))
+            }
+            None => Err(DataFusionError::NotImplemented(format!("decoding aggregate function {name}"))),
+        }
     }
 
     fn try_encode(
@@ -237,6 +303,17 @@ impl PhysicalExtensionCodec for FlintCodec {
         } else if let Some(write) = node.downcast_ref::<WriteFilesExec>() {
             let sink_template = datafusion_proto::bytes::physical_plan_to_bytes_with_extension_codec(write.sink_template(), self)?;
             FlintNode { write: Some(WriteNode { sink_template: sink_template.to_vec() }), ..Default::default() }
+        } else if let Some(map) = node.downcast_ref::<PythonMapExec>() {
+            let keys = map.keys().iter().map(|&k| k as u64).collect();
+            FlintNode { python_map: Some(PythonMapNode { function: Some(map.function().clone()), keys }), ..Default::default() }
+        } else if let Some(cogroup) = node.downcast_ref::<PythonCoGroupExec>() {
+            let (left, right) = cogroup.keys();
+            let keys = |k: &[usize]| k.iter().map(|&k| k as u64).collect();
+            let function = Some(cogroup.function().clone());
+            FlintNode {
+                python_cogroup: Some(PythonCoGroupNode { function, left_keys: keys(left), right_keys: keys(right) }),
+                ..Default::default()
+            }
         } else if let Some(reader) = node.downcast_ref::<ShuffleReaderExec>() {
             let reduce_partitions = match reader.read() {
                 ShuffleRead::PerMap => 0,
