@@ -48,15 +48,25 @@ pub fn spark_time(millis: Millis) -> String {
         .unwrap_or_default()
 }
 
-/// An API answer: JSON, or 404 with what was not found.
-type ApiResult = Result<Json<Value>, Response>;
+/// An API answer: JSON, or an [`ApiError`].
+type ApiResult = Result<Json<Value>, ApiError>;
 
-fn not_found(what: String) -> Response {
-    (StatusCode::NOT_FOUND, format!("{what} not found")).into_response()
+/// A request the API cannot answer: its status and what went wrong.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, self.1).into_response()
+    }
+}
+
+fn not_found(what: String) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, format!("{what} not found"))
 }
 
 fn json(value: impl Serialize) -> ApiResult {
-    serde_json::to_value(value).map(Json).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response())
+    serde_json::to_value(value).map(Json).map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
 fn with_app<T: Serialize>(apps: &Arc<dyn Applications>, id: &str, view: impl FnOnce(&AppStatusStore) -> Option<T>) -> ApiResult {

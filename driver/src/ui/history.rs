@@ -11,12 +11,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+/// A log read once: its size and time then, and what it holds.
+type Loaded = (u64, Option<SystemTime>, SharedStore);
+
 /// The applications whose event logs are in one folder.
 #[derive(Debug)]
 pub struct HistoryApps {
     dir: PathBuf,
     retention: Retention,
-    loaded: Mutex<HashMap<PathBuf, (u64, Option<SystemTime>, SharedStore)>>,
+    loaded: Mutex<HashMap<PathBuf, Loaded>>,
 }
 
 impl HistoryApps {
