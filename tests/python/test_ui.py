@@ -2,7 +2,8 @@
 `connect-server --master local-cluster[2,1,512]` with one executor process killed while
 it runs, then the live UI and `flint history-server` opened in headless Chromium (Debian's
 `chromium`), checked from the DOM as a user would read them, with a screenshot of each
-page kept under $FLINT_UI_OUT; the REST API and /metrics checked over HTTP."""
+page kept under $FLINT_UI_OUT; the REST API, the driver's and an executor's /metrics
+checked over HTTP."""
 
 import json
 import os
@@ -110,8 +111,8 @@ def test_the_live_ui_and_the_history_server_show_a_job_that_survived_a_lost_exec
         args = ["--master", "local-cluster[2,1,512]", "--conf", f"spark.ui.port={ui_port}",
                 "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.eventLog.enabled=true",
                 "--conf", f"spark.eventLog.dir={events}", "--conf", "spark.sql.shuffle.partitions=4",
-                "--conf", "spark.authenticate.secret=do-not-show-me"]
-        with connect_server(log, *args) as (process, url):
+                "--conf", "spark.authenticate.secret=do-not-show-me", "--conf", "spark.flint.executor.metricsPort=0"]
+        with connect_server(log, *args, env={"FLINT_LOG": "warn,flint_executor=info"}) as (process, url):
             api = f"http://127.0.0.1:{ui_port}/api/v1/applications"
             app = http_json(api)[0]["id"]
             executor_pids(log.name)
@@ -159,11 +160,22 @@ def test_the_live_ui_and_the_history_server_show_a_job_that_survived_a_lost_exec
             assert content_type.startswith("application/openmetrics-text"), content_type
             samples = dict(re.findall(r"^(flint_[a-z_]+(?:\{[^}]*\})?) (\S+)$", metrics, re.M))
             assert samples['flint_executors{state="lost"}'] == "1", metrics
-            assert samples['flint_executors_lost_total'] == "1", metrics
+            assert samples["flint_executors_lost_total"] == "1", metrics
             assert int(samples['flint_jobs_finished_total{state="succeeded"}']) >= 1, metrics
             assert int(samples['flint_tasks_total{state="failed"}']) >= 1, f"the killed executor's task failed: {metrics}"
             assert float(samples["flint_task_run_time_seconds_total"]) > 0, metrics
             assert int(samples["flint_shuffle_write_bytes_total"]) > 0, metrics
+
+            with open(log.name) as text:
+                metrics_at = dict(re.findall(r"serving Prometheus /metrics executor=(\S+) address=(\S+)", text.read()))
+            assert len(metrics_at) == 2, metrics_at
+            [alive] = [e for e in metrics_at if e != killed_id]
+            content_type, text = http_text(f"http://{metrics_at[alive]}/metrics")
+            assert content_type.startswith("application/openmetrics-text"), content_type
+            executor = dict(re.findall(r"^(flint_executor_[a-z_]+(?:\{[^}]*\})?) (\S+)$", text, re.M))
+            assert int(executor['flint_executor_tasks_total{state="succeeded"}']) >= 1, text
+            assert executor["flint_executor_memory_limit_bytes"] == str(512 * 1024 * 1024), "local-cluster[2,1,512]"
+            assert executor["flint_executor_tasks_running"] == "0", text
 
         logs = os.listdir(events)
         assert logs == [app], f"the log is renamed from .inprogress when the server stops: {logs}"

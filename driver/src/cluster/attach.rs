@@ -52,6 +52,9 @@ pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<A
         backend.heartbeat_interval = interval;
     }
     backend.extra_args = vec!["--shuffle-compress".to_string(), conf.shuffle_compress()?.to_string()];
+    if let Some(port) = conf.get(crate::ui::conf::EXECUTOR_METRICS_PORT.name) {
+        backend.extra_args.extend(["--metrics-port".to_string(), port.trim().to_string()]);
+    }
     if let Some(version) = conf.get("spark.flint.test.executorProtocolVersion") {
         backend.extra_args.extend(["--protocol-version".to_string(), version.to_string()]);
     }

@@ -70,6 +70,13 @@ pub const RETAINED_EXECUTIONS: ConfigKey = ConfigKey {
 pub const RETAINED_DEAD_EXECUTORS: ConfigKey =
     ConfigKey { name: "spark.ui.retainedDeadExecutors", default: Some("100"), doc: "Lost executors the UI remembers." };
 
+/// `spark.flint.executor.metricsPort`.
+pub const EXECUTOR_METRICS_PORT: ConfigKey = ConfigKey {
+    name: "spark.flint.executor.metricsPort",
+    default: None,
+    doc: "Port of each executor's Prometheus /metrics (0: any free port, logged at info); unset: executors serve no metrics.",
+};
+
 /// Every key of the UI, the event log and the history server.
 pub const UI_KEYS: &[ConfigKey] = &[
     UI_ENABLED,
@@ -85,6 +92,7 @@ pub const UI_KEYS: &[ConfigKey] = &[
     RETAINED_TASKS,
     RETAINED_EXECUTIONS,
     RETAINED_DEAD_EXECUTORS,
+    EXECUTOR_METRICS_PORT,
 ];
 
 /// A bad value of one of these keys.
