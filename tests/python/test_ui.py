@@ -165,6 +165,8 @@ def test_the_live_ui_and_the_history_server_show_a_job_that_survived_a_lost_exec
             assert int(samples['flint_tasks_total{state="failed"}']) >= 1, f"the killed executor's task failed: {metrics}"
             assert float(samples["flint_task_run_time_seconds_total"]) > 0, metrics
             assert int(samples["flint_shuffle_write_bytes_total"]) > 0, metrics
+            assert int(samples['flint_connect_requests_total{method="ExecutePlan"}']) >= 1, metrics
+            assert int(samples["flint_connect_sessions"]) in (0, 1), metrics
 
             with open(log.name) as text:
                 metrics_at = dict(re.findall(r"serving Prometheus /metrics executor=(\S+) address=(\S+)", text.read()))

@@ -8,12 +8,36 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
+use std::sync::LazyLock;
 use std::sync::atomic::AtomicU64;
 
 /// The content type of [`encode_store`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 type Labels = Vec<(String, String)>;
+
+/// Spark Connect's requests and sessions in this process: the Connect service counts
+/// into it, the driver's `/metrics` reports it.
+#[derive(Debug, Default)]
+pub struct ConnectMetrics {
+    requests: Family<Labels, Counter>,
+    sessions: Gauge,
+}
+
+impl ConnectMetrics {
+    /// Counts one call of `method` (`ExecutePlan`, `AnalyzePlan`, …).
+    pub fn request(&self, method: &str) {
+        self.requests.get_or_create(&vec![("method".to_string(), method.to_string())]).inc();
+    }
+
+    /// Records how many sessions are open now.
+    pub fn set_sessions(&self, open: usize) {
+        self.sessions.set(open as i64);
+    }
+}
+
+/// The process's Spark Connect metrics.
+pub static CONNECT: LazyLock<ConnectMetrics> = LazyLock::new(ConnectMetrics::default);
 
 fn state(value: &str) -> Labels {
     vec![("state".to_string(), value.to_string())]
@@ -73,6 +97,8 @@ pub fn encode_store(store: &AppStatusStore) -> Result<String, std::fmt::Error> {
     executors.get_or_create(&state("lost")).set(store.executors.len() as i64 - alive);
     registry.register("flint_executors", "Executors the UI keeps, alive or lost", executors);
     counter(&mut registry, "flint_executors_lost", "Executors lost since the start", t.executors_lost);
+    registry.register("flint_connect_requests", "Spark Connect calls, by method", CONNECT.requests.clone());
+    registry.register("flint_connect_sessions", "Spark Connect sessions open", CONNECT.sessions.clone());
     let mut text = String::new();
     encode(&mut text, &registry)?;
     Ok(text)
@@ -89,8 +115,10 @@ mod tests {
         store.apply(&ListenerEvent::ExecutorAdded { time: 0, executor_id: "1".into(), host_port: "h:1".into(), total_cores: 1 });
         store.apply(&ListenerEvent::ExecutorAdded { time: 0, executor_id: "2".into(), host_port: "h:2".into(), total_cores: 1 });
         store.apply(&ListenerEvent::ExecutorRemoved { time: 1, executor_id: "2".into(), reason: "gone".into() });
+        CONNECT.request("ExecutePlan");
+        CONNECT.set_sessions(3);
         let text = encode_store(&store).unwrap();
-        for line in ["flint_executors{state=\"alive\"} 1", "flint_executors{state=\"lost\"} 1", "flint_executors_lost_total 1", "flint_task_run_time_seconds_total 0.0", "# EOF"] {
+        for line in ["flint_executors{state=\"alive\"} 1", "flint_connect_sessions 3", "flint_executors{state=\"lost\"} 1", "flint_executors_lost_total 1", "flint_task_run_time_seconds_total 0.0", "# EOF"] {
             assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
         }
     }
