@@ -5,7 +5,7 @@ use super::api::Applications;
 use super::conf::{self, BadValue};
 use super::event_log::{EventLogError, EventLogWriter, local_dir};
 use super::redaction::{BadRedactionRegex, redact, redactor};
-use super::server::{self, BindError};
+use super::server;
 use super::store::{AppStatusStore, SharedStore, StoreListener};
 use crate::listener::events::now_millis;
 use crate::listener::{Listener, ListenerBus, ListenerEvent};
@@ -25,9 +25,6 @@ pub enum UiError {
     /// The event log cannot be written.
     #[error(transparent)]
     EventLog(#[from] EventLogError),
-    /// No port could be bound.
-    #[error(transparent)]
-    Bind(#[from] BindError),
 }
 
 /// A driver's UI and event log, started once per application.
@@ -72,8 +69,15 @@ impl LiveUi {
         let regex = redactor(conf)?;
         let address = if ui {
             let port = conf::number(conf, &conf::UI_PORT)?;
-            let listener = server::bind(host, port, conf::number(conf, &conf::PORT_MAX_RETRIES)?).await?;
-            Some(server::serve(listener, Arc::new(LiveApp(Arc::clone(&store))), true))
+            // The application matters more than its UI: with every port taken (many
+            // drivers on one machine) it runs without one, as the warning says.
+            match server::bind(host, port, conf::number(conf, &conf::PORT_MAX_RETRIES)?).await {
+                Ok(listener) => Some(server::serve(listener, Arc::new(LiveApp(Arc::clone(&store))), true)),
+                Err(error) => {
+                    tracing::warn!(%error, "running without the UI");
+                    None
+                }
+            }
         } else {
             None
         };
