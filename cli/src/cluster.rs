@@ -51,6 +51,9 @@ pub struct ExecutorArgs {
     /// it differs from --host (e.g. 0.0.0.0).
     #[arg(long)]
     advertise_host: Option<String>,
+    /// Serve Prometheus /metrics on this port (0: any free port, logged at info).
+    #[arg(long)]
+    metrics_port: Option<u16>,
     /// The protocol version to announce (tests use a wrong one).
     #[arg(long, hide = true, default_value_t = flint_proto::PROTOCOL_VERSION)]
     protocol_version: u32,
@@ -73,6 +76,7 @@ pub async fn run_executor(args: ExecutorArgs) -> Result<()> {
         shuffle_compress: args.shuffle_compress,
         protocol_version: args.protocol_version,
         secret,
+        metrics_port: args.metrics_port,
     };
     Ok(flint_executor::run(config).await?)
 }

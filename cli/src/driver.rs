@@ -92,10 +92,14 @@ pub async fn run_driver(args: DriverArgs) -> Result<()> {
     let bind: std::net::SocketAddr = format!("{}:{}", args.bind_address, args.port)
         .parse()
         .with_context(|| format!("bad bind address {}:{}", args.bind_address, args.port))?;
+    let ui = flint_driver::ui::LiveUi::start(&spark, &args.bind_address).await?;
+    if let Some(address) = ui.address {
+        eprintln!("flint: the Flint UI is at http://{}:{}", args.advertise_address.as_deref().unwrap_or("localhost"), address.port());
+    }
     let scheduler =
         ClusterScheduler::start_on(
             backend,
-            SchedulerConf::from_spark(&spark),
+            SchedulerConf { listener: ui.bus.clone(), ..SchedulerConf::from_spark(&spark) },
             bind,
             args.advertise_address.clone(),
             secret,

@@ -2,6 +2,7 @@
 
 mod cluster;
 mod driver;
+mod history;
 mod operator;
 mod progress_bar;
 
@@ -34,6 +35,8 @@ enum Command {
     Driver(driver::DriverArgs),
     /// Runs the operator: the SparkApplication controller.
     Operator(operator::OperatorArgs),
+    /// Serves the UI and REST API of finished applications from their event logs.
+    HistoryServer(history::HistoryArgs),
     /// Writes the CRD manifests (crds/ and charts/flint/crds/).
     Crdgen(operator::CrdgenArgs),
     /// Runs SQL on local files and prints the results as `show()` does.
@@ -98,10 +101,8 @@ impl JobArgs {
             builder = builder.app_name(name);
         }
         for pair in &self.conf {
-            let Some((key, value)) = pair.split_once('=') else {
-                bail!("--conf '{pair}' is not of the form key=value");
-            };
-            builder = builder.config(key.trim(), value.trim());
+            let (key, value) = conf_pair(pair)?;
+            builder = builder.config(key, value);
         }
         Ok(builder.build()?)
     }
@@ -113,10 +114,8 @@ impl JobArgs {
             pairs.push(("spark.app.name".to_string(), name.clone()));
         }
         for pair in &self.conf {
-            let Some((key, value)) = pair.split_once('=') else {
-                bail!("--conf '{pair}' is not of the form key=value");
-            };
-            pairs.push((key.trim().to_string(), value.trim().to_string()));
+            let (key, value) = conf_pair(pair)?;
+            pairs.push((key.to_string(), value.to_string()));
         }
         Ok(pairs)
     }
@@ -124,6 +123,14 @@ impl JobArgs {
     fn show(&self) -> ShowOptions {
         ShowOptions { num_rows: self.num_rows, truncate: self.truncate }
     }
+}
+
+/// A `--conf key=value` option's key and value.
+fn conf_pair(pair: &str) -> Result<(&str, &str)> {
+    let Some((key, value)) = pair.split_once('=') else {
+        bail!("--conf '{pair}' is not of the form key=value");
+    };
+    Ok((key.trim(), value.trim()))
 }
 
 fn read_file(path: &PathBuf) -> Result<String> {
@@ -136,6 +143,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Driver(args) => return driver::run_driver(args).await,
         Command::Operator(args) => return operator::run_operator(args).await,
         Command::Crdgen(args) => return operator::crdgen(args),
+        Command::HistoryServer(args) => return history::run_history_server(args).await,
         Command::ConnectServer { port, host, job } => return connect_server(&host, port, &job).await,
         Command::Submit { app, app_args, job } if app.extension().is_some_and(|e| e == "py") => {
             return submit_python(&app, &app_args, &job).await;
@@ -201,7 +209,7 @@ async fn connect_server(host: &str, port: u16, job: &JobArgs) -> Result<()> {
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (what `kill` and Kubernetes send), so a server
 /// stops its executors and removes their block directories either way.
-async fn stop_requested() {
+pub(crate) async fn stop_requested() {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {

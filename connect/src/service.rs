@@ -20,6 +20,7 @@ use crate::execute;
 use crate::response_buffer::{BufferLimits, ResponseBuffer};
 use crate::generated::spark_connect_service_server::{SparkConnectService, SparkConnectServiceServer};
 use crate::session_manager::{ConnectSession, Operation, SessionManager};
+use flint_driver::ui::metrics::CONNECT;
 
 /// The default Spark Connect port.
 pub const DEFAULT_PORT: u16 = 15002;
@@ -187,6 +188,7 @@ impl SparkConnectService for FlintConnectService {
     /// runs on in its own task (an `Interrupt` aborts it), and a client whose stream broke
     /// reattaches to the operation's buffer.
     async fn execute_plan(&self, request: Request<sc::ExecutePlanRequest>) -> Result<Response<ResponseStream>, Status> {
+        CONNECT.request("ExecutePlan");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         let operation_id = request.operation_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -226,6 +228,7 @@ impl SparkConnectService for FlintConnectService {
     }
 
     async fn analyze_plan(&self, request: Request<sc::AnalyzePlanRequest>) -> Result<Response<sc::AnalyzePlanResponse>, Status> {
+        CONNECT.request("AnalyzePlan");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         let Some(analyze) = request.analyze else {
@@ -240,6 +243,7 @@ impl SparkConnectService for FlintConnectService {
     }
 
     async fn config(&self, request: Request<sc::ConfigRequest>) -> Result<Response<sc::ConfigResponse>, Status> {
+        CONNECT.request("Config");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         if let Some(OpType::Set(set)) = request.operation.as_ref().and_then(|o| o.op_type.as_ref()) {
@@ -262,6 +266,7 @@ impl SparkConnectService for FlintConnectService {
         &self,
         request: Request<tonic::Streaming<sc::AddArtifactsRequest>>,
     ) -> Result<Response<sc::AddArtifactsResponse>, Status> {
+        CONNECT.request("AddArtifacts");
         let mut stream = request.into_inner();
         let mut received: Vec<(String, Vec<u8>)> = Vec::new();
         let mut session_id = String::new();
@@ -305,6 +310,7 @@ impl SparkConnectService for FlintConnectService {
         &self,
         request: Request<sc::ArtifactStatusesRequest>,
     ) -> Result<Response<sc::ArtifactStatusesResponse>, Status> {
+        CONNECT.request("ArtifactStatus");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         Ok(Response::new(sc::ArtifactStatusesResponse {
@@ -322,6 +328,7 @@ impl SparkConnectService for FlintConnectService {
     }
 
     async fn interrupt(&self, request: Request<sc::InterruptRequest>) -> Result<Response<sc::InterruptResponse>, Status> {
+        CONNECT.request("Interrupt");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         let kind = InterruptType::try_from(request.interrupt_type).unwrap_or(InterruptType::Unspecified);
@@ -358,6 +365,7 @@ impl SparkConnectService for FlintConnectService {
         &self,
         request: Request<sc::ReattachExecuteRequest>,
     ) -> Result<Response<ResponseStream>, Status> {
+        CONNECT.request("ReattachExecute");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         let Some(buffer) = session.operations.lock().get(&request.operation_id).map(|o| Arc::clone(&o.buffer)) else {
@@ -373,6 +381,7 @@ impl SparkConnectService for FlintConnectService {
         &self,
         request: Request<sc::ReleaseExecuteRequest>,
     ) -> Result<Response<sc::ReleaseExecuteResponse>, Status> {
+        CONNECT.request("ReleaseExecute");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         match &request.release {
@@ -399,6 +408,7 @@ impl SparkConnectService for FlintConnectService {
         &self,
         request: Request<sc::ReleaseSessionRequest>,
     ) -> Result<Response<sc::ReleaseSessionResponse>, Status> {
+        CONNECT.request("ReleaseSession");
         let request = request.into_inner();
         let released = self.sessions.release(&request.session_id);
         if let Some(session) = &released {
@@ -416,6 +426,7 @@ impl SparkConnectService for FlintConnectService {
         &self,
         request: Request<sc::FetchErrorDetailsRequest>,
     ) -> Result<Response<sc::FetchErrorDetailsResponse>, Status> {
+        CONNECT.request("FetchErrorDetails");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
         Ok(Response::new(sc::FetchErrorDetailsResponse {
@@ -430,10 +441,12 @@ impl SparkConnectService for FlintConnectService {
         &self,
         _request: Request<sc::CloneSessionRequest>,
     ) -> Result<Response<sc::CloneSessionResponse>, Status> {
+        CONNECT.request("CloneSession");
         Err(ConnectError::Unsupported { what: "CloneSession".into() }.into())
     }
 
     async fn get_status(&self, _request: Request<sc::GetStatusRequest>) -> Result<Response<sc::GetStatusResponse>, Status> {
+        CONNECT.request("GetStatus");
         Err(ConnectError::Unsupported { what: "GetStatus".into() }.into())
     }
 }

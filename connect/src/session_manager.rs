@@ -120,6 +120,7 @@ impl SessionManager {
             persisted: Arc::default(),
         });
         sessions.insert(session_id.to_string(), Arc::clone(&session));
+        flint_driver::ui::metrics::CONNECT.set_sessions(sessions.len());
         Ok(session)
     }
 
@@ -146,7 +147,12 @@ impl SessionManager {
 
     /// Drops a session and aborts its running operations.
     pub fn release(&self, session_id: &str) -> Option<Arc<ConnectSession>> {
-        let session = self.sessions.lock().remove(session_id)?;
+        let session = {
+            let mut sessions = self.sessions.lock();
+            let session = sessions.remove(session_id)?;
+            flint_driver::ui::metrics::CONNECT.set_sessions(sessions.len());
+            session
+        };
         for (id, operation) in session.operations.lock().iter_mut() {
             operation.interrupt(id);
         }

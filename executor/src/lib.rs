@@ -5,6 +5,7 @@
 pub mod attempts;
 pub mod block_manager;
 pub mod error;
+pub mod metrics;
 pub mod registration;
 pub mod service;
 pub mod shuffle_client;
@@ -51,6 +52,8 @@ pub struct ExecutorConfig {
     /// The application's secret: sent on every call to the driver and to other
     /// executors, and required of every call to this one.
     pub secret: AppSecret,
+    /// The port of Prometheus `/metrics` (0: any free port); `None`: not served.
+    pub metrics_port: Option<u16>,
 }
 
 impl ExecutorConfig {
@@ -74,6 +77,14 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
     let driver = registration::register(&config, &advertised, blocks.root()).await?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
+    if let Some(port) = config.metrics_port {
+        let listener = tokio::net::TcpListener::bind((config.host.as_str(), port))
+            .await
+            .map_err(|source| ExecutorError::Listen { host: format!("{}:{port} (metrics)", config.host), source })?;
+        let bound = listener.local_addr().map_err(|source| ExecutorError::Listen { host: config.host.clone(), source })?;
+        tracing::info!(executor = %config.id, address = %bound, "serving Prometheus /metrics");
+        metrics::serve(listener, runner.metrics().clone(), Arc::clone(&runner) as Arc<dyn metrics::Gauges>);
+    }
     let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks))
         .with_compression(config.shuffle_compress)
         .with_tasks(Arc::clone(&runner));

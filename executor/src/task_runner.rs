@@ -1,6 +1,7 @@
 //! Runs tasks: decodes a fragment, computes one partition, reports the status.
 
 use crate::attempts::AttemptLocks;
+use crate::metrics::{ExecutorMetrics, Gauges};
 use crate::block_manager::BlockManager;
 use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
@@ -31,6 +32,10 @@ pub struct TaskRunner {
     attempts: AttemptLocks,
     /// Fault injection for tests: how many more task statuses to lose instead of sending.
     statuses_to_drop: std::sync::atomic::AtomicU32,
+    /// What `/metrics` reports.
+    metrics: ExecutorMetrics,
+    /// The memory pool's size.
+    memory_limit: usize,
 }
 
 /// The environment variable that makes an executor lose its first N task statuses, as a
@@ -79,7 +84,14 @@ impl TaskRunner {
             statuses_to_drop: std::sync::atomic::AtomicU32::new(
                 std::env::var(DROP_TASK_STATUSES_ENV).ok().and_then(|n| n.parse().ok()).unwrap_or(0),
             ),
+            metrics: ExecutorMetrics::default(),
+            memory_limit: config.memory_bytes as usize,
         })
+    }
+
+    /// What the executor's `/metrics` reports of its tasks.
+    pub fn metrics(&self) -> &ExecutorMetrics {
+        &self.metrics
     }
 
     /// The tasks running now (launched and not yet gone, whether waiting for a slot or
@@ -129,6 +141,7 @@ impl TaskRunner {
                     update.error = error.to_string();
                 }
             }
+            this.metrics.task_ended(update.succeeded, update.duration_ms, update.bytes, update.spill_bytes);
             drop(listed);
             if this.lose_status() {
                 tracing::warn!("losing the status of task {}.{} ({DROP_TASK_STATUSES_ENV})", task.stage, task.partition);
@@ -217,4 +230,19 @@ struct TaskOutput {
 fn spilled_bytes(plan: &Arc<dyn ExecutionPlan>) -> u64 {
     let own = plan.metrics().and_then(|metrics| metrics.spilled_bytes()).unwrap_or(0) as u64;
     own + plan.children().into_iter().map(spilled_bytes).sum::<u64>()
+}
+
+/// The gauges `/metrics` reads at each scrape.
+impl Gauges for TaskRunner {
+    fn running_tasks(&self) -> usize {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    fn memory_used_bytes(&self) -> usize {
+        self.session.context().runtime_env().memory_pool.reserved()
+    }
+
+    fn memory_limit_bytes(&self) -> usize {
+        self.memory_limit
+    }
 }

@@ -373,6 +373,8 @@ impl Step<'_> {
         };
         self.status.driver_info.pod_name = Some(driver.name.clone());
         self.status.driver_info.pod_ip = driver.ip.clone();
+        self.status.driver_info.web_ui_port = Some(crate::pod_builder::UI_PORT);
+        self.status.driver_info.web_ui_address = driver.ip.as_ref().map(|ip| format!("{ip}:{}", crate::pod_builder::UI_PORT));
         if driver.deleting {
             self.to(AppState::Failing, "DriverDeleted", format!("driver pod {} was deleted while it ran", driver.name));
             return;
@@ -837,6 +839,7 @@ mod tests {
         assert_eq!(w.state(), AppState::Running);
         assert_eq!(plan.actions, vec![Action::ApplyExecutors { ids: vec![1, 2] }]);
         assert_eq!(w.status.last_executor_id, 2);
+        assert_eq!(w.status.driver_info.web_ui_address.as_deref(), Some("127.9.0.2:4040"), "the driver UI's address");
 
         // Same observation again before the pods show up in the list: no new ids? The pods
         // exist by then; with them listed nothing more is created.

@@ -32,19 +32,20 @@ def _wait_for_port(port, process, timeout=60):
 
 
 @contextlib.contextmanager
-def connect_server(log, *args):
-    """A `flint connect-server` process with `args` on a free port, its output to `log`:
-    yields the process and its URL, and stops it at the end."""
+def connect_server(log, *args, env=None):
+    """A `flint connect-server` process with `args` (and environment variables `env`) on
+    a free port, its output to `log`: yields the process and its URL, and stops it at the
+    end."""
     flint = os.environ.get("FLINT_BIN", "flint")
     port = _free_port()
     # Python UDF workers (on the server and its executors) run this interpreter, which
     # has pyspark-client, pandas and pyarrow.
-    env = {**os.environ, "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable)}
+    python = {"PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable)}
     process = subprocess.Popen(
         [flint, "connect-server", "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=env,
+        env={**os.environ, **python, **(env or {})},
     )
     try:
         _wait_for_port(port, process)

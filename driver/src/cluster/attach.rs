@@ -3,6 +3,7 @@
 
 use super::LocalCluster;
 use crate::scheduler::{ClusterScheduler, SchedulerConf};
+use crate::ui::LiveUi;
 use flint_engine::FlintSession;
 use flint_engine::config::{Master, SparkConf};
 use flint_engine::job_runner::JobRunner;
@@ -23,6 +24,9 @@ pub enum AttachError {
     /// The application secret could not be made or read.
     #[error(transparent)]
     Secret(#[from] flint_proto::auth::SecretError),
+    /// The UI or the event log could not start.
+    #[error(transparent)]
+    Ui(#[from] crate::ui::UiError),
 }
 
 /// For a local-cluster master: starts executor processes of `binary` (a `flint` binary
@@ -48,6 +52,9 @@ pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<A
         backend.heartbeat_interval = interval;
     }
     backend.extra_args = vec!["--shuffle-compress".to_string(), conf.shuffle_compress()?.to_string()];
+    if let Some(port) = conf.get(crate::ui::conf::EXECUTOR_METRICS_PORT.name) {
+        backend.extra_args.extend(["--metrics-port".to_string(), port.trim().to_string()]);
+    }
     if let Some(version) = conf.get("spark.flint.test.executorProtocolVersion") {
         backend.extra_args.extend(["--protocol-version".to_string(), version.to_string()]);
     }
@@ -55,9 +62,19 @@ pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<A
         Some(secret) => AppSecret::new(secret)?,
         None => AppSecret::generate()?,
     };
-    let scheduler = ClusterScheduler::start(Arc::new(backend), SchedulerConf::from_spark(conf), secret, executors).await?;
+    let ui = LiveUi::start(conf, conf.get("spark.driver.bindAddress").unwrap_or("0.0.0.0")).await?;
+    let scheduler_conf = SchedulerConf { listener: ui.bus.clone(), ..SchedulerConf::from_spark(conf) };
+    let scheduler = ClusterScheduler::start(Arc::new(backend), scheduler_conf, secret, executors).await?;
     eprintln!("flint: the local cluster's driver serves executors at {}", scheduler.address());
+    if let Some(address) = ui.address {
+        eprintln!("flint: the Flint UI is at http://{}:{}", ui_host(address), address.port());
+    }
     Ok(Some(scheduler))
+}
+
+/// The host to print for a UI bound to `address` (loopback for a wildcard bind).
+pub fn ui_host(address: std::net::SocketAddr) -> String {
+    if address.ip().is_unspecified() { "localhost".to_string() } else { address.ip().to_string() }
 }
 
 /// Sends `session`'s jobs to `runner` (a cluster), planning them for separate processes.

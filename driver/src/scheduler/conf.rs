@@ -1,6 +1,7 @@
 //! The scheduler's settings, read once from Spark keys when the cluster starts.
 
 use super::pools::{BadAllocationFile, Pools, SchedulingMode, UnknownSchedulingMode, parse_allocation_file};
+use crate::listener::ListenerBus;
 use flint_engine::config::SparkConf;
 use flint_proto::conf::parse_duration;
 use std::path::PathBuf;
@@ -21,6 +22,9 @@ pub struct SchedulerConf {
     pub allocation_file: Option<PathBuf>,
     /// `spark.driver.maxResultSize` in bytes (`None`: no limit).
     pub max_result_size: Option<usize>,
+    /// Where the scheduler posts job, stage, task and executor events (the UI's store,
+    /// the event log); disabled unless the driver starts a UI or an event log.
+    pub listener: ListenerBus,
 }
 
 /// Why the scheduling settings cannot be used.
@@ -56,6 +60,7 @@ impl SchedulerConf {
             allocation_file: conf.get("spark.scheduler.allocation.file").map(PathBuf::from),
             // A bad value is reported by the sessions' builder, which reads it too.
             max_result_size: conf.max_result_size().unwrap_or(Some(1 << 30)),
+            listener: ListenerBus::disabled(),
         }
     }
 

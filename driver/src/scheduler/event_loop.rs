@@ -10,6 +10,7 @@ use super::service::DriverServiceImpl;
 use super::state::{Action, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
 use super::tasks::Assignment;
 use crate::cluster::{BackendError, BackendEvent, ClusterBackend, DriverEndpoint};
+use crate::listener::{ListenerBus, ListenerEvent, scheduler_events};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
@@ -109,6 +110,8 @@ pub struct ClusterScheduler {
     max_result_size: Option<usize>,
     /// How result blocks are read from the executors.
     blocks: ShuffleEnv,
+    /// Where job and SQL execution events go.
+    listener: ListenerBus,
 }
 
 impl ClusterScheduler {
@@ -135,6 +138,7 @@ impl ClusterScheduler {
         executors: usize,
     ) -> Result<Arc<Self>, StartError> {
         let max_result_size = conf.max_result_size;
+        let bus = conf.listener.clone();
         let pools = conf.pools().map_err(|e| StartError::Pools(e.to_string()))?;
         let listen_error = |source| StartError::Listen { bind, source };
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(listen_error)?;
@@ -177,12 +181,13 @@ impl ClusterScheduler {
             replies: HashMap::new(),
             events: events.clone(),
             backend: Arc::clone(&backend),
+            listener: bus.clone(),
         };
         tokio::spawn(shell.run(receiver));
         let blocks = driver_blocks(AddSecret::new(&secret)?);
         backend.start(DriverEndpoint { url: format!("http://{address}"), secret }, backend_tx).await?;
         backend.request_total(executors).await?;
-        Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address, max_result_size, blocks }))
+        Ok(Arc::new(Self { events, next_job: AtomicU64::new(0), address, max_result_size, blocks, listener: bus }))
     }
 
     /// The driver's `DriverService` address.
@@ -190,12 +195,15 @@ impl ClusterScheduler {
         &self.address
     }
 
-    /// Stops every executor and waits until they were told.
+    /// Stops every executor and waits until they were told, then ends the application
+    /// for the listeners (the event log is flushed).
     pub async fn shutdown(&self) {
         let (tx, rx) = oneshot::channel();
         if self.events.send(Event::Shutdown(tx)).is_ok() {
             let _ = rx.await;
         }
+        self.listener.post(ListenerEvent::ApplicationEnd { time: crate::listener::events::now_millis() });
+        self.listener.flush().await;
     }
 
     fn stopped() -> DataFusionError {
@@ -214,6 +222,7 @@ impl JobRunner for ClusterScheduler {
         Box::pin(async move {
             let id = JobId(self.next_job.fetch_add(1, Ordering::Relaxed));
             let schema = plan.schema();
+            let physical = Arc::clone(&plan);
             let plan = split_into_stages(id, plan)?;
             for stage in &plan.stages {
                 progress.add_stage_tasks(id.0, stage.id.0, stage.partitions);
@@ -223,7 +232,13 @@ impl JobRunner for ClusterScheduler {
                 .map(|stage| (stage.id, stage.partitions))
                 .ok_or_else(|| DataFusionError::Internal(format!("{id} has no result stage")))?;
             let (events, results) = mpsc::unbounded_channel();
-            let job = NewJob { plan, properties: JobProperties::current(), progress };
+            let properties = JobProperties::current();
+            if self.listener.is_enabled() {
+                for event in scheduler_events::job_submitted(physical.as_ref(), &plan, &properties) {
+                    self.listener.post(event);
+                }
+            }
+            let job = NewJob { plan, properties, progress };
             self.events.send(Event::Submit(job, events)).map_err(|_| Self::stopped())?;
             let result = ResultPartitions { job: id, stage, partitions };
             let batches = result_stream(result, results, self.blocks.clone(), self.max_result_size, self.events.clone());
@@ -262,6 +277,7 @@ struct EventLoop {
     replies: HashMap<JobId, JobEvents>,
     events: mpsc::UnboundedSender<Event>,
     backend: Arc<dyn ClusterBackend>,
+    listener: ListenerBus,
 }
 
 impl EventLoop {
@@ -281,7 +297,10 @@ impl EventLoop {
                     actions
                 }
                 Event::Status(update) => match task_update(update) {
-                    Some(update) => self.state.status(update),
+                    Some(update) => {
+                        self.post_task_end(&update);
+                        self.state.status(update)
+                    }
                     None => Vec::new(),
                 },
                 Event::Backend(event) => self.backend_event(event),
@@ -367,6 +386,12 @@ impl EventLoop {
         match self.state.register(id.clone(), request.protocol_version, info) {
             Ok(mut actions) => {
                 actions.retain(|action| action != &Action::Disconnect(id.clone()));
+                self.listener.post(ListenerEvent::ExecutorAdded {
+                    time: crate::listener::events::now_millis(),
+                    executor_id: id.0.clone(),
+                    host_port: request.address.clone(),
+                    total_cores: request.cores as usize,
+                });
                 self.clients.insert(id, client);
                 (Ok(()), actions)
             }
@@ -384,6 +409,9 @@ impl EventLoop {
         while let Some(action) = queue.pop_front() {
             match action {
                 Action::Launch(assignments) => {
+                    for assignment in &assignments {
+                        self.listener.post(scheduler_events::task_started(&assignment.task, &assignment.executor.0));
+                    }
                     let more = self.launch(assignments);
                     if !more.is_empty() {
                         queue.extend(more);
@@ -399,6 +427,9 @@ impl EventLoop {
                     }
                 }
                 Action::Disconnect(executor) => {
+                    let reason = self.state.exit_reason(&executor).unwrap_or("lost").to_string();
+                    let time = crate::listener::events::now_millis();
+                    self.listener.post(ListenerEvent::ExecutorRemoved { time, executor_id: executor.0.clone(), reason });
                     self.clients.remove(&executor);
                     let backend = Arc::clone(&self.backend);
                     tokio::spawn(async move {
@@ -418,6 +449,9 @@ impl EventLoop {
                     }
                 }
                 Action::Finished { job, outcome } => {
+                    for event in scheduler_events::job_finished(job.0, outcome.as_ref().err().map(ToString::to_string)) {
+                        self.listener.post(event);
+                    }
                     if let Some(reply) = self.replies.remove(&job) {
                         let _ = reply.send(JobEvent::Finished(outcome));
                     }
@@ -439,6 +473,15 @@ impl EventLoop {
                 }
             });
         }
+    }
+
+    /// Tells the listeners an attempt ended.
+    fn post_task_end(&self, update: &TaskUpdate) {
+        let outcome = match &update.outcome {
+            TaskOutcome::Succeeded { metrics } => Ok(*metrics),
+            TaskOutcome::Failed { error, .. } => Err(error.clone()),
+        };
+        self.listener.post(scheduler_events::task_ended(&update.task, &update.executor.0, outcome));
     }
 
     /// Encodes each launched stage once and sends each executor its attempts in one

@@ -187,6 +187,12 @@ impl SchedulerState {
         self.registry.get(id)
     }
 
+    /// Why `executor` left, as last recorded (for the listener's executor-removed event).
+    pub fn exit_reason(&self, executor: &ExecutorId) -> Option<&str> {
+        let prefix = format!("{executor}: ");
+        self.exits.iter().rev().find_map(|exit| exit.strip_prefix(&prefix))
+    }
+
     /// The stage an attempt runs, where its parents' outputs are, and whether it is the
     /// result stage: what the shell encodes to launch it.
     pub fn stage(&self, task: &TaskId) -> Option<(&Stage, &MapOutputs, bool)> {
@@ -567,6 +573,7 @@ mod tests {
             mode: None,
             allocation_file: None,
             max_result_size: Some(1 << 20),
+            listener: Default::default(),
         }
     }
 

@@ -384,6 +384,9 @@ pub struct DriverInfo {
     /// The driver UI port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_ui_port: Option<i32>,
+    /// The driver UI's address, `podIP:port` (the Flint UI, REST API and /metrics).
+    #[serde(default, rename = "webUIAddress", skip_serializing_if = "Option::is_none")]
+    pub web_ui_address: Option<String>,
 }
 
 /// One entry of `status.stateHistory`.
