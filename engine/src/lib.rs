@@ -28,6 +28,7 @@ pub mod sources;
 pub mod spark;
 pub mod sql;
 pub mod sql_conf;
+pub mod storage;
 pub mod writer;
 
 pub use dataframe::{DataFrame, GroupedData};

@@ -124,7 +124,11 @@ pub async fn open_table(
     schema: Option<SchemaRef>,
 ) -> Result<Arc<dyn TableProvider>> {
     let urls = paths.iter().map(|p| table_url(p)).collect::<Result<Vec<_>>>()?;
-    let single_file = paths.len() == 1 && Path::new(&paths[0]).is_file();
+    let single_file = match (paths, urls.first()) {
+        ([path], Some(url)) if crate::storage::is_object_store_path(path) => is_object(state, url).await?,
+        ([path], _) => Path::new(path).is_file(),
+        _ => false,
+    };
     let extension = if single_file { "" } else { format.extension() };
     let read_options: Box<dyn ReadOptions<'_> + Send + Sync> = match format {
         Format::Parquet => Box::new(ParquetReadOptions { file_extension: extension, ..Default::default() }),
@@ -172,6 +176,20 @@ fn null_value_view(table: Arc<dyn TableProvider>, schema: &SchemaRef, null_value
     });
     let plan = LogicalPlanBuilder::scan("csv", provider_as_source(table), None)?.project(columns)?.build()?;
     Ok(Arc::new(ViewTable::new(plan, None)))
+}
+
+/// Whether `url` names one object in its store (rather than a folder of objects).
+async fn is_object(state: &SessionState, url: &ListingTableUrl) -> Result<bool> {
+    if url.is_collection() || url.prefix().as_ref().is_empty() {
+        return Ok(false);
+    }
+    use object_store::ObjectStoreExt;
+    let store = state.runtime_env().object_store(url.object_store())?;
+    match store.head(url.prefix()).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(source) => Err(FlintError::ObjectStore { action: "reading", path: url.to_string(), source }),
+    }
 }
 
 /// The URL of a path, refusing local paths that do not exist.

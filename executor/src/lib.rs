@@ -71,9 +71,9 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
         Some(host) => format!("{host}:{}", address.port()),
         None => address.to_string(),
     };
-    let driver = registration::register(&config, &advertised, blocks.root()).await?;
+    let (driver, app_conf) = registration::register(&config, &advertised, blocks.root()).await?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
+    let runner = Arc::new(task_runner::TaskRunner::new(&config, &app_conf, &blocks, driver.clone())?);
     let shuffle = shuffle_service::ShuffleService::new(Arc::clone(&blocks))
         .with_compression(config.shuffle_compress)
         .with_tasks(Arc::clone(&runner));

@@ -567,6 +567,7 @@ mod tests {
             mode: None,
             allocation_file: None,
             max_result_size: Some(1 << 20),
+            executor_conf: Default::default(),
         }
     }
 
