@@ -125,7 +125,10 @@ pub async fn open_table(
 ) -> Result<Arc<dyn TableProvider>> {
     let urls = paths.iter().map(|p| table_url(p)).collect::<Result<Vec<_>>>()?;
     let single_file = match (paths, urls.first()) {
-        ([path], Some(url)) if crate::storage::is_object_store_path(path) => is_object(state, url).await?,
+        ([path], Some(url)) if crate::storage::is_object_store_path(path) => match stored_path(state, url).await? {
+            Some(is_object) => is_object,
+            None => return Err(FlintError::PathNotFound { path: path.clone() }),
+        },
         ([path], _) => Path::new(path).is_file(),
         _ => false,
     };
@@ -178,17 +181,27 @@ fn null_value_view(table: Arc<dyn TableProvider>, schema: &SchemaRef, null_value
     Ok(Arc::new(ViewTable::new(plan, None)))
 }
 
-/// Whether `url` names one object in its store (rather than a folder of objects).
-async fn is_object(state: &SessionState, url: &ListingTableUrl) -> Result<bool> {
-    if url.is_collection() || url.prefix().as_ref().is_empty() {
-        return Ok(false);
-    }
+/// What `url` names in its object store: `Some(true)` one object, `Some(false)` a folder
+/// of objects (or a glob), `None` nothing at all.
+async fn stored_path(state: &SessionState, url: &ListingTableUrl) -> Result<Option<bool>> {
+    use futures::StreamExt;
     use object_store::ObjectStoreExt;
+    let error = |source| FlintError::ObjectStore { action: "reading", path: url.to_string(), source };
     let store = state.runtime_env().object_store(url.object_store())?;
-    match store.head(url.prefix()).await {
-        Ok(_) => Ok(true),
-        Err(object_store::Error::NotFound { .. }) => Ok(false),
-        Err(source) => Err(FlintError::ObjectStore { action: "reading", path: url.to_string(), source }),
+    if url.get_glob().is_some() {
+        return Ok(Some(false));
+    }
+    if !url.is_collection() && !url.prefix().as_ref().is_empty() {
+        match store.head(url.prefix()).await {
+            Ok(_) => return Ok(Some(true)),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(source) => return Err(error(source)),
+        }
+    }
+    match store.list(Some(url.prefix())).next().await {
+        Some(Ok(_)) => Ok(Some(false)),
+        Some(Err(source)) => Err(error(source)),
+        None => Ok(None),
     }
 }
 

@@ -102,7 +102,22 @@ impl ObjectStore for ExplainedStore {
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
-        self.explain(self.inner.get_opts(location, options).await)
+        let head = options.head;
+        match self.inner.get_opts(location, options).await {
+            // A refused HEAD has no body, so no error code to tell a wrong access key from a
+            // wrong secret: ask again with a GET of one byte, whose refusal carries the code.
+            Err(object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. }) if head => {
+                let probe = GetOptions { range: Some((0..1).into()), ..Default::default() };
+                match self.inner.get_opts(location, probe).await {
+                    Err(error) => Err(self.context.explain(error)),
+                    Ok(_) => Err(self.context.explain(object_store::Error::PermissionDenied {
+                        path: location.to_string(),
+                        source: "HEAD refused".into(),
+                    })),
+                }
+            }
+            result => self.explain(result),
+        }
     }
 
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
