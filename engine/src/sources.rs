@@ -141,6 +141,7 @@ pub async fn open_table(
     let config = state.config();
     let listing = read_options.to_listing_options(config, state.default_table_options());
     let first = urls.first().cloned().ok_or_else(|| FlintError::PathNotFound { path: String::new() })?;
+    let partitions = if single_file { Vec::new() } else { crate::partition_discovery::discover(state, &listing, &first).await? };
     let schema = match schema {
         Some(schema) => schema,
         None => {
@@ -153,12 +154,15 @@ pub async fn open_table(
         Some(_) => all_strings(&schema),
         None => Arc::clone(&schema),
     };
+    // Partition columns (`k=1/` folders) come after the files' columns, as in Spark; a
+    // column the files hold themselves stays theirs.
+    let partitions: Vec<_> = partitions.into_iter().filter(|(name, _)| file_schema.column_with_name(name).is_none()).collect();
     let table_config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(listing)
+        .with_listing_options(listing.with_table_partition_cols(partitions.clone()))
         .with_schema(file_schema);
     let table: Arc<dyn TableProvider> = Arc::new(ListingTable::try_new(table_config)?);
     match null_value {
-        Some(null_value) => null_value_view(table, &schema, null_value),
+        Some(null_value) => null_value_view(table, &schema, &partitions, null_value),
         None => Ok(table),
     }
 }
@@ -172,11 +176,17 @@ fn all_strings(schema: &SchemaRef) -> SchemaRef {
 /// Spark's CSV `nullValue`: the table read as strings, each column NULL where it equals
 /// `null_value`, then cast to its type. (DataFusion's CSV scan applies its null pattern
 /// only while inferring the schema.)
-fn null_value_view(table: Arc<dyn TableProvider>, schema: &SchemaRef, null_value: &str) -> Result<Arc<dyn TableProvider>> {
+fn null_value_view(
+    table: Arc<dyn TableProvider>,
+    schema: &SchemaRef,
+    partitions: &[(String, DataType)],
+    null_value: &str,
+) -> Result<Arc<dyn TableProvider>> {
     let columns = schema.fields().iter().map(|field| {
         let column = Expr::Column(Column::from_name(field.name()));
         cast(nullif(column, lit(null_value)), field.data_type().clone()).alias(field.name())
     });
+    let columns = columns.chain(partitions.iter().map(|(name, _)| Expr::Column(Column::from_name(name))));
     let plan = LogicalPlanBuilder::scan("csv", provider_as_source(table), None)?.project(columns)?.build()?;
     Ok(Arc::new(ViewTable::new(plan, None)))
 }

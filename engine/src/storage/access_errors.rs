@@ -63,7 +63,6 @@ impl AccessContext {
 }
 
 /// An S3 store whose refusals are explained by its [`AccessContext`].
-#[derive(Debug)]
 pub(super) struct ExplainedStore {
     inner: Arc<dyn ObjectStore>,
     context: Arc<AccessContext>,
@@ -82,6 +81,13 @@ impl ExplainedStore {
     fn explain_stream<T: Send + 'static>(&self, stream: BoxStream<'static, Result<T>>) -> BoxStream<'static, Result<T>> {
         let context = Arc::clone(&self.context);
         stream.map(move |item| item.map_err(|e| context.explain(e))).boxed()
+    }
+}
+
+impl std::fmt::Debug for ExplainedStore {
+    /// The bucket and endpoint only: the inner store's output shows the access key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3").field("bucket", &self.context.bucket).field("endpoint", &self.context.endpoint).finish()
     }
 }
 

@@ -28,6 +28,8 @@ pub struct S3aBucket {
     /// `fs.s3a.aws.credentials.provider` names the anonymous provider: requests are not
     /// signed.
     pub anonymous: bool,
+    /// `fs.s3a.attempts.maximum` (default 5): retries of a failed request.
+    pub max_attempts: usize,
 }
 
 /// Environment variables the S3 client reads itself (region, web identity, container
@@ -82,6 +84,13 @@ impl S3aBucket {
             secret_key: key("secret.key").or_else(|| from_env("AWS_SECRET_ACCESS_KEY")),
             session_token: key("session.token").or_else(|| from_env("AWS_SESSION_TOKEN")),
             anonymous: provider.contains("AnonymousAWSCredentialsProvider"),
+            max_attempts: match key("attempts.maximum") {
+                None => 5,
+                Some(s) => s.value.parse().map_err(|_| StorageError::InvalidSetting {
+                    key: s.source.clone(),
+                    reason: "expected a number of attempts".to_string(),
+                })?,
+            },
         })
     }
 
@@ -121,7 +130,10 @@ impl S3aBucket {
             }
             (None, None) => {}
         }
-        Ok(builder.with_skip_signature(self.anonymous))
+        // Hadoop gives up after fs.s3a.attempts.maximum (5) attempts; object_store's own
+        // default of 10 retries over 3 minutes would leave a wrong endpoint hanging.
+        let retry = object_store::RetryConfig { max_retries: self.max_attempts, retry_timeout: std::time::Duration::from_secs(60), ..Default::default() };
+        Ok(builder.with_skip_signature(self.anonymous).with_retry(retry))
     }
 
     /// Where a credentials error points the user: the key the access key came from.

@@ -138,7 +138,7 @@ impl DataFrameWriter {
     async fn save_to_object_store(self, format: Format, mode: SaveMode, path: &str) -> Result<()> {
         let target = datafusion::datasource::listing::ListingTableUrl::parse(path)?;
         let store = self.df.session().context().runtime_env().object_store(target.object_store())?;
-        let mut staged = ObjectStagedWrite::create(store, &target);
+        let mut staged = ObjectStagedWrite::create(store, &target)?;
         if staged.target_exists().await? {
             match mode {
                 SaveMode::Ignore => return Ok(()),

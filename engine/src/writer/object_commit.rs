@@ -21,6 +21,9 @@ use crate::error::{FlintError, Result};
 
 use super::{SaveMode, TASK_ATTEMPTS_DIR};
 
+/// How many staged objects a job commit copies at once.
+const COPIES_AT_ONCE: usize = 16;
+
 /// Where one write job to an object store puts its objects until it commits.
 #[derive(Debug)]
 pub struct ObjectStagedWrite {
@@ -32,15 +35,26 @@ pub struct ObjectStagedWrite {
 }
 
 impl ObjectStagedWrite {
-    /// A staging prefix for a write to `target` (an `s3a://bucket/key` URL) in `store`.
-    pub fn create(store: Arc<dyn ObjectStore>, target: &ListingTableUrl) -> Self {
+    /// A staging prefix for a write to `target` (an `s3a://bucket/key` URL) in `store`;
+    /// a bucket's root is refused (an overwrite would replace the whole bucket).
+    pub fn create(store: Arc<dyn ObjectStore>, target: &ListingTableUrl) -> Result<Self> {
         let prefix = target.prefix().clone();
+        if prefix.as_ref().is_empty() {
+            return Err(FlintError::ObjectStore {
+                action: "writing to",
+                path: target.to_string(),
+                source: object_store::Error::Generic {
+                    store: "staging",
+                    source: "a write needs a folder in the bucket, e.g. s3a://bucket/table, not the bucket's root".into(),
+                },
+            });
+        }
         let name = prefix.filename().unwrap_or_default().to_string();
         let staging_name = format!(".flint-staging-{name}-{}", uuid::Uuid::new_v4().simple());
         let parent: Vec<_> = prefix.parts().collect();
         let parent = parent.len().saturating_sub(1);
         let staging: Path = prefix.parts().take(parent).chain(std::iter::once(staging_name.as_str().into())).collect();
-        Self { store, store_url: target.object_store(), target: prefix, staging, adopted: Vec::new() }
+        Ok(Self { store, store_url: target.object_store(), target: prefix, staging, adopted: Vec::new() })
     }
 
     /// Whether anything is at the target: an object under its prefix, or one at its key.
@@ -104,12 +118,22 @@ impl ObjectStagedWrite {
             SaveMode::Overwrite => self.list(&self.target).await?,
             _ => Vec::new(),
         };
-        let mut written = BTreeSet::new();
-        for (from, relative) in &files {
-            let to = join(&self.target, relative);
-            self.store.copy(from, &to).await.map_err(|e| self.error("copying a staged file to", &to, e))?;
-            written.insert(to);
-        }
+        // Server-side copies, a few at a time (each future owns what it uses, so the
+        // commit stays `Send` for the sessions' tasks).
+        let copies = files.into_iter().map(|(from, relative)| {
+            let (store, to, url) = (Arc::clone(&self.store), join(&self.target, &relative), self.store_url.clone());
+            async move {
+                match store.copy(&from, &to).await {
+                    Ok(()) => Ok(to),
+                    Err(source) => Err(FlintError::ObjectStore {
+                        action: "copying a staged file to",
+                        path: format!("{}{to}", url.as_str()),
+                        source,
+                    }),
+                }
+            }
+        });
+        let written: BTreeSet<Path> = futures::stream::iter(copies).buffer_unordered(COPIES_AT_ONCE).try_collect().await?;
         let stale: Vec<Path> = replaced.into_iter().filter(|old| !written.contains(old)).collect();
         self.delete(stale).await?;
         let success = self.target.clone().join("_SUCCESS");
@@ -183,7 +207,7 @@ mod tests {
 
     fn staged(store: &Arc<InMemory>, target: &str) -> ObjectStagedWrite {
         let url = ListingTableUrl::parse(target).unwrap();
-        ObjectStagedWrite::create(Arc::clone(store) as Arc<dyn ObjectStore>, &url)
+        ObjectStagedWrite::create(Arc::clone(store) as Arc<dyn ObjectStore>, &url).unwrap()
     }
 
     fn attempt(write: &ObjectStagedWrite, name: &str) -> String {
@@ -239,6 +263,13 @@ mod tests {
         put(&store, &format!("{}/_temporary/00000-x/partial.parquet", staging_key(&aborted))).await;
         aborted.abort().await;
         assert_eq!(keys(&store).await, ["t/_SUCCESS", "t/new.parquet", "t/old.parquet", "t/schema-only.parquet"]);
+    }
+
+    #[test]
+    fn the_root_of_a_bucket_is_refused() {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let error = ObjectStagedWrite::create(store, &ListingTableUrl::parse("s3a://b/").unwrap()).unwrap_err().to_string();
+        assert!(error.contains("not the bucket's root"), "{error}");
     }
 
     #[tokio::test]
