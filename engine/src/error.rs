@@ -99,6 +99,16 @@ pub enum FlintError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A request to an object store (`s3a://`, `gs://`, …) failed.
+    #[error("{action} {path}: {source}")]
+    ObjectStore {
+        /// What Flint was doing.
+        action: &'static str,
+        /// The URL involved.
+        path: String,
+        /// The store's error (refusals name the bucket and the key to fix).
+        source: object_store::Error,
+    },
     /// Planning or execution failed in DataFusion.
     #[error(transparent)]
     DataFusion(DataFusionError),

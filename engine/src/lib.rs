@@ -15,6 +15,7 @@ pub mod error;
 pub mod ids;
 pub mod job_runner;
 pub mod local_runner;
+pub mod partition_discovery;
 pub mod path_tables;
 pub mod planner;
 pub mod progress;
@@ -29,6 +30,7 @@ pub mod sources;
 pub mod spark;
 pub mod sql;
 pub mod sql_conf;
+pub mod storage;
 pub mod writer;
 
 pub use dataframe::{DataFrame, GroupedData};

@@ -25,6 +25,7 @@ use crate::path_tables::PathTables;
 use crate::reader::DataFrameReader;
 use crate::spark::divide::SparkDivision;
 use crate::sql::parse_statements;
+use crate::storage::{HadoopConf, ObjectStores};
 
 /// Spark's default catalog name.
 pub const DEFAULT_CATALOG: &str = "spark_catalog";
@@ -113,6 +114,8 @@ impl FlintSession {
             .with_cache_manager(caches)
             .with_memory_pool(Arc::new(pool))
             .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(disk_mode))
+            // s3a://, gs://, abfss://: a store per bucket from the spark.hadoop.* keys.
+            .with_object_store_registry(Arc::new(ObjectStores::new(HadoopConf::from_spark(&conf))))
             .build_arc()?;
         let mut session_config = SessionConfig::new()
             .with_target_partitions(partitions)

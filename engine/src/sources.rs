@@ -124,7 +124,14 @@ pub async fn open_table(
     schema: Option<SchemaRef>,
 ) -> Result<Arc<dyn TableProvider>> {
     let urls = paths.iter().map(|p| table_url(p)).collect::<Result<Vec<_>>>()?;
-    let single_file = paths.len() == 1 && Path::new(&paths[0]).is_file();
+    let single_file = match (paths, urls.first()) {
+        ([path], Some(url)) if crate::storage::is_object_store_path(path) => match stored_path(state, url).await? {
+            Some(is_object) => is_object,
+            None => return Err(FlintError::PathNotFound { path: path.clone() }),
+        },
+        ([path], _) => Path::new(path).is_file(),
+        _ => false,
+    };
     let extension = if single_file { "" } else { format.extension() };
     let read_options: Box<dyn ReadOptions<'_> + Send + Sync> = match format {
         Format::Parquet => Box::new(ParquetReadOptions { file_extension: extension, ..Default::default() }),
@@ -134,6 +141,7 @@ pub async fn open_table(
     let config = state.config();
     let listing = read_options.to_listing_options(config, state.default_table_options());
     let first = urls.first().cloned().ok_or_else(|| FlintError::PathNotFound { path: String::new() })?;
+    let partitions = if single_file { Vec::new() } else { crate::partition_discovery::discover(state, &listing, &first).await? };
     let schema = match schema {
         Some(schema) => schema,
         None => {
@@ -146,12 +154,15 @@ pub async fn open_table(
         Some(_) => all_strings(&schema),
         None => Arc::clone(&schema),
     };
+    // Partition columns (`k=1/` folders) come after the files' columns, as in Spark; a
+    // column the files hold themselves stays theirs.
+    let partitions: Vec<_> = partitions.into_iter().filter(|(name, _)| file_schema.column_with_name(name).is_none()).collect();
     let table_config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(listing)
+        .with_listing_options(listing.with_table_partition_cols(partitions.clone()))
         .with_schema(file_schema);
     let table: Arc<dyn TableProvider> = Arc::new(ListingTable::try_new(table_config)?);
     match null_value {
-        Some(null_value) => null_value_view(table, &schema, null_value),
+        Some(null_value) => null_value_view(table, &schema, &partitions, null_value),
         None => Ok(table),
     }
 }
@@ -165,13 +176,43 @@ fn all_strings(schema: &SchemaRef) -> SchemaRef {
 /// Spark's CSV `nullValue`: the table read as strings, each column NULL where it equals
 /// `null_value`, then cast to its type. (DataFusion's CSV scan applies its null pattern
 /// only while inferring the schema.)
-fn null_value_view(table: Arc<dyn TableProvider>, schema: &SchemaRef, null_value: &str) -> Result<Arc<dyn TableProvider>> {
+fn null_value_view(
+    table: Arc<dyn TableProvider>,
+    schema: &SchemaRef,
+    partitions: &[(String, DataType)],
+    null_value: &str,
+) -> Result<Arc<dyn TableProvider>> {
     let columns = schema.fields().iter().map(|field| {
         let column = Expr::Column(Column::from_name(field.name()));
         cast(nullif(column, lit(null_value)), field.data_type().clone()).alias(field.name())
     });
+    let columns = columns.chain(partitions.iter().map(|(name, _)| Expr::Column(Column::from_name(name))));
     let plan = LogicalPlanBuilder::scan("csv", provider_as_source(table), None)?.project(columns)?.build()?;
     Ok(Arc::new(ViewTable::new(plan, None)))
+}
+
+/// What `url` names in its object store: `Some(true)` one object, `Some(false)` a folder
+/// of objects (or a glob), `None` nothing at all.
+async fn stored_path(state: &SessionState, url: &ListingTableUrl) -> Result<Option<bool>> {
+    use futures::StreamExt;
+    use object_store::ObjectStoreExt;
+    let error = |source| FlintError::ObjectStore { action: "reading", path: url.to_string(), source };
+    let store = state.runtime_env().object_store(url.object_store())?;
+    if url.get_glob().is_some() {
+        return Ok(Some(false));
+    }
+    if !url.is_collection() && !url.prefix().as_ref().is_empty() {
+        match store.head(url.prefix()).await {
+            Ok(_) => return Ok(Some(true)),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(source) => return Err(error(source)),
+        }
+    }
+    match store.list(Some(url.prefix())).next().await {
+        Some(Ok(_)) => Ok(Some(false)),
+        Some(Err(source)) => Err(error(source)),
+        None => Ok(None),
+    }
 }
 
 /// The URL of a path, refusing local paths that do not exist.

@@ -74,9 +74,9 @@ pub async fn run(config: ExecutorConfig) -> Result<(), ExecutorError> {
         Some(host) => format!("{host}:{}", address.port()),
         None => address.to_string(),
     };
-    let driver = registration::register(&config, &advertised, blocks.root()).await?;
+    let (driver, app_conf) = registration::register(&config, &advertised, blocks.root()).await?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let runner = Arc::new(task_runner::TaskRunner::new(&config, &blocks, driver.clone())?);
+    let runner = Arc::new(task_runner::TaskRunner::new(&config, &app_conf, &blocks, driver.clone())?);
     if let Some(port) = config.metrics_port {
         let listener = tokio::net::TcpListener::bind((config.host.as_str(), port))
             .await

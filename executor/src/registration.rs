@@ -5,6 +5,7 @@ use crate::{ExecutorConfig, ExecutorError};
 use flint_proto::driver_service_client::DriverServiceClient;
 use flint_proto::auth::AddSecret;
 use flint_proto::{HeartbeatRequest, RegisterExecutorRequest};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use tonic::service::interceptor::InterceptedService;
@@ -14,8 +15,13 @@ use tonic::transport::{Channel, Endpoint};
 pub type DriverClient = DriverServiceClient<InterceptedService<Channel, AddSecret>>;
 
 /// Connects to the driver and registers; the driver refuses a mismatched protocol version
-/// or a wrong secret.
-pub async fn register(config: &ExecutorConfig, address: &str, work_dir: &Path) -> Result<DriverClient, ExecutorError> {
+/// or a wrong secret. Returns the client and the application's configuration keys the
+/// driver gives its executors (the `spark.hadoop.*` keys of its object stores).
+pub async fn register(
+    config: &ExecutorConfig,
+    address: &str,
+    work_dir: &Path,
+) -> Result<(DriverClient, BTreeMap<String, String>), ExecutorError> {
     let connect_error = |source| ExecutorError::Connect { url: config.driver_url.clone(), source };
     let channel = Endpoint::from_shared(config.driver_url.clone()).map_err(connect_error)?.connect().await.map_err(connect_error)?;
     let mut client = DriverServiceClient::with_interceptor(channel, config.client_auth()?)
@@ -32,12 +38,12 @@ pub async fn register(config: &ExecutorConfig, address: &str, work_dir: &Path) -
         name: config.name.clone(),
         epoch: started_at_ms(),
     };
-    client
+    let response = client
         .register_executor(request)
         .await
         .map_err(|status| ExecutorError::Refused { executor: config.id.clone(), message: status.message().to_string() })?;
     tracing::info!("executor {} registered with the driver at {}", config.id, config.driver_url);
-    Ok(client)
+    Ok((client, response.into_inner().conf.into_iter().collect()))
 }
 
 /// This process's start, in milliseconds since the Unix epoch: the epoch that tells this

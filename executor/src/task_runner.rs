@@ -14,7 +14,7 @@ use flint_engine::ids::{ExecutorId, JobId, StageId};
 use flint_engine::proto::decode_plan;
 use flint_engine::shuffle::{ShuffleEnv, ShuffleOutput, ShuffleWriterExec, fetch_failure};
 use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 use tokio::sync::Semaphore;
@@ -62,9 +62,20 @@ fn key(task: &TaskRef) -> (u64, u64, u64, u32) {
 }
 
 impl TaskRunner {
-    /// A runner with a session whose memory pool is the executor's memory.
-    pub fn new(config: &ExecutorConfig, blocks: &BlockManager, driver: DriverClient) -> Result<Self, ExecutorError> {
-        let session = FlintSession::builder()
+    /// A runner with a session whose memory pool is the executor's memory, configured with
+    /// the application's keys the driver gave at registration (`app_conf`: the object
+    /// stores' `spark.hadoop.*` keys).
+    pub fn new(
+        config: &ExecutorConfig,
+        app_conf: &BTreeMap<String, String>,
+        blocks: &BlockManager,
+        driver: DriverClient,
+    ) -> Result<Self, ExecutorError> {
+        let mut builder = FlintSession::builder();
+        for (key, value) in app_conf {
+            builder = builder.config(key, value);
+        }
+        let session = builder
             .master(&format!("local[{}]", config.cores))
             .config("spark.driver.memory", &config.memory_bytes.to_string())
             .config("spark.local.dir", &blocks.root().join("spill").display().to_string())

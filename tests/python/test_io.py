@@ -80,6 +80,21 @@ def test_partition_by(spark, out_dir):
     assert spark.read.parquet(out_dir).count() == 3
 
 
+def test_partition_discovery(spark, out_dir):
+    """Spark's partition discovery (docs: sql-data-sources-parquet, "Partition Discovery"):
+    the `col=value` folders become columns after the files' own, their types inferred
+    (numeric, date, else string)."""
+    df = spark.createDataFrame([(1, "a", 10, "2024-01-31"), (2, "b", 20, "2024-02-01"), (3, "a", 10, "2024-01-31")],
+                               "n INT, k STRING, year INT, day STRING")
+    df.write.partitionBy("year", "day").parquet(out_dir)
+    back = spark.read.parquet(out_dir)
+    assert [(f.name, f.dataType.simpleString()) for f in back.schema.fields] == [
+        ("n", "int"), ("k", "string"), ("year", "int"), ("day", "date")]
+    assert sorted((r.n, r.k, r.year, str(r.day)) for r in back.collect()) == [
+        (1, "a", 10, "2024-01-31"), (2, "b", 20, "2024-02-01"), (3, "a", 10, "2024-01-31")]
+    assert [r.n for r in back.filter("year = 20").collect()] == [2]
+
+
 def test_read_missing_path(spark, tmp_path):
     with pytest.raises(Exception, match="PATH_NOT_FOUND"):
         spark.read.parquet(str(tmp_path / "nope")).count()

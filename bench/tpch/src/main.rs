@@ -3,6 +3,7 @@
 
 mod generate;
 mod run;
+mod upload;
 
 use std::path::PathBuf;
 
@@ -33,11 +34,14 @@ enum Command {
     },
     /// Runs the queries on Flint, writing each answer and the timings under RESULTS.
     Run(run::RunArgs),
+    /// Copies generated tables to an object store (`s3a://bucket/prefix`) with Flint's writer.
+    Upload(upload::UploadArgs),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Generate { sf, out, parts } => generate::generate(sf, &out, parts),
         Command::Run(args) => tokio::runtime::Runtime::new()?.block_on(run::run(args)),
+        Command::Upload(args) => tokio::runtime::Runtime::new()?.block_on(upload::upload(args)),
     }
 }

@@ -15,14 +15,15 @@ use parquet::arrow::ArrowWriter;
 use serde_json::json;
 
 /// The tables every query may read.
-const TABLES: [&str; 8] = ["nation", "region", "part", "supplier", "partsupp", "customer", "orders", "lineitem"];
+pub const TABLES: [&str; 8] = ["nation", "region", "part", "supplier", "partsupp", "customer", "orders", "lineitem"];
 
 /// Arguments of `flint-tpch run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Directory with one sub-directory of Parquet files per table.
+    /// Directory (a local path or an object-store URL such as `s3a://bucket/tpch/sf1`) with
+    /// one sub-directory of Parquet files per table.
     #[arg(long)]
-    data: PathBuf,
+    data: String,
     /// Directory with q1.sql … q22.sql.
     #[arg(long)]
     queries: PathBuf,
@@ -49,12 +50,7 @@ pub struct RunArgs {
 
 /// Runs the queries, writing `results/qN.parquet` and `results/timings.json`.
 pub async fn run(args: RunArgs) -> Result<()> {
-    let mut builder = FlintSession::builder().master(&args.master).app_name("tpch");
-    for pair in &args.conf {
-        let (key, value) = pair.split_once('=').with_context(|| format!("--conf {pair} is not key=value"))?;
-        builder = builder.config(key, value);
-    }
-    let session = builder.build()?;
+    let session = session(&args.master, &args.conf)?;
     let binary = match &args.executor_binary {
         Some(binary) => binary.clone(),
         None => std::env::current_exe()?.with_file_name("flint"),
@@ -67,11 +63,21 @@ pub async fn run(args: RunArgs) -> Result<()> {
     outcome
 }
 
+/// A session on `master` with `conf` (`key=value` pairs).
+pub fn session(master: &str, conf: &[String]) -> Result<FlintSession> {
+    let mut builder = FlintSession::builder().master(master).app_name("tpch");
+    for pair in conf {
+        let (key, value) = pair.split_once('=').with_context(|| format!("--conf {pair} is not key=value"))?;
+        builder = builder.config(key, value);
+    }
+    Ok(builder.build()?)
+}
+
 /// Registers the tables and times every query on `session`.
 async fn run_queries(session: &FlintSession, args: &RunArgs) -> Result<()> {
     for table in TABLES {
-        let path = args.data.join(table);
-        let df = session.read().parquet(&path.display().to_string()).await?;
+        let path = format!("{}/{table}", args.data.trim_end_matches('/'));
+        let df = session.read().parquet(&path).await?;
         df.create_or_replace_temp_view(table)?;
     }
     std::fs::create_dir_all(&args.results).with_context(|| format!("creating {}", args.results.display()))?;

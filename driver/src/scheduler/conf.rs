@@ -4,6 +4,7 @@ use super::pools::{BadAllocationFile, Pools, SchedulingMode, UnknownSchedulingMo
 use crate::listener::ListenerBus;
 use flint_engine::config::SparkConf;
 use flint_proto::conf::parse_duration;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,6 +26,18 @@ pub struct SchedulerConf {
     /// Where the scheduler posts job, stage, task and executor events (the UI's store,
     /// the event log); disabled unless the driver starts a UI or an event log.
     pub listener: ListenerBus,
+    /// The keys executors get when they register ([`executor_conf`]): what their sessions
+    /// need to read and write where the driver's do.
+    pub executor_conf: BTreeMap<String, String>,
+}
+
+/// The keys of `conf` an executor needs to run the application's tasks: the Hadoop keys
+/// (`spark.hadoop.*`) its object stores are built from.
+pub fn executor_conf(conf: &SparkConf) -> BTreeMap<String, String> {
+    conf.iter()
+        .filter(|(key, _)| key.starts_with(flint_engine::storage::SPARK_HADOOP_PREFIX))
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
 }
 
 /// Why the scheduling settings cannot be used.
@@ -61,6 +74,7 @@ impl SchedulerConf {
             // A bad value is reported by the sessions' builder, which reads it too.
             max_result_size: conf.max_result_size().unwrap_or(Some(1 << 30)),
             listener: ListenerBus::disabled(),
+            executor_conf: executor_conf(conf),
         }
     }
 
@@ -79,5 +93,21 @@ impl SchedulerConf {
             _ => Default::default(),
         };
         Ok(Pools::new(mode, configured))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn executors_get_the_hadoop_keys_only() {
+        let mut conf = SparkConf::default();
+        conf.set("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:9000");
+        conf.set("spark.hadoop.fs.s3a.bucket.b.secret.key", "s");
+        conf.set("spark.authenticate.secret", "app-secret");
+        conf.set("spark.master", "local-cluster[2,1,512]");
+        let keys: Vec<String> = executor_conf(&conf).into_keys().collect();
+        assert_eq!(keys, ["spark.hadoop.fs.s3a.bucket.b.secret.key", "spark.hadoop.fs.s3a.endpoint"]);
     }
 }

@@ -148,7 +148,7 @@ impl ClusterScheduler {
             None => bound.to_string(),
         };
         let (events, receiver) = mpsc::unbounded_channel();
-        let service = DriverServiceServer::new(DriverServiceImpl::new(events.clone()))
+        let service = DriverServiceServer::new(DriverServiceImpl::new(events.clone(), conf.executor_conf.clone()))
             .max_decoding_message_size(usize::MAX)
             .max_encoding_message_size(usize::MAX);
         tokio::spawn(

@@ -6,6 +6,7 @@ use flint_proto::driver_service_server::DriverService;
 use flint_proto::{
     HeartbeatRequest, HeartbeatResponse, RegisterExecutorRequest, RegisterExecutorResponse, TaskStatusAck, TaskStatusUpdate,
 };
+use std::collections::BTreeMap;
 use tokio::sync::{mpsc, oneshot};
 use tonic::{Request, Response, Status};
 
@@ -13,12 +14,13 @@ use tonic::{Request, Response, Status};
 #[derive(Debug)]
 pub(super) struct DriverServiceImpl {
     events: mpsc::UnboundedSender<Event>,
+    executor_conf: BTreeMap<String, String>,
 }
 
 impl DriverServiceImpl {
-    /// The service sending into `events`.
-    pub(super) fn new(events: mpsc::UnboundedSender<Event>) -> Self {
-        Self { events }
+    /// The service sending into `events`, giving registering executors `executor_conf`.
+    pub(super) fn new(events: mpsc::UnboundedSender<Event>, executor_conf: BTreeMap<String, String>) -> Self {
+        Self { events, executor_conf }
     }
 
     async fn ask<T>(&self, event: impl FnOnce(oneshot::Sender<T>) -> Event) -> Result<T, Status> {
@@ -39,7 +41,10 @@ impl DriverService for DriverServiceImpl {
         request: Request<RegisterExecutorRequest>,
     ) -> Result<Response<RegisterExecutorResponse>, Status> {
         self.ask(|tx| Event::Register(request.into_inner(), tx)).await??;
-        Ok(Response::new(RegisterExecutorResponse { protocol_version: flint_proto::PROTOCOL_VERSION }))
+        Ok(Response::new(RegisterExecutorResponse {
+            protocol_version: flint_proto::PROTOCOL_VERSION,
+            conf: self.executor_conf.clone().into_iter().collect(),
+        }))
     }
 
     async fn heartbeat(&self, request: Request<HeartbeatRequest>) -> Result<Response<HeartbeatResponse>, Status> {

@@ -574,6 +574,7 @@ mod tests {
             allocation_file: None,
             max_result_size: Some(1 << 20),
             listener: Default::default(),
+            executor_conf: Default::default(),
         }
     }
 

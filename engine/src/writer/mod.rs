@@ -2,8 +2,10 @@
 
 mod commit;
 mod exec;
+mod object_commit;
 
 pub use commit::StagedWrite;
+pub use object_commit::ObjectStagedWrite;
 pub use exec::{TASK_ATTEMPTS_DIR, WriteFilesExec, task_output_schema};
 
 use std::collections::HashMap;
@@ -104,11 +106,15 @@ impl DataFrameWriter {
     /// The write is a job like any other: each partition is a task (on the executors, on a
     /// cluster) that writes into a folder of its own attempt ([`WriteFilesExec`]); once the
     /// whole job has finished, the finished attempts' files are moved in (see
-    /// [`StagedWrite`]). So a failed job or a killed task leaves the target as it was, and a
-    /// query may overwrite the path it reads.
+    /// [`StagedWrite`]; on an object store such as `s3a://`, copied in:
+    /// [`ObjectStagedWrite`]). So a failed job or a killed task leaves the target as it
+    /// was, and a query may overwrite the path it reads.
     pub async fn save(self, path: &str) -> Result<()> {
         let format: Format = self.format.parse()?;
         let mode: SaveMode = self.mode.parse()?;
+        if crate::storage::is_object_store_path(path) {
+            return self.save_to_object_store(format, mode, path).await;
+        }
         let target = Path::new(path);
         if target.exists() {
             match mode {
@@ -120,20 +126,54 @@ impl DataFrameWriter {
             }
         }
         let staged = StagedWrite::create(target)?;
-        let write = self.write_plan(format, staged.dir()).await?;
-        let task_outputs = self.df.run_plan(Arc::clone(&write) as Arc<dyn ExecutionPlan>).await?;
-        staged.adopt_task_attempts(&attempt_dirs(&task_outputs)?)?;
+        let write = self.write_plan(format, &format!("{}/", staged.dir().display())).await?;
+        let task_outputs = self.run_write(&write).await?;
+        let attempts = attempt_dirs(&task_outputs)?.iter().map(|url| local_path(url)).collect::<Result<Vec<_>>>()?;
+        staged.adopt_task_attempts(&attempts)?;
+        staged.commit(mode)
+    }
+
+    /// [`DataFrameWriter::save`] to an object store: the same tasks and attempt folders,
+    /// committed by copying (see [`ObjectStagedWrite`]).
+    async fn save_to_object_store(self, format: Format, mode: SaveMode, path: &str) -> Result<()> {
+        let target = datafusion::datasource::listing::ListingTableUrl::parse(path)?;
+        let store = self.df.session().context().runtime_env().object_store(target.object_store())?;
+        let mut staged = ObjectStagedWrite::create(store, &target)?;
+        if staged.target_exists().await? {
+            match mode {
+                SaveMode::Ignore => return Ok(()),
+                SaveMode::ErrorIfExists => return Err(FlintError::PathAlreadyExists { path: path.to_string() }),
+                SaveMode::Overwrite | SaveMode::Append => {}
+            }
+        }
+        let written = async {
+            let write = self.write_plan(format, &staged.dir_url()).await?;
+            let task_outputs = self.run_write(&write).await?;
+            staged.adopt_task_attempts(&attempt_dirs(&task_outputs)?).await
+        };
+        match written.await {
+            Ok(()) => staged.commit(mode).await,
+            Err(error) => {
+                staged.abort().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs the write's tasks, and writes the file with the schema alone (into the
+    /// staging directory) when no task wrote a row, as Spark does.
+    async fn run_write(&self, write: &Arc<WriteFilesExec>) -> Result<Vec<RecordBatch>> {
+        let task_outputs = self.df.run_plan(Arc::clone(write) as Arc<dyn ExecutionPlan>).await?;
         if self.partition_by.is_empty() && rows_written(&task_outputs) == 0 {
-            // As Spark: a job that wrote no row leaves one empty file with the schema.
             let context = Arc::new(TaskContext::from(&self.df.inner().clone().into_parts().0));
             write.write_schema_only(context).await?;
         }
-        staged.commit(mode)
+        Ok(task_outputs)
     }
 
     /// The write as tasks: DataFusion plans writing the query into `dir`, and each
     /// partition of the query then runs as a task of its own ([`WriteFilesExec`]).
-    async fn write_plan(&self, format: Format, dir: &Path) -> Result<Arc<WriteFilesExec>> {
+    async fn write_plan(&self, format: Format, dir_url: &str) -> Result<Arc<WriteFilesExec>> {
         let file_type: Arc<dyn FileType> = match format {
             Format::Parquet => format_as_file_type(Arc::new(ParquetFormatFactory::new_with_options(self.parquet_options()?))),
             Format::Csv => format_as_file_type(Arc::new(CsvFormatFactory::new_with_options(self.csv_options()?))),
@@ -141,8 +181,7 @@ impl DataFrameWriter {
         };
         let (state, query) = self.df.inner().clone().into_parts();
         let options = HashMap::from([("single_file_output".to_string(), "false".to_string())]);
-        let url = format!("{}/", dir.display());
-        let copy = LogicalPlanBuilder::copy_to(query, url, file_type, options, self.partition_by.clone())?.build()?;
+        let copy = LogicalPlanBuilder::copy_to(query, dir_url.to_string(), file_type, options, self.partition_by.clone())?.build()?;
         let sink_plan = datafusion::dataframe::DataFrame::new(state, copy).create_physical_plan().await?;
         Ok(Arc::new(WriteFilesExec::from_sink_plan(sink_plan)?))
     }
@@ -197,18 +236,21 @@ fn rows_written(task_outputs: &[RecordBatch]) -> u64 {
         .sum()
 }
 
-/// The folders the write tasks that finished wrote into (see [`task_output_schema`]).
-fn attempt_dirs(task_outputs: &[RecordBatch]) -> Result<Vec<PathBuf>> {
+/// The folders (URLs) the write tasks that finished wrote into (see [`task_output_schema`]).
+fn attempt_dirs(task_outputs: &[RecordBatch]) -> Result<Vec<String>> {
     let mut dirs = Vec::new();
     for batch in task_outputs {
         let column = batch.column_by_name("attempt_dir").and_then(|c| c.as_any().downcast_ref::<StringArray>());
         let column = column.ok_or_else(|| internal("a write task returned no attempt folder".to_string()))?;
-        for url in column.iter().flatten() {
-            let path = url::Url::parse(url).ok().and_then(|u| u.to_file_path().ok());
-            dirs.push(path.ok_or_else(|| internal(format!("a write task wrote into {url}, not a local folder")))?);
-        }
+        dirs.extend(column.iter().flatten().map(str::to_string));
     }
     Ok(dirs)
+}
+
+/// The local folder a write task's `file://` URL names.
+fn local_path(url: &str) -> Result<PathBuf> {
+    let path = url::Url::parse(url).ok().and_then(|u| u.to_file_path().ok());
+    path.ok_or_else(|| internal(format!("a write task wrote into {url}, not a local folder")))
 }
 
 fn internal(message: String) -> FlintError {

@@ -1,0 +1,256 @@
+//! Object stores for the URLs Spark users give: `s3a://` and `s3://` (Hadoop's S3A keys),
+//! `gs://` (the GCS connector's keys) and `abfss://`/`wasbs://` (the ABFS driver's keys).
+//!
+//! Each store is built on first use of its bucket from the application's `spark.hadoop.*`
+//! keys ([`HadoopConf`]) and the cloud environment variables, and cached; the driver's
+//! sessions and each executor's session build their own from the same keys (executors get
+//! them from the driver when they register). No value of a secret key reaches a log, a
+//! plan or an error: errors name the key to fix, never its value.
+
+mod access_errors;
+mod azure;
+mod gcs;
+mod hadoop_conf;
+mod s3a;
+
+pub use hadoop_conf::{HadoopConf, SPARK_HADOOP_PREFIX, Setting, is_secret_key};
+pub use s3a::S3aBucket;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::execution::object_store::ObjectStoreRegistry;
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use parking_lot::RwLock;
+use url::Url;
+
+use access_errors::{AccessContext, ExplainedStore};
+
+/// The URL schemes backed by an object store rather than the local file system.
+pub const OBJECT_STORE_SCHEMES: [&str; 7] = ["s3a", "s3", "gs", "abfss", "abfs", "wasbs", "wasb"];
+
+/// Whether `path` names a location in an object store (`s3a://bucket/...` and the other
+/// [`OBJECT_STORE_SCHEMES`]) rather than a local path.
+pub fn is_object_store_path(path: &str) -> bool {
+    path.split_once("://").is_some_and(|(scheme, _)| OBJECT_STORE_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()))
+}
+
+/// Environment variables the object stores read (credentials, regions, web identity).
+const ENV_PREFIXES: [&str; 3] = ["AWS_", "GOOGLE_", "AZURE_"];
+
+/// Why an object store could not be set up or refused a request.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// A Hadoop key has a value Flint cannot use (the value is not shown: it may be a secret).
+    #[error("invalid setting {key}: {reason}")]
+    InvalidSetting {
+        /// The key as the user spells it (`spark.hadoop.fs.s3a.endpoint`).
+        key: String,
+        /// What was expected.
+        reason: String,
+    },
+    /// A URL names no store Flint can open.
+    #[error("cannot open {url}: {reason}")]
+    UnsupportedUrl {
+        /// The URL.
+        url: String,
+        /// Why, and what would work.
+        reason: String,
+    },
+    /// object_store refused the settings of a bucket.
+    #[error("cannot set up the object store for {url}: {source}")]
+    Build {
+        /// The bucket's URL.
+        url: String,
+        /// object_store's reason.
+        source: object_store::Error,
+    },
+    /// The server does not know the access key.
+    #[error("bucket '{bucket}' at {endpoint} refused the request: the access key given by {key} is not known to the server (InvalidAccessKeyId); set {key} to an access key of that server")]
+    UnknownAccessKey {
+        /// The bucket.
+        bucket: String,
+        /// The endpoint.
+        endpoint: String,
+        /// The key that gave the access key.
+        key: String,
+    },
+    /// The secret key does not match the access key.
+    #[error("bucket '{bucket}' at {endpoint} refused the request: the secret key given by {key} does not match the access key (SignatureDoesNotMatch); set {key} to the secret of that access key")]
+    WrongSecretKey {
+        /// The bucket.
+        bucket: String,
+        /// The endpoint.
+        endpoint: String,
+        /// The key that gave the secret key.
+        key: String,
+    },
+    /// The credentials are valid but not allowed to do this.
+    #[error("bucket '{bucket}' at {endpoint} denied access ({code}) to the credentials given by {key}; grant them access to the bucket or use other credentials")]
+    AccessDenied {
+        /// The bucket.
+        bucket: String,
+        /// The endpoint.
+        endpoint: String,
+        /// The key that gave the access key.
+        key: String,
+        /// The server's error code.
+        code: String,
+    },
+    /// The bucket does not exist.
+    #[error("bucket '{bucket}' does not exist at {endpoint} (NoSuchBucket); create it, or check the bucket name and the endpoint")]
+    NoSuchBucket {
+        /// The bucket.
+        bucket: String,
+        /// The endpoint.
+        endpoint: String,
+    },
+}
+
+impl From<StorageError> for DataFusionError {
+    fn from(error: StorageError) -> Self {
+        DataFusionError::External(Box::new(error))
+    }
+}
+
+/// DataFusion's object store registry for a Flint session: the local file system, and a
+/// store per bucket built on first use from the Hadoop keys and the environment.
+pub struct ObjectStores {
+    conf: HadoopConf,
+    env: Vec<(String, String)>,
+    stores: RwLock<HashMap<String, Arc<dyn ObjectStore>>>,
+}
+
+impl std::fmt::Debug for ObjectStores {
+    /// The keys and buckets, never a value.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectStores")
+            .field("conf", &self.conf)
+            .field("stores", &self.stores.read().keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl ObjectStores {
+    /// Stores configured by `conf`, with the process's cloud environment variables.
+    pub fn new(conf: HadoopConf) -> Self {
+        let env = std::env::vars().filter(|(key, _)| ENV_PREFIXES.iter().any(|p| key.starts_with(p))).collect();
+        Self::with_env(conf, env)
+    }
+
+    /// Stores configured by `conf` and `env` (cloud environment variables).
+    pub fn with_env(conf: HadoopConf, env: Vec<(String, String)>) -> Self {
+        let local: Arc<dyn ObjectStore> = Arc::new(LocalFileSystem::new());
+        Self { conf, env, stores: RwLock::new(HashMap::from([("file://".to_string(), local)])) }
+    }
+
+    /// Builds the store for the bucket (or container) of `url`.
+    fn build(&self, url: &Url) -> Result<Arc<dyn ObjectStore>, StorageError> {
+        let bucket = url.host_str().unwrap_or_default().to_string();
+        let built = |source| StorageError::Build { url: url.to_string(), source };
+        match url.scheme() {
+            "s3a" | "s3" => {
+                let settings = S3aBucket::from_conf(&self.conf, &bucket, &self.env)?;
+                let store = settings.builder(&self.env)?.build().map_err(built)?;
+                let context = AccessContext {
+                    bucket,
+                    endpoint: settings.endpoint_for_display(),
+                    access_key: settings.access_key_source(),
+                    secret_key: settings.secret_key_source(),
+                };
+                tracing::debug!(bucket = %context.bucket, endpoint = %context.endpoint, "opened an S3 bucket");
+                Ok(Arc::new(ExplainedStore::new(Arc::new(store), context)))
+            }
+            "gs" => Ok(Arc::new(gcs::builder(&self.conf, &bucket, &self.env)?.build().map_err(built)?)),
+            "abfss" | "abfs" | "wasbs" | "wasb" => Ok(Arc::new(azure::builder(&self.conf, url, &self.env)?.build().map_err(built)?)),
+            scheme => Err(StorageError::UnsupportedUrl {
+                url: url.to_string(),
+                reason: format!(
+                    "no object store for scheme '{scheme}'; Flint reads and writes local paths and {}",
+                    OBJECT_STORE_SCHEMES.map(|s| format!("{s}://")).join(", ")
+                ),
+            }),
+        }
+    }
+}
+
+/// The registry key of `url`: its scheme and authority (bucket, or container@account).
+fn store_key(url: &Url) -> String {
+    url[..url::Position::BeforePath].to_string()
+}
+
+impl ObjectStoreRegistry for ObjectStores {
+    fn register_store(&self, url: &Url, store: Arc<dyn ObjectStore>) -> Option<Arc<dyn ObjectStore>> {
+        self.stores.write().insert(store_key(url), store)
+    }
+
+    fn deregister_store(&self, url: &Url) -> DFResult<Arc<dyn ObjectStore>> {
+        let key = store_key(url);
+        self.stores.write().remove(&key).ok_or_else(|| DataFusionError::Execution(format!("no object store is registered for {key}")))
+    }
+
+    fn get_store(&self, url: &Url) -> DFResult<Arc<dyn ObjectStore>> {
+        let key = store_key(url);
+        if let Some(store) = self.stores.read().get(&key) {
+            return Ok(Arc::clone(store));
+        }
+        let store = self.build(url)?;
+        Ok(Arc::clone(self.stores.write().entry(key).or_insert(store)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stores(pairs: &[(&str, &str)]) -> ObjectStores {
+        let conf = HadoopConf::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        ObjectStores::with_env(conf, Vec::new())
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn buckets_get_a_store_each_built_once() -> DFResult<()> {
+        let stores = stores(&[("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:1"), ("spark.hadoop.fs.s3a.path.style.access", "true")]);
+        let a = stores.get_store(&url("s3a://alpha/"))?;
+        let again = stores.get_store(&url("s3a://alpha/"))?;
+        let b = stores.get_store(&url("s3a://beta/"))?;
+        assert!(Arc::ptr_eq(&a, &again));
+        assert!(!Arc::ptr_eq(&a, &b));
+        assert!(stores.get_store(&url("s3://alpha/")).is_ok());
+        assert!(stores.get_store(&url("file:///")).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn an_unknown_scheme_names_the_schemes_that_work() {
+        let error = stores(&[]).get_store(&url("hdfs://nn:8020/")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("no object store for scheme 'hdfs'") && error.contains("s3a://"), "{error}");
+    }
+
+    #[test]
+    fn no_secret_reaches_debug_output() {
+        let stores = stores(&[
+            ("spark.hadoop.fs.s3a.access.key", "AKIA-VISIBLE-NOWHERE"),
+            ("spark.hadoop.fs.s3a.secret.key", "SECRET-VISIBLE-NOWHERE"),
+            ("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:1"),
+        ]);
+        let _ = stores.get_store(&url("s3a://bucket/"));
+        let printed = format!("{stores:?} {:?}", stores.get_store(&url("s3a://bucket/")));
+        assert!(!printed.contains("VISIBLE-NOWHERE"), "{printed}");
+        assert!(printed.contains("s3a://bucket"), "{printed}");
+    }
+
+    #[test]
+    fn object_store_paths_are_told_from_local_ones() {
+        assert!(is_object_store_path("s3a://b/k"));
+        assert!(is_object_store_path("S3://b/k"));
+        assert!(!is_object_store_path("/tmp/x"));
+        assert!(!is_object_store_path("file:///tmp/x"));
+    }
+}

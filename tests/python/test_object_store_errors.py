@@ -1,0 +1,83 @@
+"""Object-store mistakes give errors that name the bucket and the key to fix, and never
+show a secret (issue 12): an unknown access key, a secret that does not match, a bucket
+that does not exist, a path with nothing under it. Needs the S3 server of tests/s3/up."""
+
+import contextlib
+import os
+import re
+import uuid
+
+import pytest
+from pyspark.sql import SparkSession
+
+from conftest import connect_server
+from storage import s3_available
+
+pytestmark = pytest.mark.skipif(not s3_available(), reason="no S3 server: tests/s3/test starts one and runs these")
+
+MASTERS = ["local[2]", "local-cluster[2,1,512]"]
+
+
+@contextlib.contextmanager
+def _session(tmp_path, master, access_key, secret_key):
+    """A server of its own with these keys for the test bucket: its process and URL."""
+    conf = {
+        "spark.hadoop.fs.s3a.endpoint": os.environ.get("FLINT_S3_ENDPOINT", ""),
+        "spark.hadoop.fs.s3a.access.key": access_key,
+        "spark.hadoop.fs.s3a.secret.key": secret_key,
+    }
+    args = [arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")]
+    with open(tmp_path / "server.log", "w") as log:
+        with connect_server(log, "--master", master, *args) as started:
+            yield started
+
+
+def _error_of(action):
+    with pytest.raises(Exception) as caught:
+        action()
+    return str(caught.value)
+
+
+@pytest.fixture(params=MASTERS)
+def master(request):
+    return request.param
+
+
+def test_an_unknown_access_key_is_named(tmp_path, master):
+    secret = os.environ["FLINT_S3_SECRET_KEY"]
+    bucket = os.environ["FLINT_S3_BUCKET"]
+    with _session(tmp_path, master, "no-such-access-key", secret) as (_, url):
+        spark = SparkSession.builder.remote(url).create()
+        read = _error_of(lambda: spark.read.parquet(f"s3a://{bucket}/anything").collect())
+        write = _error_of(lambda: spark.range(3).write.parquet(f"s3a://{bucket}/{uuid.uuid4().hex}"))
+        spark.stop()
+    for error in (read, write):
+        assert f"bucket '{bucket}'" in error and "InvalidAccessKeyId" in error, error
+        assert "spark.hadoop.fs.s3a.access.key" in error, error
+        assert secret not in error
+    assert secret not in (tmp_path / "server.log").read_text(), "no secret in the server's log"
+
+
+def test_a_wrong_secret_key_is_named(tmp_path, master):
+    bucket = os.environ["FLINT_S3_BUCKET"]
+    wrong = "wrong-secret-" + uuid.uuid4().hex
+    with _session(tmp_path, master, os.environ["FLINT_S3_ACCESS_KEY"], wrong) as (_, url):
+        spark = SparkSession.builder.remote(url).create()
+        error = _error_of(lambda: spark.range(3).write.parquet(f"s3a://{bucket}/{uuid.uuid4().hex}"))
+        spark.stop()
+    assert f"bucket '{bucket}'" in error and "SignatureDoesNotMatch" in error, error
+    assert "spark.hadoop.fs.s3a.secret.key" in error, error
+    assert wrong not in error and wrong not in (tmp_path / "server.log").read_text()
+
+
+def test_a_missing_bucket_and_a_missing_path_are_named(tmp_path, master):
+    bucket = os.environ["FLINT_S3_BUCKET"]
+    with _session(tmp_path, master, os.environ["FLINT_S3_ACCESS_KEY"], os.environ["FLINT_S3_SECRET_KEY"]) as (_, url):
+        spark = SparkSession.builder.remote(url).create()
+        read = _error_of(lambda: spark.read.parquet("s3a://no-such-bucket-flint/x").collect())
+        write = _error_of(lambda: spark.range(3).write.parquet("s3a://no-such-bucket-flint/x"))
+        path = _error_of(lambda: spark.read.parquet(f"s3a://{bucket}/no/such/{uuid.uuid4().hex}").collect())
+        spark.stop()
+    for error in (read, write):
+        assert re.search(r"bucket 'no-such-bucket-flint' does not exist", error), error
+    assert "PATH_NOT_FOUND" in path and f"s3a://{bucket}/no/such/" in path, path
