@@ -177,6 +177,9 @@ def main():
             os.environ["SPARK_HOME"] = _find_spark_home()
         else:
             os.environ["SPARK_HOME"] = tempfile.mkdtemp(prefix="flint-doctests-")
+    # Real Spark's Python workers (pandas UDF examples) need an interpreter with pandas.
+    if (args.remote or "").startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.chdir(tempfile.mkdtemp(prefix="flint-doctests-cwd-"))
 
     results, details, setup_errors = {}, {}, {}

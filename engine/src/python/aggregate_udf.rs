@@ -3,28 +3,25 @@
 //! lists of them, so the aggregate also splits into partial and final stages across
 //! executors), and evaluating a group is one task on a pooled Python worker.
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, ListArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, ListArray};
 use arrow::buffer::OffsetBuffer;
-use arrow::compute::{cast, concat};
-use arrow::datatypes::{DataType, Field, FieldRef, Schema};
+use arrow::compute::concat;
+use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, TypeSignature, Volatility};
-use prost::Message;
 
+use crate::python::callable::{PythonCallable, argument_batch};
 use crate::python::function::{PythonFunction, eval_type};
 use crate::python::runner::run_one_batch;
 
 /// A grouped-aggregate Python function.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PythonAggregateUdf {
-    function: PythonFunction,
-    return_type: DataType,
-    signature: Signature,
+    callable: PythonCallable,
 }
 
 impl PythonAggregateUdf {
@@ -37,12 +34,12 @@ impl PythonAggregateUdf {
             )));
         }
         let signature = Signature::one_of(vec![TypeSignature::VariadicAny], Volatility::Immutable);
-        Ok(Self { return_type: function.return_type()?, function, signature })
+        Ok(Self { callable: PythonCallable::new(function, signature)? })
     }
 
     /// The function it runs.
     pub fn function(&self) -> &PythonFunction {
-        &self.function
+        &self.callable.function
     }
 
     /// The DataFusion aggregate function.
@@ -51,36 +48,22 @@ impl PythonAggregateUdf {
     }
 }
 
-impl PartialEq for PythonAggregateUdf {
-    fn eq(&self, other: &Self) -> bool {
-        self.function == other.function
-    }
-}
-
-impl Eq for PythonAggregateUdf {}
-
-impl Hash for PythonAggregateUdf {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.function.encode_to_vec().hash(state);
-    }
-}
-
 impl AggregateUDFImpl for PythonAggregateUdf {
     fn name(&self) -> &str {
-        &self.function.name
+        &self.callable.function.name
     }
 
     fn signature(&self) -> &Signature {
-        &self.signature
+        &self.callable.signature
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(self.return_type.clone())
+        Ok(self.callable.return_type.clone())
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         let types = args.expr_fields.iter().map(|f| f.data_type().clone()).collect();
-        Ok(Box::new(GatherAccumulator { function: self.function.clone(), return_type: self.return_type.clone(), types, values: Vec::new() }))
+        Ok(Box::new(GatherAccumulator { callable: self.callable.clone(), types, values: Vec::new() }))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -99,8 +82,7 @@ impl AggregateUDFImpl for PythonAggregateUdf {
 /// Gathers one group's argument values and evaluates the function on them.
 #[derive(Debug)]
 struct GatherAccumulator {
-    function: PythonFunction,
-    return_type: DataType,
+    callable: PythonCallable,
     types: Vec<DataType>,
     /// Chunks of values per argument.
     values: Vec<Vec<ArrayRef>>,
@@ -161,12 +143,11 @@ impl Accumulator for GatherAccumulator {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         let columns = self.gathered()?;
-        let fields: Vec<Field> = columns.iter().enumerate().map(|(i, c)| Field::new(format!("_{i}"), c.data_type().clone(), true)).collect();
-        let input = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
-        let results = run_one_batch(&self.function, eval_type::GROUPED_AGG_PANDAS_UDF, &[], input, true)?;
-        let result = results.first().ok_or_else(|| DataFusionError::Execution(format!("{} returned no result for a group", self.function.name)))?;
-        let result = if result.data_type() == &self.return_type { result.clone() } else { cast(result, &self.return_type)? };
-        ScalarValue::try_from_array(&result, 0)
+        let rows = columns.first().map_or(0, |c| c.len());
+        let function = &self.callable.function;
+        let results = run_one_batch(function, eval_type::GROUPED_AGG_PANDAS_UDF, &[], argument_batch(columns, rows)?, true)?;
+        let result = results.first().ok_or_else(|| DataFusionError::Execution(format!("{} returned no result for a group", function.name)))?;
+        ScalarValue::try_from_array(&self.callable.as_return_type(result)?, 0)
     }
 
     fn size(&self) -> usize {

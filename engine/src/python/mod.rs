@@ -3,6 +3,7 @@
 //! speaking the protocol of Spark's `PythonRunner`.
 
 pub mod aggregate_udf;
+pub mod callable;
 pub mod cogroup;
 pub mod error;
 pub mod function;

@@ -3,28 +3,22 @@
 //! they run wherever the expression runs (projections, filters, SQL after
 //! `spark.udf.register`, on the driver or on executors).
 
-use std::hash::{Hash, Hasher};
-use std::sync::Arc;
-
-use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::ArrayRef;
+use arrow::datatypes::DataType;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
 };
-use prost::Message;
 
+use crate::python::callable::{PythonCallable, argument_batch};
 use crate::python::error::PythonError;
 use crate::python::function::{PythonFunction, eval_type, spark_json_type};
 use crate::python::runner::run_one_batch;
 
 /// A scalar Python function callable from DataFusion expressions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PythonScalarUdf {
-    function: PythonFunction,
-    return_type: DataType,
-    signature: Signature,
+    callable: PythonCallable,
 }
 
 impl PythonScalarUdf {
@@ -41,12 +35,12 @@ impl PythonScalarUdf {
         }
         let volatility = if function.deterministic { Volatility::Immutable } else { Volatility::Volatile };
         let signature = Signature::one_of(vec![TypeSignature::Nullary, TypeSignature::VariadicAny], volatility);
-        Ok(Self { return_type: function.return_type()?, function, signature })
+        Ok(Self { callable: PythonCallable::new(function, signature)? })
     }
 
     /// The function it runs.
     pub fn function(&self) -> &PythonFunction {
-        &self.function
+        &self.callable.function
     }
 
     /// The DataFusion scalar function.
@@ -55,68 +49,52 @@ impl PythonScalarUdf {
     }
 
     fn evaluate(&self, args: Vec<ArrayRef>, rows: usize) -> std::result::Result<ArrayRef, PythonError> {
-        let fields: Vec<Field> =
-            args.iter().enumerate().map(|(i, a)| Field::new(format!("_{i}"), a.data_type().clone(), true)).collect();
-        let schema = Arc::new(Schema::new(fields));
-        let input = RecordBatch::try_new_with_options(schema.clone(), args, &RecordBatchOptions::new().with_row_count(Some(rows)))?;
+        let function = &self.callable.function;
+        let input = argument_batch(args, rows)?;
         // `@udf` without Arrow pickles rows in Spark; Flint gives the worker Arrow batches,
         // which PySpark's Arrow-batched path converts to the same Python values.
-        let worker_eval_type = match self.function.eval_type {
+        let worker_eval_type = match function.eval_type {
             eval_type::BATCHED_UDF => eval_type::ARROW_BATCHED_UDF,
             other => other,
         };
         let mut eval_conf = Vec::new();
         if worker_eval_type == eval_type::ARROW_BATCHED_UDF {
-            let input_type = spark_json_type(&DataType::Struct(schema.fields().clone()))?;
+            let input_type = spark_json_type(&DataType::Struct(input.schema().fields().clone()))?;
             eval_conf.push(("input_type".to_string(), input_type.to_string()));
         }
-        let results = run_one_batch(&self.function, worker_eval_type, &eval_conf, input, false)?;
+        let results = run_one_batch(function, worker_eval_type, &eval_conf, input, false)?;
         let parts: Vec<&dyn arrow::array::Array> = results.iter().map(|a| a.as_ref()).collect();
         let result = if parts.is_empty() {
-            arrow::array::new_empty_array(&self.return_type)
+            arrow::array::new_empty_array(&self.callable.return_type)
         } else {
             arrow::compute::concat(&parts)?
         };
         if result.len() != rows {
             return Err(PythonError::Protocol {
-                what: format!("{} returned {} rows for {rows} input rows", self.function.name, result.len()),
+                what: format!("{} returned {} rows for {rows} input rows", function.name, result.len()),
             });
         }
-        if result.data_type() == &self.return_type { Ok(result) } else { Ok(cast(&result, &self.return_type)?) }
-    }
-}
-
-impl PartialEq for PythonScalarUdf {
-    fn eq(&self, other: &Self) -> bool {
-        self.function == other.function
-    }
-}
-
-impl Eq for PythonScalarUdf {}
-
-impl Hash for PythonScalarUdf {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.function.encode_to_vec().hash(state);
+        Ok(self.callable.as_return_type(&result)?)
     }
 }
 
 impl ScalarUDFImpl for PythonScalarUdf {
     fn name(&self) -> &str {
-        &self.function.name
+        &self.callable.function.name
     }
 
     fn signature(&self) -> &Signature {
-        &self.signature
+        &self.callable.signature
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(self.return_type.clone())
+        Ok(self.callable.return_type.clone())
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
         if rows == 0 {
-            return Ok(ColumnarValue::Array(arrow::array::new_empty_array(&self.return_type)));
+            return Ok(ColumnarValue::Array(arrow::array::new_empty_array(&self.callable.return_type)));
         }
         let arrays = args.args.iter().map(|a| a.to_array(rows)).collect::<Result<Vec<_>>>()?;
         Ok(ColumnarValue::Array(self.evaluate(arrays, rows)?))
