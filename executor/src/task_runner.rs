@@ -6,7 +6,6 @@ use crate::block_manager::BlockManager;
 use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::common::collect;
 use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
