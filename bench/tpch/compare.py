@@ -72,6 +72,30 @@ def same_answer(flint_rows, duck_rows, ordered):
     return True, ""
 
 
+def reset_peak_memory():
+    """Resets this process's peak resident size (Linux), so the next query's peak is its own."""
+    try:
+        pathlib.Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_memory_mib():
+    """This process's peak resident MiB since the last reset, NaN where Linux does not say."""
+    try:
+        for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def mib(value):
+    """A MiB count from a timing record, NaN when absent."""
+    return float("nan") if value is None else float(value)
+
+
 def read_timings(results):
     """Each query's timing record from a `flint-tpch run` results directory, by query."""
     return {t["query"]: t for t in json.loads((results / "timings.json").read_text())}
@@ -107,19 +131,27 @@ def main():
 
     print(f"master: {args.master}" + (f", compared with {args.baseline_master}" if baseline else ""))
     local_header = f" {'local_s':>9} {'vs_local':>8}" if baseline else ""
-    print(f"{'query':<6} {'flint_s':>9}{local_header} {'duckdb_s':>9} {'ratio':>7} {'rows':>6}  result")
+    cluster = "local-cluster" in args.master
+    memory_header = f" {'spill_MiB':>9} {'peak_MiB':>8}" + (f" {'exec_MiB':>8}" if cluster else "") + f" {'duck_MiB':>8}"
+    print(f"{'query':<6} {'flint_s':>9}{local_header} {'duckdb_s':>9} {'ratio':>7} {'rows':>6}{memory_header}  result")
     total_flint = total_duck = total_local = 0.0
     ok = 0
     failures = []
     for n in sorted(timings):
         sql = (pathlib.Path(args.queries) / f"q{n}.sql").read_text()
         duck_seconds = []
+        reset_peak_memory()
         for _ in range(max(1, args.iterations)):
             started = time.perf_counter()
             duck_rows = con.execute(sql).fetchall()
             duck_seconds.append(time.perf_counter() - started)
         duck_s = min(duck_seconds)
+        duck_mib = peak_memory_mib()
         timing = timings[n]
+        memory_cells = f" {mib(timing.get('spill_bytes')) / 2**20:>9.1f} {mib(timing.get('peak_mib')):>8.0f}"
+        if cluster:
+            memory_cells += f" {mib(timing.get('executor_peak_mib')):>8.0f}"
+        memory_cells += f" {duck_mib:>8.0f}"
         if "error" in timing:
             status, detail, flint_s, rows = "ERROR", timing["error"], float("nan"), 0
         else:
@@ -143,7 +175,7 @@ def main():
         else:
             failures.append(f"q{n}: {status}: {detail}")
         ratio = flint_s / duck_s if duck_s > 0 else float("nan")
-        print(f"q{n:<5} {flint_s:>9.3f}{local_cells} {duck_s:>9.3f} {ratio:>7.2f} {rows:>6}  {status}")
+        print(f"q{n:<5} {flint_s:>9.3f}{local_cells} {duck_s:>9.3f} {ratio:>7.2f} {rows:>6}{memory_cells}  {status}")
     for failure in failures:
         print(failure, file=sys.stderr)
     ratio = total_flint / total_duck if total_duck > 0 else float("nan")
