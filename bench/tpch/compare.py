@@ -118,11 +118,13 @@ def main():
     parser.add_argument("--master", required=True, help="the Spark master Flint's answers ran on")
     parser.add_argument("--baseline", help="timings of the same queries on --baseline-master")
     parser.add_argument("--baseline-master", help="e.g. local[2] for a local-cluster[2,1,M] run")
+    parser.add_argument("--connect", help="answers and timings of the same queries through the PySpark client (connect.py)")
     args = parser.parse_args()
 
     results = pathlib.Path(args.results)
     timings = read_timings(results)
     baseline = read_timings(pathlib.Path(args.baseline)) if args.baseline else None
+    connect = read_timings(pathlib.Path(args.connect)) if args.connect else None
     con = duckdb.connect()
     con.execute(f"SET threads = {args.threads}")
     con.execute(f"SET memory_limit = '{args.memory}'")
@@ -131,10 +133,12 @@ def main():
 
     print(f"master: {args.master}" + (f", compared with {args.baseline_master}" if baseline else ""))
     local_header = f" {'local_s':>9} {'vs_local':>8}" if baseline else ""
+    if connect is not None:
+        local_header += f" {'connect_s':>9} {'vs_cli':>6} {'srv_MiB':>7}"
     cluster = "local-cluster" in args.master
     memory_header = f" {'spill_MiB':>9} {'peak_MiB':>8}" + (f" {'exec_MiB':>8}" if cluster else "") + f" {'duck_MiB':>8}"
     print(f"{'query':<6} {'flint_s':>9}{local_header} {'duckdb_s':>9} {'ratio':>7} {'rows':>6}{memory_header}  result")
-    total_flint = total_duck = total_local = 0.0
+    total_flint = total_duck = total_local = total_connect = 0.0
     ok = 0
     failures = []
     for n in sorted(timings):
@@ -165,11 +169,25 @@ def main():
         if baseline is not None:
             local_s = fastest(baseline.get(n, {}))
             local_cells = f" {local_s:>9.3f} {flint_s / local_s:>8.2f}"
+        if connect is not None:
+            connect_timing = connect.get(n, {"error": "not run"})
+            connect_s = fastest(connect_timing)
+            local_cells += f" {connect_s:>9.3f} {connect_s / flint_s:>6.2f} {mib(connect_timing.get('peak_mib')):>7.0f}"
+            if "error" in connect_timing:
+                if status == "OK":
+                    status, detail = "ERROR", f"via connect: {connect_timing['error']}"
+            elif status == "OK":
+                connect_rows = con.execute(f"SELECT * FROM read_parquet('{args.connect}/q{n}.parquet')").fetchall()
+                matched, connect_detail = same_answer(connect_rows, duck_rows, ordered)
+                if not matched:
+                    status, detail = "DIFF", f"via connect: {connect_detail}"
         if status != "ERROR":
             total_flint += flint_s
             total_duck += duck_s
             if baseline is not None:
                 total_local += local_s
+            if connect is not None:
+                total_connect += connect_s
         if status == "OK":
             ok += 1
         else:
@@ -183,6 +201,9 @@ def main():
     if baseline is not None:
         vs_local = total_flint / total_local if total_local > 0 else float("nan")
         local_total = f"local_s={total_local:.3f} vs_local={vs_local:.2f} "
+    if connect is not None:
+        vs_cli = total_connect / total_flint if total_flint > 0 else float("nan")
+        local_total += f"connect_s={total_connect:.3f} vs_cli={vs_cli:.2f} "
     print(
         f"TOTAL sf={args.sf} master={args.master} flint_s={total_flint:.3f} {local_total}"
         f"duckdb_s={total_duck:.3f} ratio={ratio:.2f} ok={ok}/{len(timings)}"
