@@ -72,6 +72,30 @@ def same_answer(flint_rows, duck_rows, ordered):
     return True, ""
 
 
+def reset_peak_memory():
+    """Resets this process's peak resident size (Linux), so the next query's peak is its own."""
+    try:
+        pathlib.Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_memory_mib():
+    """This process's peak resident MiB since the last reset, NaN where Linux does not say."""
+    try:
+        for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def mib(value):
+    """A MiB count from a timing record, NaN when absent."""
+    return float("nan") if value is None else float(value)
+
+
 def read_timings(results):
     """Each query's timing record from a `flint-tpch run` results directory, by query."""
     return {t["query"]: t for t in json.loads((results / "timings.json").read_text())}
@@ -94,11 +118,13 @@ def main():
     parser.add_argument("--master", required=True, help="the Spark master Flint's answers ran on")
     parser.add_argument("--baseline", help="timings of the same queries on --baseline-master")
     parser.add_argument("--baseline-master", help="e.g. local[2] for a local-cluster[2,1,M] run")
+    parser.add_argument("--connect", help="answers and timings of the same queries through the PySpark client (connect.py)")
     args = parser.parse_args()
 
     results = pathlib.Path(args.results)
     timings = read_timings(results)
     baseline = read_timings(pathlib.Path(args.baseline)) if args.baseline else None
+    connect = read_timings(pathlib.Path(args.connect)) if args.connect else None
     con = duckdb.connect()
     con.execute(f"SET threads = {args.threads}")
     con.execute(f"SET memory_limit = '{args.memory}'")
@@ -107,19 +133,29 @@ def main():
 
     print(f"master: {args.master}" + (f", compared with {args.baseline_master}" if baseline else ""))
     local_header = f" {'local_s':>9} {'vs_local':>8}" if baseline else ""
-    print(f"{'query':<6} {'flint_s':>9}{local_header} {'duckdb_s':>9} {'ratio':>7} {'rows':>6}  result")
-    total_flint = total_duck = total_local = 0.0
+    if connect is not None:
+        local_header += f" {'connect_s':>9} {'vs_cli':>6} {'srv_MiB':>7}"
+    cluster = "local-cluster" in args.master
+    memory_header = f" {'spill_MiB':>9} {'peak_MiB':>8}" + (f" {'exec_MiB':>8}" if cluster else "") + f" {'duck_MiB':>8}"
+    print(f"{'query':<6} {'flint_s':>9}{local_header} {'duckdb_s':>9} {'ratio':>7} {'rows':>6}{memory_header}  result")
+    total_flint = total_duck = total_local = total_connect = 0.0
     ok = 0
     failures = []
     for n in sorted(timings):
         sql = (pathlib.Path(args.queries) / f"q{n}.sql").read_text()
         duck_seconds = []
+        reset_peak_memory()
         for _ in range(max(1, args.iterations)):
             started = time.perf_counter()
             duck_rows = con.execute(sql).fetchall()
             duck_seconds.append(time.perf_counter() - started)
         duck_s = min(duck_seconds)
+        duck_mib = peak_memory_mib()
         timing = timings[n]
+        memory_cells = f" {mib(timing.get('spill_bytes')) / 2**20:>9.1f} {mib(timing.get('peak_mib')):>8.0f}"
+        if cluster:
+            memory_cells += f" {mib(timing.get('executor_peak_mib')):>8.0f}"
+        memory_cells += f" {duck_mib:>8.0f}"
         if "error" in timing:
             status, detail, flint_s, rows = "ERROR", timing["error"], float("nan"), 0
         else:
@@ -133,17 +169,31 @@ def main():
         if baseline is not None:
             local_s = fastest(baseline.get(n, {}))
             local_cells = f" {local_s:>9.3f} {flint_s / local_s:>8.2f}"
+        if connect is not None:
+            connect_timing = connect.get(n, {"error": "not run"})
+            connect_s = fastest(connect_timing)
+            local_cells += f" {connect_s:>9.3f} {connect_s / flint_s:>6.2f} {mib(connect_timing.get('peak_mib')):>7.0f}"
+            if "error" in connect_timing:
+                if status == "OK":
+                    status, detail = "ERROR", f"via connect: {connect_timing['error']}"
+            elif status == "OK":
+                connect_rows = con.execute(f"SELECT * FROM read_parquet('{args.connect}/q{n}.parquet')").fetchall()
+                matched, connect_detail = same_answer(connect_rows, duck_rows, ordered)
+                if not matched:
+                    status, detail = "DIFF", f"via connect: {connect_detail}"
         if status != "ERROR":
             total_flint += flint_s
             total_duck += duck_s
             if baseline is not None:
                 total_local += local_s
+            if connect is not None:
+                total_connect += connect_s
         if status == "OK":
             ok += 1
         else:
             failures.append(f"q{n}: {status}: {detail}")
         ratio = flint_s / duck_s if duck_s > 0 else float("nan")
-        print(f"q{n:<5} {flint_s:>9.3f}{local_cells} {duck_s:>9.3f} {ratio:>7.2f} {rows:>6}  {status}")
+        print(f"q{n:<5} {flint_s:>9.3f}{local_cells} {duck_s:>9.3f} {ratio:>7.2f} {rows:>6}{memory_cells}  {status}")
     for failure in failures:
         print(failure, file=sys.stderr)
     ratio = total_flint / total_duck if total_duck > 0 else float("nan")
@@ -151,6 +201,9 @@ def main():
     if baseline is not None:
         vs_local = total_flint / total_local if total_local > 0 else float("nan")
         local_total = f"local_s={total_local:.3f} vs_local={vs_local:.2f} "
+    if connect is not None:
+        vs_cli = total_connect / total_flint if total_flint > 0 else float("nan")
+        local_total += f"connect_s={total_connect:.3f} vs_cli={vs_cli:.2f} "
     print(
         f"TOTAL sf={args.sf} master={args.master} flint_s={total_flint:.3f} {local_total}"
         f"duckdb_s={total_duck:.3f} ratio={ratio:.2f} ok={ok}/{len(timings)}"

@@ -28,6 +28,7 @@ pub mod session;
 pub mod shuffle;
 pub mod sources;
 pub mod spark;
+pub mod spillable_join;
 pub mod sql;
 pub mod sql_conf;
 pub mod storage;

@@ -2,7 +2,7 @@
 //! once on the session's threads, with no stages and no network.
 
 use crate::job_runner::JobRunner;
-use crate::progress::JobProgress;
+use crate::progress::{JobProgress, spilled_bytes};
 use crate::result_size::ResultSizeLimit;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SessionState, TaskContext};
@@ -17,6 +17,7 @@ use datafusion::physical_plan::{
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use parking_lot::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 /// Batches each partition computes ahead of the consumer: a partition not yet read waits
@@ -89,9 +90,11 @@ impl JobRunner for LocalJobRunner {
             let state = self.state.upgrade().ok_or_else(|| DataFusionError::Execution("the session has ended".into()))?;
             let ctx = Arc::new(TaskContext::from(&*state.read()));
             let (plan, limit) = in_partition_order(plan)?;
+            let plan = crate::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit())?;
             let partitions = plan.output_partitioning().partition_count();
             progress.start(partitions);
             let result_size = Arc::new(ResultSizeLimit::new(self.max_result_size));
+            let running = Arc::new(AtomicUsize::new(partitions));
             let schema = plan.schema();
             let mut streams = Vec::with_capacity(partitions);
             for partition in 0..partitions {
@@ -106,6 +109,7 @@ impl JobRunner for LocalJobRunner {
                     Ok(())
                 });
                 let (rows, finished) = (Arc::clone(&progress), Arc::clone(&progress));
+                let (running, executed) = (Arc::clone(&running), Arc::clone(&plan));
                 let batches = builder
                     .build()
                     .inspect(move |batch| {
@@ -115,6 +119,10 @@ impl JobRunner for LocalJobRunner {
                     })
                     .chain(futures::stream::once(async move {
                         finished.finish_partition();
+                        // The last partition to end reports what the plan's operators spilled.
+                        if running.fetch_sub(1, Ordering::Relaxed) == 1 {
+                            finished.add_spill_bytes(spilled_bytes(&executed));
+                        }
                         None::<Result<arrow::array::RecordBatch>>
                     }).filter_map(futures::future::ready))
                     .boxed();

@@ -4,8 +4,11 @@
 
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
+
+use datafusion::physical_plan::ExecutionPlan;
 
 /// Counters a running job updates and a progress display reads.
 #[derive(Debug, Default)]
@@ -13,6 +16,7 @@ pub struct JobProgress {
     total_partitions: AtomicUsize,
     finished_partitions: AtomicUsize,
     rows: AtomicU64,
+    local_spill_bytes: AtomicU64,
     stages: Mutex<BTreeMap<(u64, usize), StageMetrics>>,
 }
 
@@ -109,6 +113,18 @@ impl JobProgress {
         self.finished_partitions.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Records `bytes` spilled by the operators of a job that ran in this process.
+    pub fn add_spill_bytes(&self, bytes: u64) {
+        self.local_spill_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Bytes spilled so far: by jobs run in this process and by the finished tasks of
+    /// every stage.
+    pub fn spill_bytes(&self) -> u64 {
+        let tasks: u64 = self.stages.lock().values().map(|stage| stage.totals.spill_bytes).sum();
+        self.local_spill_bytes.load(Ordering::Relaxed) + tasks
+    }
+
     /// Runs `update` on the record of `stage` of `job`, creating it if new.
     fn update_stage(&self, job: u64, stage: usize, update: impl FnOnce(&mut StageMetrics)) {
         let mut stages = self.stages.lock();
@@ -158,6 +174,12 @@ impl JobProgress {
             rows: self.rows.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Bytes spilled by every operator of an executed plan.
+pub fn spilled_bytes(plan: &Arc<dyn ExecutionPlan>) -> u64 {
+    let own = plan.metrics().and_then(|metrics| metrics.spilled_bytes()).unwrap_or(0) as u64;
+    own + plan.children().into_iter().map(spilled_bytes).sum::<u64>()
 }
 
 #[cfg(test)]

@@ -27,6 +27,9 @@ use crate::spark::divide::SparkDivision;
 use crate::sql::parse_statements;
 use crate::storage::{HadoopConf, ObjectStores};
 
+/// Spill files one merge step of a sort reads at once; more are merged in steps.
+const SPILL_MERGE_FAN_IN: usize = 16;
+
 /// Spark's default catalog name.
 pub const DEFAULT_CATALOG: &str = "spark_catalog";
 /// Spark's default database name.
@@ -113,7 +116,11 @@ impl FlintSession {
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(caches)
             .with_memory_pool(Arc::new(pool))
-            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(disk_mode))
+            // A merge of spill files reads a batch or two of each: unbounded, one sort's
+            // merge took the pool and starved the sorts beside it.
+            .with_disk_manager_builder(
+                DiskManagerBuilder::default().with_mode(disk_mode).with_max_spill_merge_fan_in(SPILL_MERGE_FAN_IN),
+            )
             // s3a://, gs://, abfss://: a store per bucket from the spark.hadoop.* keys.
             .with_object_store_registry(Arc::new(ObjectStores::new(HadoopConf::from_spark(&conf))))
             .build_arc()?;

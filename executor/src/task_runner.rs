@@ -6,11 +6,11 @@ use crate::block_manager::BlockManager;
 use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::common::collect;
 use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
 use flint_engine::ids::{ExecutorId, JobId, StageId};
+use flint_engine::progress::spilled_bytes;
 use flint_engine::proto::decode_plan;
 use flint_engine::shuffle::{ShuffleEnv, ShuffleOutput, ShuffleWriterExec, fetch_failure};
 use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
@@ -204,6 +204,7 @@ impl TaskRunner {
         let ctx = self.session.context().task_ctx();
         let started = std::time::Instant::now();
         let mut plan = decode_plan(plan, &ctx, self.shuffle.clone())?;
+        plan = flint_engine::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit())?;
         if result_stage {
             let writer =
                 ShuffleWriterExec::new(plan, JobId(task.job), StageId(task.stage as usize), ShuffleOutput::Single, self.shuffle.work_dir.clone());
@@ -235,12 +236,6 @@ struct TaskOutput {
     rows: u64,
     bytes: u64,
     spill_bytes: u64,
-}
-
-/// Bytes spilled by every operator of an executed plan.
-fn spilled_bytes(plan: &Arc<dyn ExecutionPlan>) -> u64 {
-    let own = plan.metrics().and_then(|metrics| metrics.spilled_bytes()).unwrap_or(0) as u64;
-    own + plan.children().into_iter().map(spilled_bytes).sum::<u64>()
 }
 
 /// The gauges `/metrics` reads at each scrape.

@@ -2,7 +2,9 @@
 //! `bench/tpch/run` drives it and checks the answers against DuckDB.
 
 mod generate;
+mod rss;
 mod run;
+mod shape;
 mod upload;
 
 use std::path::PathBuf;

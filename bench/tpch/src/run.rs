@@ -8,9 +8,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use arrow::array::RecordBatch;
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::SchemaRef;
 use clap::Args;
+use datafusion::physical_plan::ExecutionPlan;
 use flint_engine::FlintSession;
+use flint_engine::progress::JobProgress;
+
+use crate::rss;
+use crate::shape::{self, Shapes};
 use parquet::arrow::ArrowWriter;
 use serde_json::json;
 
@@ -42,6 +47,13 @@ pub struct RunArgs {
     /// Only these queries (e.g. --query 1 --query 9).
     #[arg(long)]
     query: Vec<u32>,
+    /// The plan shapes recorded for these queries (`bench/tpch/shapes/*.json`): the run
+    /// fails, naming the query and what changed, when a query's shape differs.
+    #[arg(long)]
+    shapes: Option<PathBuf>,
+    /// Writes the shapes of this run to `--shapes` instead of checking them.
+    #[arg(long, requires = "shapes")]
+    record_shapes: bool,
     /// The `flint` binary whose `executor` subcommand a local-cluster master starts
     /// (default: `flint` beside this program).
     #[arg(long)]
@@ -83,15 +95,20 @@ async fn run_queries(session: &FlintSession, args: &RunArgs) -> Result<()> {
     std::fs::create_dir_all(&args.results).with_context(|| format!("creating {}", args.results.display()))?;
     let queries: Vec<u32> = if args.query.is_empty() { (1..=22).collect() } else { args.query.clone() };
     let mut timings = Vec::new();
+    let mut shapes = Shapes::new();
     for n in queries {
         let sql_path = args.queries.join(format!("q{n}.sql"));
         let sql = std::fs::read_to_string(&sql_path).with_context(|| format!("reading {}", sql_path.display()))?;
         match time_query(session, &sql, args.iterations.max(1)).await {
-            Ok((seconds, schema, batches)) => {
-                let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-                write_answer(schema, &batches, &args.results.join(format!("q{n}.parquet")))?;
-                eprintln!("q{n}: {:.3}s, {rows} rows", min(&seconds));
-                timings.push(json!({"query": n, "seconds": seconds, "rows": rows}));
+            Ok(run) => {
+                let rows: usize = run.batches.iter().map(RecordBatch::num_rows).sum();
+                write_answer(run.schema, &run.batches, &args.results.join(format!("q{n}.parquet")))?;
+                eprintln!("q{n}: {:.3}s, {rows} rows, {} bytes spilled", min(&run.seconds), run.spill_bytes);
+                shapes.insert(format!("q{n}"), shape::shape_of(&run.plan, rows)?);
+                timings.push(json!({
+                    "query": n, "seconds": run.seconds, "rows": rows, "spill_bytes": run.spill_bytes,
+                    "peak_mib": run.peak_mib, "executor_peak_mib": run.executor_peak_mib,
+                }));
             }
             Err(error) => {
                 eprintln!("q{n}: ERROR {error}");
@@ -101,24 +118,63 @@ async fn run_queries(session: &FlintSession, args: &RunArgs) -> Result<()> {
     }
     let path = args.results.join("timings.json");
     std::fs::write(&path, serde_json::to_string_pretty(&timings)?).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    match &args.shapes {
+        Some(path) if args.record_shapes => shape::write(path, &shapes),
+        Some(path) => check_shapes(path, &shapes),
+        None => Ok(()),
+    }
 }
 
-/// Runs `sql` `iterations` times: every run's seconds, and the last answer with its schema.
-async fn time_query(
-    session: &FlintSession,
-    sql: &str,
-    iterations: usize,
-) -> Result<(Vec<f64>, SchemaRef, Vec<RecordBatch>)> {
+/// Compares `shapes` with those recorded in `path`, failing with every difference.
+fn check_shapes(path: &Path, shapes: &Shapes) -> Result<()> {
+    let recorded = shape::read(path)?;
+    let differences: Vec<String> = shapes
+        .iter()
+        .filter_map(|(query, now)| match recorded.get(query) {
+            Some(before) => shape::difference(query, before, now),
+            None => Some(format!("{query}: no shape recorded")),
+        })
+        .collect();
+    if differences.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "plan shapes differ from {}:\n  {}\nif the change is intended, re-record: bench/tpch/run --sf 0.01 --debug --record-shapes (and with --master 'local-cluster[2,1,1024]')",
+        path.display(),
+        differences.join("\n  ")
+    )
+}
+
+/// One query's runs: every run's seconds, and of the last run its answer, the plan it ran,
+/// the bytes spilled and the peak resident MiB of this process and of its largest child.
+struct QueryRun {
+    seconds: Vec<f64>,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    plan: Arc<dyn ExecutionPlan>,
+    spill_bytes: u64,
+    peak_mib: Option<u64>,
+    executor_peak_mib: Option<u64>,
+}
+
+/// Runs `sql` `iterations` times.
+async fn time_query(session: &FlintSession, sql: &str, iterations: usize) -> Result<QueryRun> {
     let mut seconds = Vec::new();
-    let mut answer = (Arc::new(Schema::empty()), Vec::new());
+    let mut last = None;
     for _ in 0..iterations {
+        rss::reset_peaks();
+        let progress = Arc::new(JobProgress::default());
         let started = Instant::now();
         let df = session.sql(sql).await?;
-        answer = (df.schema(), df.collect().await?);
+        let batches = df.collect_with_progress(&progress).await?;
         seconds.push(started.elapsed().as_secs_f64());
+        let (peak_mib, executor_peak_mib) = rss::peaks_mib();
+        last = Some((df, batches, progress.spill_bytes(), peak_mib, executor_peak_mib));
     }
-    Ok((seconds, answer.0, answer.1))
+    let (df, batches, spill_bytes, peak_mib, executor_peak_mib) =
+        last.context("a query runs at least once")?;
+    let plan = df.inner().clone().create_physical_plan().await?;
+    Ok(QueryRun { seconds, schema: df.schema(), batches, plan, spill_bytes, peak_mib, executor_peak_mib })
 }
 
 fn min(values: &[f64]) -> f64 {

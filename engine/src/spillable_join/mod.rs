@@ -1,0 +1,131 @@
+//! Hash joins that finish when their build side outgrows the memory pool (issue 14).
+//!
+//! A `Partitioned` hash join holds one partition of its build side in memory and cannot
+//! spill: TPC-H q18 at SF10 with 2g failed with ResourcesExhausted. Spark plans such joins
+//! as sort-merge joins, which spill. Flint keeps the hash join where it fits and lets each
+//! partition whose build side does not fit sort and merge instead
+//! ([`SpillableHashJoinExec`]). The runners apply [`with_spillable_joins`] to the plan they
+//! execute (a local job's, an executor's task fragment), so plans and their `EXPLAIN`
+//! stay DataFusion's.
+
+mod exec;
+mod once;
+
+pub use exec::SpillableHashJoinExec;
+pub use once::OnceStreamExec;
+
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::error::Result;
+use datafusion::execution::memory_pool::MemoryLimit;
+use datafusion::physical_plan::{ExecutionPlan, StatisticsArgs, StatisticsContext};
+use datafusion::physical_plan::joins::HashJoinExec;
+use std::sync::Arc;
+
+/// A build side estimated below this share of the pool stays a plain hash join (keeping
+/// the dynamic filter it pushes into its probe side in local mode).
+const SMALL_BUILD_SHARE_OF_POOL: usize = 8;
+
+/// `plan` with every partitioned hash join whose build side is not known to be small
+/// beside a pool of `limit` made a [`SpillableHashJoinExec`]. An unbounded pool never
+/// refuses a build, so nothing changes then.
+pub fn with_spillable_joins(plan: Arc<dyn ExecutionPlan>, limit: MemoryLimit) -> Result<Arc<dyn ExecutionPlan>> {
+    let MemoryLimit::Finite(pool) = limit else { return Ok(plan) };
+    Ok(plan
+        .transform_up(|node| {
+            let Some(join) = node.downcast_ref::<HashJoinExec>() else { return Ok(Transformed::no(node)) };
+            if known_small(join, pool / SMALL_BUILD_SHARE_OF_POOL)? {
+                return Ok(Transformed::no(node));
+            }
+            Ok(match SpillableHashJoinExec::try_wrap(join)? {
+                Some(wrapped) => Transformed::yes(Arc::new(wrapped) as Arc<dyn ExecutionPlan>),
+                None => Transformed::no(node),
+            })
+        })?
+        .data)
+}
+
+/// Whether the statistics say the build side of `join` is at most `bytes`.
+fn known_small(join: &HashJoinExec, bytes: usize) -> Result<bool> {
+    let statistics = StatisticsContext::new().compute(join.left().as_ref(), &StatisticsArgs::new())?;
+    Ok(statistics.total_byte_size.get_value().is_some_and(|size| *size <= bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::FlintSession;
+    use crate::progress::JobProgress;
+    use datafusion::arrow::util::pretty::pretty_format_batches;
+
+    /// Joins of every kind the fallback covers, each summarised in one row.
+    const JOINS: [&str; 5] = [
+        "select count(*), sum(a.v + b.w) from a join b on a.k = b.k",
+        "select count(*), count(b.k), sum(a.v) from a left join b on a.k = b.k",
+        "select count(*), count(a.k), count(b.k) from a full join b on a.k = b.k",
+        "select count(*), sum(v) from a where exists (select 1 from b where b.k = a.k)",
+        "select count(*), sum(v) from a where not exists (select 1 from b where b.k = a.k and b.w < 100)",
+    ];
+
+    /// A local[2] session with `memory` of pool and no broadcast joins, over `a` (1.2M
+    /// rows) and `b` (every third key of `a`, and keys `a` lacks).
+    async fn session(memory: &str) -> FlintSession {
+        let session = FlintSession::builder()
+            .master("local[2]")
+            .config("spark.driver.memory", memory)
+            .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+            .build()
+            .unwrap();
+        let ctx = session.context();
+        ctx.sql("create table a as select id as k, id % 1000 as v from range(0, 1200000)").await.unwrap().collect().await.unwrap();
+        ctx.sql("create table b as select id * 3 as k, id % 7 as w from range(0, 600000)").await.unwrap().collect().await.unwrap();
+        session
+    }
+
+    /// The answer of `sql` as text, and the bytes the job spilled.
+    async fn run(session: &FlintSession, sql: &str) -> (String, u64) {
+        let progress = Arc::new(JobProgress::default());
+        let df = session.sql(sql).await.unwrap();
+        let batches = df.collect_with_progress(&progress).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        (pretty_format_batches(&batches).unwrap().to_string(), progress.spill_bytes())
+    }
+
+    #[tokio::test]
+    async fn joins_whose_build_side_outgrows_the_pool_finish_by_sort_merge_with_the_same_answer() {
+        let (roomy, small) = (session("1g").await, session("24m").await);
+        for sql in JOINS {
+            let (expected, roomy_spill) = run(&roomy, sql).await;
+            let (answer, spilled) = run(&small, sql).await;
+            assert_eq!(answer, expected, "{sql}");
+            assert_eq!(roomy_spill, 0, "{sql}: nothing spills with 1g");
+            assert!(spilled > 0, "{sql}: with 24m the sort-merge fallback spills");
+        }
+    }
+
+    /// The number of hash joins of `sql`'s plan that [`with_spillable_joins`] wraps with `limit`.
+    async fn wrapped(sql: &str, limit: MemoryLimit) -> usize {
+        let session = session("1g").await;
+        let plan = session.context().sql(sql).await.unwrap().create_physical_plan().await.unwrap();
+        let plan = with_spillable_joins(plan, limit).unwrap();
+        let mut count = 0;
+        plan.apply(|node| {
+            count += usize::from(node.downcast_ref::<SpillableHashJoinExec>().is_some());
+            Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+        })
+        .unwrap();
+        count
+    }
+
+    #[tokio::test]
+    async fn joins_with_a_filter_beside_their_keys_stay_hash_joins() {
+        let sql = "select count(*) from a join b on a.k = b.k and a.v > b.w";
+        assert_eq!(wrapped(sql, MemoryLimit::Finite(1 << 20)).await, 0);
+    }
+
+    #[tokio::test]
+    async fn only_build_sides_not_known_to_be_small_beside_a_bounded_pool_are_wrapped() {
+        assert_eq!(wrapped(JOINS[0], MemoryLimit::Finite(1 << 20)).await, 1);
+        assert_eq!(wrapped(JOINS[0], MemoryLimit::Finite(1 << 40)).await, 0, "a build side an eighth of the pool stays");
+        assert_eq!(wrapped(JOINS[0], MemoryLimit::Infinite).await, 0, "an unbounded pool never refuses a build");
+    }
+}
