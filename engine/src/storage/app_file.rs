@@ -3,6 +3,7 @@
 //! own object store keys, as it reads its data.
 
 use bytes::Bytes;
+use object_store::ObjectStoreExt;
 use object_store::path::Path;
 use url::Url;
 
