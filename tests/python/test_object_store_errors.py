@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from conftest import connect_server
 from storage import s3_available
@@ -103,7 +104,7 @@ def test_hadoop_keys_set_at_run_time_apply_to_that_session_only(tmp_path, master
         # The write runs as tasks: on local-cluster the executors, which got the wrong
         # secret when they registered, must use the session's keys.
         first.range(10).selectExpr("id", "id * 3 AS triple").write.parquet(path)
-        written = first.read.parquet(path).selectExpr("count(*)", "sum(id)", "sum(triple)").collect()[0]
+        written = first.read.parquet(path).agg(F.count("*"), F.sum("id"), F.sum("triple")).collect()[0]
         other = _error_of(lambda: second.read.parquet(path).collect())
         second.sql(f"SET spark.hadoop.fs.s3a.secret.key={right}")
         through_sql = second.read.parquet(path).where("id >= 5").count()
