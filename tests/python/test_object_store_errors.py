@@ -1,10 +1,13 @@
-"""Object-store mistakes give errors that name the bucket and the key to fix, and never
-show a secret (issue 12): an unknown access key, a secret that does not match, a bucket
-that does not exist, a path with nothing under it. Needs the S3 server of tests/s3/up."""
+"""Object-store keys and mistakes (issue 12): errors that name the bucket and the key to
+fix and never show a secret (an unknown access key, a secret that does not match, a
+bucket that does not exist, a path with nothing under it, a missing application file),
+keys set at run time, application files in a bucket. Needs the S3 server of tests/s3/up."""
 
 import contextlib
 import os
 import re
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -12,7 +15,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from conftest import connect_server
-from storage import s3_available
+from storage import S3Storage, s3_available, s3_conf_args
 
 pytestmark = pytest.mark.skipif(not s3_available(), reason="no S3 server: tests/s3/test starts one and runs these")
 
@@ -121,3 +124,39 @@ def test_hadoop_keys_set_at_run_time_apply_to_that_session_only(tmp_path, master
     log = (tmp_path / "server.log").read_text()
     for secret in (right, wrong):
         assert all(secret not in text for text in (before, other, after_unset, log)), "a secret was shown"
+
+
+def test_submit_runs_an_application_file_from_a_bucket(tmp_path, master):
+    """`flint submit s3a://bucket/app.py` (and `.sql`) fetches the file with the `--conf`
+    keys; a missing object and a wrong secret are named, no secret shown."""
+    store = S3Storage(f"tests/{uuid.uuid4().hex}")
+    store.put("job.sql", b"SELECT 6 * 7 AS answer;\n")
+    store.put(
+        "job.py",
+        b"import sys\n"
+        b"from pyspark.sql import SparkSession\n"
+        b"spark = SparkSession.builder.getOrCreate()\n"
+        b"print('total', spark.range(int(sys.argv[1])).groupBy().sum('id').collect()[0][0])\n",
+    )
+    keys = s3_conf_args()
+    flint = os.environ.get("FLINT_BIN", "flint")
+    env = dict(os.environ, FLINT_PYTHON=sys.executable)
+
+    def submit(app, *args, conf=keys):
+        command = [flint, "submit", "--master", master, *conf, app, *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+    sql, python = submit(store.path("job.sql")), submit(store.path("job.py"), "10")
+    missing = submit(store.path("no-such-job.sql"))
+    wrong = "wrong-secret-" + uuid.uuid4().hex
+    bad_secret = submit(store.path("job.sql"), conf=[*keys, "--conf", f"spark.hadoop.fs.s3a.secret.key={wrong}"])
+    assert sql.returncode == 0 and "42" in sql.stdout, sql.stderr
+    assert python.returncode == 0 and "total 45" in python.stdout, python.stderr
+    bucket = os.environ["FLINT_S3_BUCKET"]
+    assert missing.returncode != 0
+    assert f"bucket '{bucket}' has no object '{store.prefix}/no-such-job.sql'" in missing.stderr, missing.stderr
+    assert bad_secret.returncode != 0
+    assert "SignatureDoesNotMatch" in bad_secret.stderr and "spark.hadoop.fs.s3a.secret.key" in bad_secret.stderr, bad_secret.stderr
+    for done in (sql, python, missing, bad_secret):
+        assert os.environ["FLINT_S3_SECRET_KEY"] not in done.stdout + done.stderr
+        assert wrong not in done.stdout + done.stderr
