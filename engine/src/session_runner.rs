@@ -33,7 +33,8 @@ impl JobRunner for SessionJobRunner {
     fn execute_stream(&self, plan: Arc<dyn ExecutionPlan>, progress: Arc<JobProgress>) -> BoxFuture<'_, Result<SendableRecordBatchStream>> {
         let hadoop_conf = HadoopConf::from_spark(&self.conf.lock());
         let properties = JobProperties { hadoop_conf, ..JobProperties::current() };
-        Box::pin(properties.scope(self.backend.execute_stream(plan, progress)))
+        // Called inside the scope, so a backend that reads the properties at once sees them.
+        Box::pin(properties.scope(async move { self.backend.execute_stream(plan, progress).await }))
     }
 
     fn keeps_cached_partitions(&self) -> bool {

@@ -298,17 +298,17 @@ mod tests {
 
     #[test]
     fn new_keys_drop_the_stores_built_from_the_old_ones() -> DFResult<()> {
-        let stores = stores(&[("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:1")]);
-        let local = stores.get_store(&url("file:///"))?;
-        let before = stores.get_store(&url("s3a://alpha/"))?;
-        stores.set_conf(stores.conf());
-        assert!(Arc::ptr_eq(&before, &stores.get_store(&url("s3a://alpha/"))?), "the same keys keep the store");
+        let registry = stores(&[("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:1")]);
+        let local = registry.get_store(&url("file:///"))?;
+        let before = registry.get_store(&url("s3a://alpha/"))?;
+        registry.set_conf(registry.conf());
+        assert!(Arc::ptr_eq(&before, &registry.get_store(&url("s3a://alpha/"))?), "the same keys keep the store");
         let changed = HadoopConf::from_pairs([("spark.hadoop.fs.s3a.endpoint".to_string(), "http://127.0.0.1:2".to_string())]);
-        stores.set_conf(changed.clone());
-        let after = stores.get_store(&url("s3a://alpha/"))?;
+        registry.set_conf(changed.clone());
+        let after = registry.get_store(&url("s3a://alpha/"))?;
         assert!(!Arc::ptr_eq(&before, &after));
-        assert_eq!(stores.conf(), changed);
-        assert!(Arc::ptr_eq(&local, &stores.get_store(&url("file:///"))?), "registered stores stay");
+        assert_eq!(registry.conf(), changed);
+        assert!(Arc::ptr_eq(&local, &registry.get_store(&url("file:///"))?), "registered stores stay");
         let error = stores(&[("spark.hadoop.fs.s3a.path.style.access", "yes")]).get_store(&url("s3a://alpha/"));
         assert!(error.is_err());
         Ok(())
