@@ -130,8 +130,9 @@ pub async fn run_driver(args: DriverArgs) -> Result<()> {
     outcome
 }
 
+/// The file may be in object storage (`s3a://bucket/app.sql`), fetched with `pairs`' keys.
 async fn run_sql(file: &str, pairs: &[(String, String)], master: &str, scheduler: &Arc<ClusterScheduler>) -> Result<()> {
-    let sql = std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+    let sql = crate::app_file::AppFile::open(file, pairs).await?.read_to_string()?;
     let mut builder = FlintSession::builder().master(master);
     for (key, value) in pairs {
         builder = builder.config(key, value);
@@ -147,11 +148,10 @@ async fn run_python(
     pairs: Vec<(String, String)>,
     scheduler: &Arc<ClusterScheduler>,
 ) -> Result<()> {
+    let script = crate::app_file::AppFile::open(file, &pairs).await?;
     let python = std::env::var("FLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let runner = Some(Arc::clone(scheduler) as Arc<dyn JobRunner>);
-    let status =
-        flint_connect::python_app::run_python_app(&python, std::path::Path::new(file), args, pairs, runner)
-            .await?;
+    let status = flint_connect::python_app::run_python_app(&python, script.path(), args, pairs, runner).await?;
     if !status.success() {
         bail!("{file} failed: {status}");
     }

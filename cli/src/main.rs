@@ -1,5 +1,6 @@
 //! The `flint` binary: parses arguments and wires the engine to the terminal.
 
+mod app_file;
 mod cluster;
 mod driver;
 mod history;
@@ -152,7 +153,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Sql { file: Some(file), job, .. } => (read_file(&file)?, job),
         Command::Sql { .. } => bail!("give SQL with -e \"...\" or a file with -f FILE"),
         Command::Submit { app, job, .. } => match app.extension().and_then(|e| e.to_str()) {
-            Some("sql") => (read_file(&app)?, job),
+            Some("sql") => (app_file::AppFile::open(&app.to_string_lossy(), &job.spark_conf()?).await?.read_to_string()?, job),
             _ => bail!(
                 "cannot run {}: flint submit runs .sql and .py applications",
                 app.display()
@@ -233,15 +234,18 @@ fn job_runner(cluster: &Option<Arc<ClusterScheduler>>) -> Option<Arc<dyn JobRunn
 }
 
 /// `flint submit job.py`: runs a PySpark script against an embedded Connect server.
+/// The script may be in object storage (`s3a://bucket/app.py`), fetched with the `--conf`
+/// keys.
 async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) -> Result<()> {
-    if !app.is_file() {
+    let conf = job.spark_conf()?;
+    let script = app_file::AppFile::open(&app.to_string_lossy(), &conf).await?;
+    if !script.path().is_file() {
         bail!("cannot read {}: no such file", app.display());
     }
     let python = std::env::var("FLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let conf = job.spark_conf()?;
     let cluster = cluster::start(&conf).await?;
     let status =
-        flint_connect::python_app::run_python_app(&python, app, args, conf, job_runner(&cluster)).await;
+        flint_connect::python_app::run_python_app(&python, script.path(), args, conf, job_runner(&cluster)).await;
     if let Some(cluster) = cluster {
         cluster.shutdown().await;
     }

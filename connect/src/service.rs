@@ -135,7 +135,15 @@ fn job_properties(session: &ConnectSession, operation_id: &str, tags: &[String])
         description: conf.get("spark.job.description"),
         tags,
         pool: conf.get("spark.scheduler.pool"),
+        // Filled in by the session's runner when each job starts.
+        hadoop_conf: Default::default(),
     }
+}
+
+/// Whether a session's engine acts on `key` when it is set or unset at run time: SQL keys
+/// (planning) and Hadoop keys (the object stores of later reads and writes).
+fn is_engine_key(key: &str) -> bool {
+    key.starts_with("spark.sql.") || key.starts_with(flint_engine::storage::SPARK_HADOOP_PREFIX)
 }
 
 /// Whether the client may reattach to the execution (`ReattachOptions.reattachable`;
@@ -246,12 +254,20 @@ impl SparkConnectService for FlintConnectService {
         CONNECT.request("Config");
         let request = request.into_inner();
         let session = self.session(&request.session_id, request.client_observed_server_side_session_id.as_deref())?;
-        if let Some(OpType::Set(set)) = request.operation.as_ref().and_then(|o| o.op_type.as_ref()) {
-            // The engine takes or refuses each key before the session records any.
-            for pair in set.pairs.iter().filter(|pair| pair.key.starts_with("spark.sql.")) {
-                let value = pair.value.as_deref().unwrap_or_default();
-                session.flint.set_conf(&pair.key, value).map_err(ConnectError::from)?;
+        // The engine takes or refuses each key it acts on before the session records any.
+        match request.operation.as_ref().and_then(|o| o.op_type.as_ref()) {
+            Some(OpType::Set(set)) => {
+                for pair in set.pairs.iter().filter(|pair| is_engine_key(&pair.key)) {
+                    let value = pair.value.as_deref().unwrap_or_default();
+                    session.flint.set_conf(&pair.key, value).map_err(ConnectError::from)?;
+                }
             }
+            Some(OpType::Unset(unset)) => {
+                for key in unset.keys.iter().filter(|key| is_engine_key(key)) {
+                    session.flint.unset_conf(key).map_err(ConnectError::from)?;
+                }
+            }
+            _ => {}
         }
         let outcome = session.conf.lock().apply(request.operation)?;
         Ok(Response::new(sc::ConfigResponse {

@@ -175,6 +175,11 @@ impl SparkConf {
         self
     }
 
+    /// Unsets `key` (back to its default); returns the value it had.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        self.values.remove(key)
+    }
+
     /// The value of `key` as set, or `None`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values.get(key).map(String::as_str)

@@ -92,6 +92,11 @@ pub struct JobProperties {
     /// `spark.scheduler.pool`: the fair-scheduler pool the job runs in (`default` when
     /// unset).
     pub pool: Option<String>,
+    /// The `spark.hadoop.*` keys of the job's session when the action started (including
+    /// those set at run time): executors build the job's object stores from them, as
+    /// Spark ships a session's Hadoop configuration with each job. Its `Debug` shows key
+    /// names only.
+    pub hadoop_conf: crate::storage::HadoopConf,
 }
 
 tokio::task_local! {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod ids;
 pub mod job_runner;
 pub mod local_runner;
+pub mod session_runner;
 pub mod partition_discovery;
 pub mod path_tables;
 pub mod planner;

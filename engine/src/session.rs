@@ -74,6 +74,11 @@ pub struct FlintSession {
     runner: Arc<Mutex<Option<Arc<dyn crate::job_runner::JobRunner>>>>,
     local: Arc<crate::local_runner::LocalJobRunner>,
     cached_tables: Arc<Mutex<CachedTables>>,
+    /// The session's object stores, rebuilt when its `spark.hadoop.*` keys change.
+    stores: Arc<ObjectStores>,
+    /// The application's `spark.hadoop.*` keys (the configuration the session started
+    /// with): what an unset Hadoop key falls back to.
+    app_hadoop_keys: Arc<HadoopConf>,
 }
 
 impl std::fmt::Debug for FlintSession {
@@ -113,6 +118,8 @@ impl FlintSession {
         };
         // No listing cache: a path read again after `mode("overwrite")` must see the new files.
         let caches = CacheManagerConfig::default().with_list_files_cache_limit(0);
+        let app_hadoop_keys = Arc::new(HadoopConf::from_spark(&conf));
+        let stores = Arc::new(ObjectStores::new(HadoopConf::clone(&app_hadoop_keys)));
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(caches)
             .with_memory_pool(Arc::new(pool))
@@ -122,7 +129,7 @@ impl FlintSession {
                 DiskManagerBuilder::default().with_mode(disk_mode).with_max_spill_merge_fan_in(SPILL_MERGE_FAN_IN),
             )
             // s3a://, gs://, abfss://: a store per bucket from the spark.hadoop.* keys.
-            .with_object_store_registry(Arc::new(ObjectStores::new(HadoopConf::from_spark(&conf))))
+            .with_object_store_registry(stores.clone())
             .build_arc()?;
         let mut session_config = SessionConfig::new()
             .with_target_partitions(partitions)
@@ -178,6 +185,8 @@ impl FlintSession {
             runner: Arc::new(Mutex::new(None)),
             local,
             cached_tables: Arc::default(),
+            stores,
+            app_hadoop_keys,
         })
     }
 
@@ -186,9 +195,11 @@ impl FlintSession {
         *self.runner.lock() = Some(runner);
     }
 
-    /// The cluster backend actions go to, if any.
+    /// The cluster backend actions go to, if any, seen through this session (its jobs
+    /// carry the session's Hadoop keys: [`crate::session_runner::SessionJobRunner`]).
     pub fn job_runner(&self) -> Option<Arc<dyn crate::job_runner::JobRunner>> {
-        self.runner.lock().clone()
+        let backend = self.runner.lock().clone()?;
+        Some(Arc::new(crate::session_runner::SessionJobRunner::new(backend, Arc::clone(&self.conf))))
     }
 
     /// The backend that runs this session's jobs: the cluster's, or this process's for
@@ -213,12 +224,33 @@ impl FlintSession {
     }
 
     /// Sets a configuration key at run time (SQL `SET key=value`, the Config RPC); keys
-    /// that shape planning take effect for the next query, and `spark.sql.*` keys Flint
-    /// would not honour are refused (see [`crate::sql_conf`]).
+    /// that shape planning take effect for the next query, `spark.hadoop.*` keys for the
+    /// next read or write (on the driver and, with each job, on the executors), and
+    /// `spark.sql.*` keys Flint would not honour are refused (see [`crate::sql_conf`]).
     pub fn set_conf(&self, key: &str, value: &str) -> Result<()> {
         crate::sql_conf::check_runtime_key(key, value)?;
-        let mut conf = self.conf.lock().clone();
+        let mut conf = self.conf();
         conf.set(key, value);
+        self.apply_conf(conf)
+    }
+
+    /// Unsets a configuration key at run time (the Config RPC's `unset`): it is back at
+    /// its default for the next query, and a `spark.hadoop.*` key back at the
+    /// application's value for the next read or write (as a Spark session's Hadoop
+    /// configuration falls back to its SparkContext's).
+    pub fn unset_conf(&self, key: &str) -> Result<()> {
+        let mut conf = self.conf();
+        conf.remove(key);
+        let app_value = key.strip_prefix(crate::storage::SPARK_HADOOP_PREFIX).and_then(|hadoop_key| self.app_hadoop_keys.get(hadoop_key));
+        if let Some(setting) = app_value {
+            conf.set(key, setting.value);
+        }
+        self.apply_conf(conf)
+    }
+
+    /// Makes `conf` the session's configuration, applying what it changes to planning
+    /// and to the object stores; nothing changes when a value cannot be used.
+    fn apply_conf(&self, conf: SparkConf) -> Result<()> {
         let partitions = conf.shuffle_partitions()?;
         let time_zone = conf.time_zone().to_string();
         let broadcast = conf.broadcast_threshold()?;
@@ -229,6 +261,7 @@ impl FlintSession {
         options.execution.target_partitions = partitions;
         options.execution.time_zone = Some(time_zone);
         set_broadcast_threshold(options, broadcast);
+        self.stores.set_conf(HadoopConf::from_spark(&conf));
         *self.conf.lock() = conf;
         Ok(())
     }
@@ -335,5 +368,21 @@ mod tests {
         assert_eq!(batch_size, Some(1024));
         let unknown = FlintSession::builder().config("datafusion.no.such.key", "1").build();
         assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn hadoop_keys_set_at_run_time_reach_the_object_stores_and_unset_ones_fall_back() -> Result<()> {
+        let endpoint = "spark.hadoop.fs.s3a.endpoint";
+        let session = FlintSession::builder().config(endpoint, "http://127.0.0.1:1").build()?;
+        let in_use = |s: &FlintSession| s.stores.conf().get("fs.s3a.endpoint").map(|s| s.value);
+        session.set_conf(endpoint, "http://127.0.0.1:2")?;
+        session.set_conf("spark.hadoop.fs.s3a.path.style.access", "true")?;
+        assert_eq!(in_use(&session).as_deref(), Some("http://127.0.0.1:2"));
+        session.unset_conf(endpoint)?;
+        session.unset_conf("spark.hadoop.fs.s3a.path.style.access")?;
+        assert_eq!(in_use(&session).as_deref(), Some("http://127.0.0.1:1"), "back at the application's value");
+        assert_eq!(session.stores.conf(), HadoopConf::from_spark(&session.conf()));
+        assert!(session.conf().get("spark.hadoop.fs.s3a.path.style.access").is_none());
+        Ok(())
     }
 }

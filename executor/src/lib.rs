@@ -5,6 +5,7 @@
 pub mod attempts;
 pub mod block_manager;
 pub mod error;
+pub mod job_storage;
 pub mod metrics;
 pub mod registration;
 pub mod service;

@@ -3,9 +3,12 @@
 use crate::attempts::AttemptLocks;
 use crate::metrics::{ExecutorMetrics, Gauges};
 use crate::block_manager::BlockManager;
+use crate::job_storage::JobStorage;
 use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::TaskContext;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::common::collect;
 use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
@@ -36,6 +39,8 @@ pub struct TaskRunner {
     metrics: ExecutorMetrics,
     /// The memory pool's size.
     memory_limit: usize,
+    /// Each job's object stores, from the Hadoop keys its tasks carry.
+    storage: JobStorage,
 }
 
 /// The environment variable that makes an executor lose its first N task statuses, as a
@@ -81,6 +86,8 @@ impl TaskRunner {
             .config("spark.local.dir", &blocks.root().join("spill").display().to_string())
             .build()?;
         flint_engine::planner::configure_session_for_stages(session.context());
+        let app_keys = app_conf.iter().map(|(key, value)| (key.clone(), value.clone()));
+        let storage = JobStorage::new(session.context().runtime_env(), flint_engine::storage::HadoopConf::from_pairs(app_keys));
         Ok(Self {
             executor: config.id.clone(),
             session,
@@ -97,6 +104,7 @@ impl TaskRunner {
             ),
             metrics: ExecutorMetrics::default(),
             memory_limit: config.memory_bytes as usize,
+            storage,
         })
     }
 
@@ -129,7 +137,7 @@ impl TaskRunner {
             let _attempt = this.attempts.acquire(&task).await;
             let Ok(_permit) = Arc::clone(&this.slots).acquire_owned().await else { return };
             let started = Instant::now();
-            let outcome = this.run(&task, &definition.plan, definition.result_stage).await;
+            let outcome = this.run(&task, &definition).await;
             let mut update = TaskStatusUpdate {
                 executor_id: this.executor.clone(),
                 task: Some(task),
@@ -200,12 +208,14 @@ impl TaskRunner {
     /// Runs one task: a map task's plan writes its blocks; a result task's plan is wrapped
     /// in a [`ShuffleWriterExec`] with a single output, so its rows become one block the
     /// driver streams from this executor's block service instead of one large message.
-    async fn run(&self, task: &TaskRef, plan: &[u8], result_stage: bool) -> Result<TaskOutput> {
-        let ctx = self.session.context().task_ctx();
+    /// The task's object stores are built from its job's Hadoop keys.
+    async fn run(&self, task: &TaskRef, definition: &TaskDefinition) -> Result<TaskOutput> {
+        let runtime = self.storage.runtime(&definition.hadoop_conf)?;
+        let ctx = Arc::new(TaskContext::from(&*self.session.context().state_ref().read()).with_runtime(runtime));
         let started = std::time::Instant::now();
-        let mut plan = decode_plan(plan, &ctx, self.shuffle.clone())?;
+        let mut plan = decode_plan(&definition.plan, &ctx, self.shuffle.clone())?;
         plan = flint_engine::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit())?;
-        if result_stage {
+        if definition.result_stage {
             let writer =
                 ShuffleWriterExec::new(plan, JobId(task.job), StageId(task.stage as usize), ShuffleOutput::Single, self.shuffle.work_dir.clone());
             plan = Arc::new(writer.with_compression(self.shuffle.compress));

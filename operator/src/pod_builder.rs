@@ -613,6 +613,15 @@ mod tests {
     }
 
     #[test]
+    fn an_application_file_in_a_bucket_reaches_the_driver_as_its_url() {
+        let mut app = basic();
+        app.spec.main_application_file = "s3a://jobs/apps/pi.sql".to_string();
+        assert_eq!(spark_conf(&app, 1)["spark.flint.app.file"], "s3a://jobs/apps/pi.sql");
+        let args = driver_pod(&app, 1, &BuildSettings::default()).spec.and_then(|s| s.containers.into_iter().next()).and_then(|c| c.args);
+        assert!(args.unwrap_or_default().windows(2).any(|w| w[0] == "--app-file" && w[1] == "s3a://jobs/apps/pi.sql"));
+    }
+
+    #[test]
     fn driver_pod_mounts_conf_binds_pod_ip_and_keeps_our_labels() {
         let pod = driver_pod(&basic(), 1, &BuildSettings::default());
         let labels = pod.metadata.labels.clone().unwrap();

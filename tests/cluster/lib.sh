@@ -73,15 +73,19 @@ cluster_parse_args() {
   NODE_NAME="$CLUSTER_NAME-node"
 }
 
-# pid_is_ours PID ID: true when PID is alive, not a zombie, and carries
-# FLINT_CLUSTER_ID=ID in its environment (so a recycled PID is never signalled).
-pid_is_ours() {
-  local pid="$1" id="$2" state
+# pid_carries PID NAME=VALUE: true when PID is alive, not a zombie, and carries NAME=VALUE
+# in its environment (a marker its starter set, so a recycled PID is never signalled).
+pid_carries() {
+  local pid="$1" marker="$2" state
   [[ -r "/proc/$pid/environ" ]] || return 1
   state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
   [[ "$state" != "Z" && -n "$state" ]] || return 1
-  grep -qxzF "FLINT_CLUSTER_ID=$id" "/proc/$pid/environ" 2>/dev/null
+  grep -qxzF "$marker" "/proc/$pid/environ" 2>/dev/null
 }
+
+# pid_is_ours PID ID: true when PID is alive, not a zombie, and carries
+# FLINT_CLUSTER_ID=ID in its environment.
+pid_is_ours() { pid_carries "$1" "FLINT_CLUSTER_ID=$2"; }
 
 # pids_with_marker ID: every live process whose environment has FLINT_CLUSTER_ID=ID.
 pids_with_marker() {

@@ -129,19 +129,26 @@ class S3Storage(LocalStorage):
                 return keys
             token = tokens[0]
 
+    def put(self, name, data):
+        """Writes `data` (bytes) as the object `name` under the prefix (PutObject)."""
+        self._request("PUT", f"/{self.bucket}/{self.prefix}/{name}", {}, data)
+
     def _get(self, path, query):
-        """A GET signed with AWS Signature Version 4 (region us-east-1, service s3)."""
+        return self._request("GET", path, query, b"")
+
+    def _request(self, method, path, query, body):
+        """A request signed with AWS Signature Version 4 (region us-east-1, service s3)."""
         url = urllib.parse.urlsplit(self.endpoint)
         now = datetime.datetime.now(datetime.timezone.utc)
         amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         canonical_query = "&".join(
             f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}" for k, v in sorted(query.items())
         )
-        payload = hashlib.sha256(b"").hexdigest()
+        payload = hashlib.sha256(body).hexdigest()
         headers = {"host": url.netloc, "x-amz-content-sha256": payload, "x-amz-date": amz_date}
         signed = ";".join(sorted(headers))
         canonical = "\n".join(
-            ["GET", urllib.parse.quote(path), canonical_query, *(f"{k}:{headers[k]}" for k in sorted(headers)), "", signed, payload]
+            [method, urllib.parse.quote(path), canonical_query, *(f"{k}:{headers[k]}" for k in sorted(headers)), "", signed, payload]
         )
         scope = f"{day}/us-east-1/s3/aws4_request"
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
@@ -152,6 +159,8 @@ class S3Storage(LocalStorage):
         headers["authorization"] = (
             f"AWS4-HMAC-SHA256 Credential={os.environ['FLINT_S3_ACCESS_KEY']}/{scope}, SignedHeaders={signed}, Signature={signature}"
         )
-        request = urllib.request.Request(f"{self.endpoint}{path}?{canonical_query}", headers=headers)
+        request = urllib.request.Request(
+            f"{self.endpoint}{urllib.parse.quote(path)}?{canonical_query}", data=body or None, headers=headers, method=method
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.read()

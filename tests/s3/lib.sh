@@ -1,15 +1,9 @@
 # Shared shell functions for tests/s3/{build,up,down,test}. Sourced, not run.
 
 s3_here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-
-# die MESSAGE...: print an error to stderr and exit 1.
-die() { echo "error: $*" >&2; exit 1; }
-
-# log MESSAGE...: print a progress line to stderr.
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-
-# s3_cache_root: where the built server and the servers' state live (outside the clone).
-s3_cache_root() { echo "${FLINT_CACHE:-$HOME/.cache/flint}"; }
+# die, log, pid_carries: the process helpers of the local control plane's scripts.
+# shellcheck source=../cluster/lib.sh
+source "$s3_here/../cluster/lib.sh"
 
 # s3_version: the SeaweedFS version tests/s3/go/go.mod pins.
 s3_version() {
@@ -17,7 +11,7 @@ s3_version() {
 }
 
 # s3_bin: the `weed` binary tests/s3/build makes, keyed by version.
-s3_bin() { echo "$(s3_cache_root)/seaweedfs-$(s3_version)/bin/weed"; }
+s3_bin() { echo "$(cluster_cache_root)/seaweedfs-$(s3_version)/bin/weed"; }
 
 # s3_build_stamp: a hash of everything that decides the built binary.
 s3_build_stamp() {
@@ -45,15 +39,9 @@ s3_parse_args() {
   done
   [[ "$S3_NAME" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "--name must be a DNS label, got '$S3_NAME'"
   [[ "$S3_PORT" =~ ^[0-9]+$ ]] && (( S3_PORT > 1024 && S3_PORT < 55000 )) || die "--port must be a number in 1025..54999"
-  S3_STATE="${S3_STATE:-$(s3_cache_root)/s3/$S3_NAME}"
+  S3_STATE="${S3_STATE:-$(cluster_cache_root)/s3/$S3_NAME}"
 }
 
 # s3_pid_is_ours PID ID: true when PID is alive and carries FLINT_S3_ID=ID in its
 # environment (so a recycled PID is never signalled).
-s3_pid_is_ours() {
-  local pid="$1" id="$2" state
-  [[ -r "/proc/$pid/environ" ]] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [[ "$state" != "Z" && -n "$state" ]] || return 1
-  grep -qxzF "FLINT_S3_ID=$id" "/proc/$pid/environ" 2>/dev/null
-}
+s3_pid_is_ours() { pid_carries "$1" "FLINT_S3_ID=$2"; }

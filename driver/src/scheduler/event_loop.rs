@@ -496,7 +496,9 @@ impl EventLoop {
                 None => Err("the stage is not in the job".to_string()),
             });
             if let Ok((plan, result_stage)) = plan {
-                let definition = TaskDefinition { task: Some(task_ref(task)), plan: plan.clone(), result_stage: *result_stage };
+                let hadoop_conf = self.state.job_properties(task.job).map(|p| p.hadoop_conf.spark_pairs().collect()).unwrap_or_default();
+                let definition =
+                    TaskDefinition { task: Some(task_ref(task)), plan: plan.clone(), result_stage: *result_stage, hadoop_conf };
                 per_executor.entry(assignment.executor).or_default().push(definition);
             }
         }

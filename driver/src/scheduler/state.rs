@@ -201,6 +201,11 @@ impl SchedulerState {
         Some((stage, job.dag.outputs(), job.dag.is_result_stage(task.stage)))
     }
 
+    /// The local properties of a running job (its pool, tags, Hadoop keys).
+    pub fn job_properties(&self, job: JobId) -> Option<&JobProperties> {
+        self.jobs.get(&job).map(|job| &job.properties)
+    }
+
     /// An executor registered. A later incarnation under a known id was restarted: its
     /// earlier incarnation's attempts and outputs are lost first. A stale incarnation, a
     /// second process under a live id and another protocol version are refused.

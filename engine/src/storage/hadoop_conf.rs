@@ -41,7 +41,7 @@ impl std::fmt::Debug for Setting {
 }
 
 /// The `spark.hadoop.*` keys of a Spark configuration, without the prefix.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct HadoopConf {
     values: BTreeMap<String, String>,
 }
@@ -66,6 +66,12 @@ impl HadoopConf {
             .filter_map(|(key, value)| key.strip_prefix(SPARK_HADOOP_PREFIX).map(|k| (k.to_string(), value)))
             .collect();
         Self { values }
+    }
+
+    /// The keys as Spark spells them (`spark.hadoop.X`), with their values: what a driver
+    /// sends its executors with each task, over the authenticated channel only.
+    pub fn spark_pairs(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.values.iter().map(|(key, value)| (format!("{SPARK_HADOOP_PREFIX}{key}"), value.clone()))
     }
 
     /// The value of Hadoop key `key` (without `spark.hadoop.`), with its source.
@@ -107,6 +113,14 @@ mod tests {
         assert_eq!(endpoint.as_ref().map(|s| s.value.as_str()), Some("http://h:1"));
         assert_eq!(endpoint.map(|s| s.source), Some("spark.hadoop.fs.s3a.endpoint".to_string()));
         assert!(conf.get("spark.master").is_none());
+    }
+
+    #[test]
+    fn spark_pairs_give_back_the_keys_as_spark_spells_them() {
+        let conf = conf(&[("spark.hadoop.fs.s3a.endpoint", "http://h:1"), ("spark.master", "local")]);
+        let pairs: Vec<(String, String)> = conf.spark_pairs().collect();
+        assert_eq!(pairs, [("spark.hadoop.fs.s3a.endpoint".to_string(), "http://h:1".to_string())]);
+        assert_eq!(HadoopConf::from_pairs(pairs), conf);
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //! plan or an error: errors name the key to fix, never its value.
 
 mod access_errors;
+mod app_file;
 mod azure;
 mod gcs;
 mod hadoop_conf;
 mod s3a;
 
+pub use app_file::fetch_application_file;
 pub use hadoop_conf::{HadoopConf, SPARK_HADOOP_PREFIX, Setting, is_secret_key};
 pub use s3a::S3aBucket;
 
@@ -99,6 +101,25 @@ pub enum StorageError {
         /// The server's error code.
         code: String,
     },
+    /// An application file named by a URL is not there.
+    #[error("application file {url} does not exist: bucket '{bucket}' has no object '{key}'; upload it there, or correct the application's path (mainApplicationFile, or the file given to flint submit)")]
+    MissingApplicationFile {
+        /// The URL.
+        url: String,
+        /// The bucket.
+        bucket: String,
+        /// The object key.
+        key: String,
+    },
+    /// An application file named by a URL could not be read (the source says why and, for
+    /// a refused request, which key to fix).
+    #[error("cannot read application file {url}: {source}")]
+    ReadApplicationFile {
+        /// The URL.
+        url: String,
+        /// What the store said, explained.
+        source: object_store::Error,
+    },
     /// The bucket does not exist.
     #[error("bucket '{bucket}' does not exist at {endpoint} (NoSuchBucket); create it, or check the bucket name and the endpoint")]
     NoSuchBucket {
@@ -116,19 +137,33 @@ impl From<StorageError> for DataFusionError {
 }
 
 /// DataFusion's object store registry for a Flint session: the local file system, and a
-/// store per bucket built on first use from the Hadoop keys and the environment.
+/// store per bucket built on first use from the Hadoop keys and the environment. The keys
+/// may change while the session lives ([`ObjectStores::set_conf`]: `SET
+/// spark.hadoop.fs.s3a.… = …`); stores built from the old keys are then dropped, so later
+/// reads and writes use the new ones.
 pub struct ObjectStores {
-    conf: HadoopConf,
     env: Vec<(String, String)>,
-    stores: RwLock<HashMap<String, Arc<dyn ObjectStore>>>,
+    /// Stores given by [`ObjectStoreRegistry::register_store`] (and the local file system):
+    /// kept whatever the keys.
+    registered: RwLock<HashMap<String, Arc<dyn ObjectStore>>>,
+    /// The keys, and the stores built from them.
+    built: RwLock<BuiltStores>,
+}
+
+/// The Hadoop keys of a registry and the stores built from them.
+#[derive(Default)]
+struct BuiltStores {
+    conf: HadoopConf,
+    stores: HashMap<String, Arc<dyn ObjectStore>>,
 }
 
 impl std::fmt::Debug for ObjectStores {
     /// The keys and buckets, never a value.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let built = self.built.read();
         f.debug_struct("ObjectStores")
-            .field("conf", &self.conf)
-            .field("stores", &self.stores.read().keys().collect::<Vec<_>>())
+            .field("conf", &built.conf)
+            .field("stores", &built.stores.keys().chain(self.registered.read().keys()).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -143,16 +178,35 @@ impl ObjectStores {
     /// Stores configured by `conf` and `env` (cloud environment variables).
     pub fn with_env(conf: HadoopConf, env: Vec<(String, String)>) -> Self {
         let local: Arc<dyn ObjectStore> = Arc::new(LocalFileSystem::new());
-        Self { conf, env, stores: RwLock::new(HashMap::from([("file://".to_string(), local)])) }
+        Self {
+            env,
+            registered: RwLock::new(HashMap::from([("file://".to_string(), local)])),
+            built: RwLock::new(BuiltStores { conf, stores: HashMap::new() }),
+        }
+    }
+
+    /// The Hadoop keys the stores are built from.
+    pub fn conf(&self) -> HadoopConf {
+        self.built.read().conf.clone()
+    }
+
+    /// Builds later stores from `conf`; when it differs from the keys in use, the stores
+    /// built from those are dropped (registered ones stay).
+    pub fn set_conf(&self, conf: HadoopConf) {
+        let mut built = self.built.write();
+        if built.conf != conf {
+            tracing::debug!(keys = ?conf, "the session's Hadoop keys changed; its object stores are built again");
+            *built = BuiltStores { conf, stores: HashMap::new() };
+        }
     }
 
     /// Builds the store for the bucket (or container) of `url`.
-    fn build(&self, url: &Url) -> Result<Arc<dyn ObjectStore>, StorageError> {
+    fn build(&self, conf: &HadoopConf, url: &Url) -> Result<Arc<dyn ObjectStore>, StorageError> {
         let bucket = url.host_str().unwrap_or_default().to_string();
         let built = |source| StorageError::Build { url: url.to_string(), source };
         match url.scheme() {
             "s3a" | "s3" => {
-                let settings = S3aBucket::from_conf(&self.conf, &bucket, &self.env)?;
+                let settings = S3aBucket::from_conf(conf, &bucket, &self.env)?;
                 let store = settings.builder(&self.env)?.build().map_err(built)?;
                 let context = AccessContext {
                     bucket,
@@ -163,8 +217,8 @@ impl ObjectStores {
                 tracing::debug!(bucket = %context.bucket, endpoint = %context.endpoint, "opened an S3 bucket");
                 Ok(Arc::new(ExplainedStore::new(Arc::new(store), context)))
             }
-            "gs" => Ok(Arc::new(gcs::builder(&self.conf, &bucket, &self.env)?.build().map_err(built)?)),
-            "abfss" | "abfs" | "wasbs" | "wasb" => Ok(Arc::new(azure::builder(&self.conf, url, &self.env)?.build().map_err(built)?)),
+            "gs" => Ok(Arc::new(gcs::builder(conf, &bucket, &self.env)?.build().map_err(built)?)),
+            "abfss" | "abfs" | "wasbs" | "wasb" => Ok(Arc::new(azure::builder(conf, url, &self.env)?.build().map_err(built)?)),
             scheme => Err(StorageError::UnsupportedUrl {
                 url: url.to_string(),
                 reason: format!(
@@ -183,21 +237,36 @@ fn store_key(url: &Url) -> String {
 
 impl ObjectStoreRegistry for ObjectStores {
     fn register_store(&self, url: &Url, store: Arc<dyn ObjectStore>) -> Option<Arc<dyn ObjectStore>> {
-        self.stores.write().insert(store_key(url), store)
+        self.registered.write().insert(store_key(url), store)
     }
 
     fn deregister_store(&self, url: &Url) -> DFResult<Arc<dyn ObjectStore>> {
         let key = store_key(url);
-        self.stores.write().remove(&key).ok_or_else(|| DataFusionError::Execution(format!("no object store is registered for {key}")))
+        let registered = self.registered.write().remove(&key);
+        registered
+            .or_else(|| self.built.write().stores.remove(&key))
+            .ok_or_else(|| DataFusionError::Execution(format!("no object store is registered for {key}")))
     }
 
     fn get_store(&self, url: &Url) -> DFResult<Arc<dyn ObjectStore>> {
         let key = store_key(url);
-        if let Some(store) = self.stores.read().get(&key) {
+        if let Some(store) = self.registered.read().get(&key) {
             return Ok(Arc::clone(store));
         }
-        let store = self.build(url)?;
-        Ok(Arc::clone(self.stores.write().entry(key).or_insert(store)))
+        let conf = {
+            let built = self.built.read();
+            if let Some(store) = built.stores.get(&key) {
+                return Ok(Arc::clone(store));
+            }
+            built.conf.clone()
+        };
+        let store = self.build(&conf, url)?;
+        let mut built = self.built.write();
+        // Kept only while the keys it was built from are still the ones in use.
+        if built.conf != conf {
+            return Ok(store);
+        }
+        Ok(Arc::clone(built.stores.entry(key).or_insert(store)))
     }
 }
 
@@ -224,6 +293,24 @@ mod tests {
         assert!(!Arc::ptr_eq(&a, &b));
         assert!(stores.get_store(&url("s3://alpha/")).is_ok());
         assert!(stores.get_store(&url("file:///")).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn new_keys_drop_the_stores_built_from_the_old_ones() -> DFResult<()> {
+        let registry = stores(&[("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:1")]);
+        let local = registry.get_store(&url("file:///"))?;
+        let before = registry.get_store(&url("s3a://alpha/"))?;
+        registry.set_conf(registry.conf());
+        assert!(Arc::ptr_eq(&before, &registry.get_store(&url("s3a://alpha/"))?), "the same keys keep the store");
+        let changed = HadoopConf::from_pairs([("spark.hadoop.fs.s3a.endpoint".to_string(), "http://127.0.0.1:2".to_string())]);
+        registry.set_conf(changed.clone());
+        let after = registry.get_store(&url("s3a://alpha/"))?;
+        assert!(!Arc::ptr_eq(&before, &after));
+        assert_eq!(registry.conf(), changed);
+        assert!(Arc::ptr_eq(&local, &registry.get_store(&url("file:///"))?), "registered stores stay");
+        let error = stores(&[("spark.hadoop.fs.s3a.path.style.access", "yes")]).get_store(&url("s3a://alpha/"));
+        assert!(error.is_err());
         Ok(())
     }
 

@@ -83,10 +83,13 @@ pub struct SparkApplicationSpec {
     /// Names of Secrets to pull the image with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub image_pull_secrets: Vec<String>,
-    /// The application: `local:///path` (or a plain absolute path) inside the driver container.
+    /// The application: `local:///path` (or a plain absolute path) inside the driver
+    /// container, or an object in a bucket (`s3a://bucket/app.py`; also `s3://`, `gs://`,
+    /// `abfss://`) that the driver fetches with the application's `hadoopConf` /
+    /// `spark.hadoop.*` keys and environment.
     #[schemars(extend("x-kubernetes-validations" = [{
-        "rule": "self.startsWith('local:///') || self.startsWith('/')",
-        "message": "mainApplicationFile must be a path inside the driver container, local:///path or /path"
+        "rule": "self.startsWith('local:///') || self.startsWith('/') || self.matches('^(s3a|s3|gs|abfss|abfs)://[^/]+/.+')",
+        "message": "mainApplicationFile must be a path inside the driver container (local:///path or /path) or an object in a bucket (s3a://bucket/key, s3://, gs://, abfss://)"
     }]), length(min = 1, max = 4096))]
     pub main_application_file: String,
     /// Not supported: Flint runs no JVM classes. Present so a manifest that sets it is refused.
