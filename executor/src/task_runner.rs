@@ -8,7 +8,6 @@ use crate::registration::DriverClient;
 use crate::{ExecutorConfig, ExecutorError};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::common::collect;
 use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
