@@ -13,9 +13,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use flint_driver::scheduler::ClusterScheduler;
 use flint_engine::FlintSession;
-use flint_engine::job_runner::JobRunner;
 use flint_engine::progress::JobProgress;
 use flint_engine::script::{ShowOptions, StatementOutput, run_script};
 
@@ -160,11 +158,9 @@ async fn run(cli: Cli) -> Result<()> {
         },
     };
     let session = job.session()?;
-    let cluster = cluster::attach(&session).await?;
+    let driver = cluster::attach(&session).await?;
     let result = print_script(&session, &sql, job.show()).await;
-    if let Some(cluster) = cluster {
-        cluster.shutdown().await;
-    }
+    driver.shutdown().await;
     result
 }
 
@@ -196,14 +192,12 @@ async fn connect_server(host: &str, port: u16, job: &JobArgs) -> Result<()> {
     let addr: std::net::SocketAddr =
         format!("{host}:{port}").parse().with_context(|| format!("bad listen address {host}:{port}"))?;
     let conf = job.spark_conf()?;
-    let cluster = cluster::start(&conf).await?;
+    let driver = cluster::start(&conf).await?;
     eprintln!("Spark Connect server listening on sc://{addr} (master {})", job.master);
-    let served = flint_connect::serve(addr, conf, job_runner(&cluster), stop_requested())
+    let served = flint_connect::serve(addr, conf, driver.job_runner(), stop_requested())
         .await
         .with_context(|| format!("cannot serve Spark Connect on {addr}"));
-    if let Some(cluster) = cluster {
-        cluster.shutdown().await;
-    }
+    driver.shutdown().await;
     served
 }
 
@@ -227,11 +221,6 @@ pub(crate) async fn stop_requested() {
     }
 }
 
-/// The cluster as the runner sessions hand their jobs to.
-fn job_runner(cluster: &Option<Arc<ClusterScheduler>>) -> Option<Arc<dyn JobRunner>> {
-    cluster.clone().map(|cluster| cluster as Arc<dyn JobRunner>)
-}
-
 /// `flint submit job.py`: runs a PySpark script against an embedded Connect server.
 async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) -> Result<()> {
     if !app.is_file() {
@@ -239,12 +228,9 @@ async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) ->
     }
     let python = std::env::var("FLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let conf = job.spark_conf()?;
-    let cluster = cluster::start(&conf).await?;
-    let status =
-        flint_connect::python_app::run_python_app(&python, app, args, conf, job_runner(&cluster)).await;
-    if let Some(cluster) = cluster {
-        cluster.shutdown().await;
-    }
+    let driver = cluster::start(&conf).await?;
+    let status = flint_connect::python_app::run_python_app(&python, app, args, conf, driver.job_runner()).await;
+    driver.shutdown().await;
     let status = status?;
     if !status.success() {
         bail!("{} failed: {status}", app.display());
