@@ -2,7 +2,6 @@
 //! session's jobs run on when `--master local-cluster[E,C,M]`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};

@@ -243,7 +243,7 @@ def test_every_master_shows_its_jobs_stages_and_sql_plans(master):
             executors = http_json(f"{base}/executors")
             assert sum(e["completedTasks"] for e in executors) >= job["numTasks"], executors
 
-            dom = browse(f"http://127.0.0.1:{ui_port}/#/sql/{execution['id']}", f"{master[:5]}-sql-plan")
+            dom = browse(f"http://127.0.0.1:{ui_port}/#/sql/{execution['id']}", f"{master.split('[')[0]}-sql-plan")
             graph = re.search(r'<svg id="plan-graph".*?</svg>', dom, re.S)
             assert graph, dom[:3000]
             nodes = re.findall(r'<g class="plan-node" data-node-id="\d+" data-node-name="([^"]+)"(.*?)</g>', graph.group(0), re.S)
