@@ -79,7 +79,7 @@ mod tests {
         let bus = ListenerBus::start(vec![Box::new(StoreListener(Arc::clone(&store)))]);
         flint_engine::local_listener::install(Arc::new(LocalJobEvents(bus.clone()))).unwrap();
         let session = FlintSession::builder().master("local[2]").config("spark.sql.shuffle.partitions", "3").build().unwrap();
-        let sql = "select id % 7 as k, count(*) as n from range(0, 10000, 1, 4) group by id % 7";
+        let sql = "select id % 7 as k, count(*) as n from range(0, 10000) group by id % 7";
         let plan = session.sql(sql).await.unwrap().inner().clone().create_physical_plan().await.unwrap();
         let batches = session.runner().run_job(plan, Arc::default()).await.unwrap();
         assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 7);
