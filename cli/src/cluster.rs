@@ -2,12 +2,11 @@
 //! session's jobs run on when `--master local-cluster[E,C,M]`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use flint_driver::scheduler::ClusterScheduler;
+use flint_driver::cluster::Driver;
 use flint_engine::FlintSession;
 use flint_engine::config::{SparkConf, parse_size};
 use flint_proto::auth::AppSecret;
@@ -81,15 +80,16 @@ pub async fn run_executor(args: ExecutorArgs) -> Result<()> {
     Ok(flint_executor::run(config).await?)
 }
 
-/// For a local-cluster master: starts executors of this very binary and sends the
-/// session's jobs to them.
-pub async fn attach(session: &FlintSession) -> Result<Option<Arc<ClusterScheduler>>> {
+/// Starts the session's driver (its UI; for a local-cluster master, executors of this
+/// very binary, which get the session's jobs).
+pub async fn attach(session: &FlintSession) -> Result<Driver> {
     Ok(flint_driver::cluster::attach(session, this_binary()?).await?)
 }
 
-/// For a local-cluster master among the Spark keys `conf`: starts executors of this very
-/// binary, for sessions created later (the Connect server's) to share.
-pub async fn start(conf: &[(String, String)]) -> Result<Option<Arc<ClusterScheduler>>> {
+/// Starts the driver the Spark keys `conf` ask for (its UI; for a local-cluster master,
+/// executors of this very binary), for sessions created later (the Connect server's) to
+/// share.
+pub async fn start(conf: &[(String, String)]) -> Result<Driver> {
     let mut spark = SparkConf::new();
     for (key, value) in conf {
         spark.set(key, value);

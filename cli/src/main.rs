@@ -14,9 +14,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use flint_driver::scheduler::ClusterScheduler;
 use flint_engine::FlintSession;
-use flint_engine::job_runner::JobRunner;
 use flint_engine::progress::JobProgress;
 use flint_engine::script::{ShowOptions, StatementOutput, run_script};
 
@@ -161,11 +159,9 @@ async fn run(cli: Cli) -> Result<()> {
         },
     };
     let session = job.session()?;
-    let cluster = cluster::attach(&session).await?;
+    let driver = cluster::attach(&session).await?;
     let result = print_script(&session, &sql, job.show()).await;
-    if let Some(cluster) = cluster {
-        cluster.shutdown().await;
-    }
+    driver.shutdown().await;
     result
 }
 
@@ -197,14 +193,12 @@ async fn connect_server(host: &str, port: u16, job: &JobArgs) -> Result<()> {
     let addr: std::net::SocketAddr =
         format!("{host}:{port}").parse().with_context(|| format!("bad listen address {host}:{port}"))?;
     let conf = job.spark_conf()?;
-    let cluster = cluster::start(&conf).await?;
+    let driver = cluster::start(&conf).await?;
     eprintln!("Spark Connect server listening on sc://{addr} (master {})", job.master);
-    let served = flint_connect::serve(addr, conf, job_runner(&cluster), stop_requested())
+    let served = flint_connect::serve(addr, conf, driver.job_runner(), stop_requested())
         .await
         .with_context(|| format!("cannot serve Spark Connect on {addr}"));
-    if let Some(cluster) = cluster {
-        cluster.shutdown().await;
-    }
+    driver.shutdown().await;
     served
 }
 
@@ -228,11 +222,6 @@ pub(crate) async fn stop_requested() {
     }
 }
 
-/// The cluster as the runner sessions hand their jobs to.
-fn job_runner(cluster: &Option<Arc<ClusterScheduler>>) -> Option<Arc<dyn JobRunner>> {
-    cluster.clone().map(|cluster| cluster as Arc<dyn JobRunner>)
-}
-
 /// `flint submit job.py`: runs a PySpark script against an embedded Connect server.
 /// The script may be in object storage (`s3a://bucket/app.py`), fetched with the `--conf`
 /// keys.
@@ -243,12 +232,9 @@ async fn submit_python(app: &std::path::Path, args: &[String], job: &JobArgs) ->
         bail!("cannot read {}: no such file", app.display());
     }
     let python = std::env::var("FLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let cluster = cluster::start(&conf).await?;
-    let status =
-        flint_connect::python_app::run_python_app(&python, script.path(), args, conf, job_runner(&cluster)).await;
-    if let Some(cluster) = cluster {
-        cluster.shutdown().await;
-    }
+    let driver = cluster::start(&conf).await?;
+    let status = flint_connect::python_app::run_python_app(&python, script.path(), args, conf, driver.job_runner()).await;
+    driver.shutdown().await;
     let status = status?;
     if !status.success() {
         bail!("{} failed: {status}", app.display());

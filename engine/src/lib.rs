@@ -14,6 +14,7 @@ pub mod dataframe;
 pub mod error;
 pub mod ids;
 pub mod job_runner;
+pub mod local_listener;
 pub mod local_runner;
 pub mod session_runner;
 pub mod partition_discovery;

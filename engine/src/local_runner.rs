@@ -1,8 +1,12 @@
 //! `local[N]`: the backend that runs each job's plan in this process, all partitions at
-//! once on the session's threads, with no stages and no network.
+//! once on the session's threads, with no stages and no network. With a
+//! [`crate::local_listener`] installed, each job reports to it as one stage whose tasks
+//! are the plan's output partitions.
 
-use crate::job_runner::JobRunner;
-use crate::progress::{JobProgress, spilled_bytes};
+use crate::ids::JobId;
+use crate::job_runner::{JobProperties, JobRunner};
+use crate::local_listener::{self, LocalJobListener};
+use crate::progress::{JobProgress, TaskMetrics, spilled_bytes};
 use crate::result_size::ResultSizeLimit;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SessionState, TaskContext};
@@ -16,9 +20,11 @@ use datafusion::physical_plan::{
 };
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use parking_lot::RwLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use futures::stream::BoxStream;
+use parking_lot::{Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
+use std::time::Instant;
 
 /// Batches each partition computes ahead of the consumer: a partition not yet read waits
 /// once it has this many ready, so a slow reader (`toLocalIterator`) holds only a few
@@ -93,13 +99,19 @@ impl JobRunner for LocalJobRunner {
             let plan = crate::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit())?;
             let partitions = plan.output_partitioning().partition_count();
             progress.start(partitions);
+            let reported = local_listener::next_job().map(|(job, listener)| ReportedJob::start(job, listener, &plan));
             let result_size = Arc::new(ResultSizeLimit::new(self.max_result_size));
             let running = Arc::new(AtomicUsize::new(partitions));
             let schema = plan.schema();
             let mut streams = Vec::with_capacity(partitions);
             for partition in 0..partitions {
                 let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&schema), READ_AHEAD);
-                let (sender, mut input) = (builder.tx(), plan.execute(partition, Arc::clone(&ctx))?);
+                let input = plan.execute(partition, Arc::clone(&ctx)).inspect_err(|error| {
+                    if let Some(job) = &reported {
+                        job.error.lock().get_or_insert_with(|| error.to_string());
+                    }
+                });
+                let (sender, mut input) = (builder.tx(), input?);
                 builder.spawn(async move {
                     while let Some(batch) = input.next().await {
                         if sender.send(batch).await.is_err() {
@@ -110,7 +122,7 @@ impl JobRunner for LocalJobRunner {
                 });
                 let (rows, finished) = (Arc::clone(&progress), Arc::clone(&progress));
                 let (running, executed) = (Arc::clone(&running), Arc::clone(&plan));
-                let batches = builder
+                let mut batches = builder
                     .build()
                     .inspect(move |batch| {
                         if let Ok(batch) = batch {
@@ -126,6 +138,9 @@ impl JobRunner for LocalJobRunner {
                         None::<Result<arrow::array::RecordBatch>>
                     }).filter_map(futures::future::ready))
                     .boxed();
+                if let Some(job) = &reported {
+                    batches = ReportedJob::watch(Arc::clone(job), partition, batches);
+                }
                 streams.push(result_size.count_partition(batches));
             }
             let batches = futures::stream::iter(streams).flatten();
@@ -138,6 +153,69 @@ impl JobRunner for LocalJobRunner {
                 None => stream,
             })
         })
+    }
+}
+
+/// A running job as its [`LocalJobListener`] sees it: ended (with the first task error,
+/// if any) when the last of its partitions' streams is dropped.
+struct ReportedJob {
+    job: JobId,
+    listener: Arc<dyn LocalJobListener>,
+    plan: Arc<dyn ExecutionPlan>,
+    started: Instant,
+    error: Mutex<Option<String>>,
+}
+
+impl ReportedJob {
+    fn start(job: JobId, listener: Arc<dyn LocalJobListener>, plan: &Arc<dyn ExecutionPlan>) -> Arc<Self> {
+        listener.job_started(job, plan, &JobProperties::current());
+        Arc::new(Self { job, listener, plan: Arc::clone(plan), started: Instant::now(), error: Mutex::new(None) })
+    }
+
+    /// `batches` of task `partition`, reporting the task's end when they end, or its
+    /// error at the first failed batch.
+    fn watch(
+        job: Arc<Self>,
+        partition: usize,
+        batches: BoxStream<'static, Result<arrow::array::RecordBatch>>,
+    ) -> BoxStream<'static, Result<arrow::array::RecordBatch>> {
+        let (rows, bytes, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        let counted = (Arc::clone(&rows), Arc::clone(&bytes), Arc::clone(&failed), Arc::clone(&job));
+        batches
+            .inspect(move |batch| match batch {
+                Ok(batch) => {
+                    counted.0.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+                    counted.1.fetch_add(batch.get_array_memory_size() as u64, Ordering::Relaxed);
+                }
+                Err(error) if !counted.2.swap(true, Ordering::Relaxed) => {
+                    let error = error.to_string();
+                    counted.3.error.lock().get_or_insert_with(|| error.clone());
+                    counted.3.listener.task_ended(counted.3.job, partition, Err(error));
+                }
+                Err(_) => {}
+            })
+            .chain(
+                futures::stream::once(async move {
+                    if !failed.load(Ordering::Relaxed) {
+                        let metrics = TaskMetrics {
+                            rows: rows.load(Ordering::Relaxed),
+                            bytes: bytes.load(Ordering::Relaxed),
+                            duration: job.started.elapsed(),
+                            spill_bytes: 0,
+                        };
+                        job.listener.task_ended(job.job, partition, Ok(metrics));
+                    }
+                    None
+                })
+                .filter_map(futures::future::ready),
+            )
+            .boxed()
+    }
+}
+
+impl Drop for ReportedJob {
+    fn drop(&mut self) {
+        self.listener.job_ended(self.job, &self.plan, self.error.lock().take());
     }
 }
 

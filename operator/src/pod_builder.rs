@@ -39,6 +39,10 @@ pub const LABEL_SPARK_EXEC_ID: &str = "spark-exec-id";
 pub const DRIVER_PORT: i32 = 7078;
 /// The driver UI port.
 pub const UI_PORT: i32 = 4040;
+/// The key of the executors' Prometheus `/metrics` port (declared with the driver's UI
+/// keys): when set, executor pods serve it and declare it as their `metrics` port, which
+/// a Prometheus pod monitor scrapes.
+pub const EXECUTOR_METRICS_PORT_KEY: &str = "spark.flint.executor.metricsPort";
 /// Where the resolved configuration is mounted in the driver.
 pub const CONF_DIR: &str = "/opt/flint/conf";
 /// The file name of the resolved configuration in the ConfigMap.
@@ -481,6 +485,8 @@ pub fn executor_pod(app: &SparkApplication, attempt: i32, id: i32, driver: &Driv
         .and_then(|v| parse_duration(v))
         .map(|d| d.as_millis())
         .unwrap_or(10_000);
+    // Passed on as given: the executor refuses a value that is not a port, naming it.
+    let metrics_port = app.spec.spark_conf.get(EXECUTOR_METRICS_PORT_KEY).map(|port| port.trim().to_string());
     let mut labels = labels(app, attempt, "executor");
     labels.insert(LABEL_EXECUTOR_ID.to_string(), id.to_string());
     labels.insert(LABEL_SPARK_EXEC_ID.to_string(), id.to_string());
@@ -504,7 +510,14 @@ pub fn executor_pod(app: &SparkApplication, attempt: i32, id: i32, driver: &Driv
             "0.0.0.0".to_string(),
             "--advertise-host".to_string(),
             "$(SPARK_EXECUTOR_POD_IP)".to_string(),
-        ]),
+        ]
+        .into_iter()
+        .chain(metrics_port.iter().flat_map(|port| ["--metrics-port".to_string(), port.clone()]))
+        .collect()),
+        ports: metrics_port
+            .and_then(|port| port.parse::<i32>().ok())
+            .filter(|port| *port > 0)
+            .map(|port| vec![ContainerPort { name: Some("metrics".to_string()), container_port: port, ..ContainerPort::default() }]),
         env: Some(vec![
             value_env("FLINT_APP_NAME", name.clone()),
             field_env("SPARK_EXECUTOR_POD_IP", "status.podIP"),
@@ -672,6 +685,24 @@ mod tests {
         assert_eq!(at("--cores"), "2");
         assert_eq!(at("--memory"), "2048m");
         assert_eq!(at("--advertise-host"), "$(SPARK_EXECUTOR_POD_IP)");
+        assert!(!args.contains(&"--metrics-port".to_string()), "no metrics unless asked for: {args:?}");
+        assert_eq!(spec.containers[0].ports, None);
+    }
+
+    /// `spark.flint.executor.metricsPort` moves the executors' `metrics` port; 0 (any
+    /// free port) serves metrics but declares no port a monitor could name.
+    #[test]
+    fn executor_metrics_port_follows_the_spark_conf() {
+        let driver = DriverRef { pod_name: "pi-1-driver".into(), uid: "d-uid".into(), ip: "127.9.0.5".into() };
+        for (value, declared) in [("9100", Some(9100)), ("0", None)] {
+            let mut app = basic();
+            app.spec.spark_conf.insert(EXECUTOR_METRICS_PORT_KEY.to_string(), value.to_string());
+            let container = executor_pod(&app, 1, 1, &driver, &BuildSettings::default()).spec.unwrap().containers[0].clone();
+            let args = container.args.unwrap();
+            assert_eq!(args[args.iter().position(|a| a == "--metrics-port").unwrap() + 1], value);
+            let ports = container.ports.unwrap_or_default();
+            assert_eq!(ports.iter().find(|p| p.name.as_deref() == Some("metrics")).map(|p| p.container_port), declared);
+        }
     }
 
     /// The secret's own value reaches pods only through the Secret (named after the

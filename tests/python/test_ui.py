@@ -197,3 +197,58 @@ def test_the_live_ui_and_the_history_server_show_a_job_that_survived_a_lost_exec
         finally:
             history.terminate()
             history.wait(timeout=10)
+
+
+@pytest.mark.parametrize("master", ["local[2]", "local-cluster[2,1,512]"])
+def test_every_master_shows_its_jobs_stages_and_sql_plans(master):
+    """A group-by and sort on `local[2]` (one stage: the plan runs whole in the driver,
+    its tasks the output partitions) and on local-cluster (a stage per exchange): the
+    REST API lists the job as succeeded with all its tasks, the result stage returned
+    the 7 groups, and the SQL execution has the plan's aggregates; on local[N] the
+    graph carries DataFusion's row counts (the final aggregate's 7 groups)."""
+    ui_port = _free_port()
+    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+        args = ["--master", master, "--conf", f"spark.ui.port={ui_port}", "--conf", "spark.driver.bindAddress=127.0.0.1",
+                "--conf", "spark.sql.shuffle.partitions=3"]
+        with connect_server(log, *args) as (_, url):
+            spark = SparkSession.builder.remote(url).create()
+            try:
+                df = (spark.range(0, 10_000, 1, 4).withColumn("k", F.col("id") % 7)
+                      .groupBy("k").agg(F.count("*").alias("n")).orderBy("k"))
+                got = [(r.k, r.n) for r in df.collect()]
+            finally:
+                spark.stop()
+            assert got == [(k, len(range(k, 10_000, 7))) for k in range(7)]
+
+            api = f"http://127.0.0.1:{ui_port}/api/v1/applications"
+            [app] = http_json(api)
+            base = f"{api}/{app['id']}"
+            executions = [e for e in http_json(f"{base}/sql") if any(n["nodeName"] == "AggregateExec" for n in e["nodes"])]
+            assert executions, http_json(f"{base}/sql")
+            execution = max(executions, key=lambda e: e["id"])
+            assert execution["status"] == "COMPLETED", execution
+            [job_id] = execution["successJobIds"]
+            job = http_json(f"{base}/jobs/{job_id}")
+            assert job["status"] == "SUCCEEDED", job
+            assert job["numTasks"] == job["numCompletedTasks"] > 0, job
+            if master.startswith("local["):
+                assert len(job["stageIds"]) == 1, job
+            else:
+                assert len(job["stageIds"]) >= 2, job
+            stages = {s["stageId"]: s for s in http_json(f"{base}/stages")}
+            for stage_id in job["stageIds"]:
+                stage = stages[stage_id]
+                assert stage["status"] == "COMPLETE" and stage["numCompleteTasks"] == stage["numTasks"], stage
+            assert stages[max(job["stageIds"])]["outputRecords"] == 7, stages[max(job["stageIds"])]
+            executors = http_json(f"{base}/executors")
+            assert sum(e["completedTasks"] for e in executors) >= job["numTasks"], executors
+
+            dom = browse(f"http://127.0.0.1:{ui_port}/#/sql/{execution['id']}", f"{master.split('[')[0]}-sql-plan")
+            graph = re.search(r'<svg id="plan-graph".*?</svg>', dom, re.S)
+            assert graph, dom[:3000]
+            nodes = re.findall(r'<g class="plan-node" data-node-id="\d+" data-node-name="([^"]+)"(.*?)</g>', graph.group(0), re.S)
+            assert "AggregateExec" in [name for name, _ in nodes], nodes
+            if master.startswith("local["):
+                rows = [re.findall(r'data-metric-name="number of output rows" data-metric-value="(\d+)"', body)
+                        for name, body in nodes if name == "AggregateExec"]
+                assert rows[0] == ["7"], f"the final aggregate outputs the 7 groups: {nodes}"

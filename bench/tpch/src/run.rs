@@ -67,11 +67,9 @@ pub async fn run(args: RunArgs) -> Result<()> {
         Some(binary) => binary.clone(),
         None => std::env::current_exe()?.with_file_name("flint"),
     };
-    let cluster = flint_driver::cluster::attach(&session, binary).await?;
+    let driver = flint_driver::cluster::attach(&session, binary).await?;
     let outcome = run_queries(&session, &args).await;
-    if let Some(cluster) = cluster {
-        cluster.shutdown().await;
-    }
+    driver.shutdown().await;
     outcome
 }
 

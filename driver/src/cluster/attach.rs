@@ -1,7 +1,11 @@
 //! Puts a session on the cluster its master names: for `local-cluster[E,C,M]`, starts the
-//! executors and sends the session's jobs to them; `local[N]` needs nothing.
+//! executors and sends the session's jobs to them; `local[N]` runs them in this process.
+//! Either way the driver's UI and event log start ([`LiveUi`]).
 
 use super::LocalCluster;
+use crate::listener::ListenerEvent;
+use crate::listener::events::now_millis;
+use crate::listener::local_events::{DRIVER_EXECUTOR, LocalJobEvents};
 use crate::scheduler::{ClusterScheduler, SchedulerConf};
 use crate::ui::LiveUi;
 use flint_engine::FlintSession;
@@ -29,23 +33,59 @@ pub enum AttachError {
     Ui(#[from] crate::ui::UiError),
 }
 
-/// For a local-cluster master: starts executor processes of `binary` (a `flint` binary
-/// with the `executor` subcommand) and makes them run the session's jobs. `None` for
-/// masters that run in this process. Call [`ClusterScheduler::shutdown`] when done.
-pub async fn attach(session: &FlintSession, binary: PathBuf) -> Result<Option<Arc<ClusterScheduler>>, AttachError> {
-    let cluster = start_cluster(&session.conf(), binary).await?;
-    if let Some(cluster) = &cluster {
-        run_jobs_on(session, cluster.clone());
-    }
-    Ok(cluster)
+/// A driver process's backend: the cluster its jobs run on (none for `local[N]`, whose
+/// jobs run in this process) and the UI and event log they report to.
+#[derive(Debug)]
+pub struct Driver {
+    cluster: Option<Arc<ClusterScheduler>>,
+    /// The UI of a `local[N]` driver (a cluster's scheduler owns its own bus).
+    local_ui: Option<LiveUi>,
 }
 
-/// Starts the executors `conf`'s master asks for (`local-cluster[E,C,M]`), processes of
-/// `binary`; `None` for masters that run in this process. Sessions share the cluster
-/// through [`run_jobs_on`]. Every call between the driver and its executors carries the
+impl Driver {
+    /// The cluster's scheduler, for masters with executors.
+    pub fn cluster(&self) -> Option<&Arc<ClusterScheduler>> {
+        self.cluster.as_ref()
+    }
+
+    /// What sessions hand their jobs to: the cluster, or `None` to run them in process.
+    pub fn job_runner(&self) -> Option<Arc<dyn JobRunner>> {
+        self.cluster.clone().map(|cluster| cluster as Arc<dyn JobRunner>)
+    }
+
+    /// Ends the application: stops the executors, then posts its end for the listeners
+    /// and waits until they have it (the event log is complete).
+    pub async fn shutdown(&self) {
+        if let Some(cluster) = &self.cluster {
+            cluster.shutdown().await;
+        }
+        if let Some(ui) = &self.local_ui {
+            ui.bus.post(ListenerEvent::ApplicationEnd { time: now_millis() });
+            ui.bus.flush().await;
+        }
+    }
+}
+
+/// Starts the driver `session`'s master asks for ([`start_cluster`]) and sends the
+/// session's jobs to its cluster, if it has one. Call [`Driver::shutdown`] when done.
+pub async fn attach(session: &FlintSession, binary: PathBuf) -> Result<Driver, AttachError> {
+    let driver = start_cluster(&session.conf(), binary).await?;
+    if let Some(cluster) = driver.cluster() {
+        run_jobs_on(session, cluster.clone());
+    }
+    Ok(driver)
+}
+
+/// Starts the driver `conf` asks for: for `local-cluster[E,C,M]`, the executors,
+/// processes of `binary` (a `flint` binary with the `executor` subcommand), which
+/// sessions share through [`run_jobs_on`]; for `local[N]`, the UI that this process's
+/// jobs report to. Every call between the driver and its executors carries the
 /// application's secret: `spark.authenticate.secret` if set, else a random one.
-pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<Arc<ClusterScheduler>>, AttachError> {
-    let Master::LocalCluster { executors, cores, memory_mb } = conf.master()? else { return Ok(None) };
+pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Driver, AttachError> {
+    let host = conf.get("spark.driver.bindAddress").unwrap_or("0.0.0.0");
+    let Master::LocalCluster { executors, cores, memory_mb } = conf.master()? else {
+        return Ok(Driver { cluster: None, local_ui: Some(start_local_ui(conf, host).await?) });
+    };
     let work_dir = conf.local_dirs().into_iter().next().unwrap_or_else(std::env::temp_dir);
     let mut backend = LocalCluster::new(binary, cores, memory_mb, work_dir);
     if let Some(interval) = conf.get("spark.executor.heartbeatInterval").and_then(parse_duration) {
@@ -62,14 +102,39 @@ pub async fn start_cluster(conf: &SparkConf, binary: PathBuf) -> Result<Option<A
         Some(secret) => AppSecret::new(secret)?,
         None => AppSecret::generate()?,
     };
-    let ui = LiveUi::start(conf, conf.get("spark.driver.bindAddress").unwrap_or("0.0.0.0")).await?;
+    let ui = LiveUi::start(conf, host).await?;
     let scheduler_conf = SchedulerConf { listener: ui.bus.clone(), ..SchedulerConf::from_spark(conf) };
     let scheduler = ClusterScheduler::start(Arc::new(backend), scheduler_conf, secret, executors).await?;
     eprintln!("flint: the local cluster's driver serves executors at {}", scheduler.address());
+    announce(&ui);
+    Ok(Driver { cluster: Some(scheduler), local_ui: None })
+}
+
+/// The UI of a `local[N]` driver: this process's jobs report to its bus, and the driver
+/// is its one executor, with the master's cores.
+async fn start_local_ui(conf: &SparkConf, host: &str) -> Result<LiveUi, AttachError> {
+    let ui = LiveUi::start(conf, host).await?;
+    if ui.bus.is_enabled() {
+        if let Err(error) = flint_engine::local_listener::install(Arc::new(LocalJobEvents(ui.bus.clone()))) {
+            tracing::warn!(%error, "this driver's UI shows no local jobs");
+        }
+        let host_port = ui.address.map(|address| format!("{}:{}", ui_host(address), address.port()));
+        ui.bus.post(ListenerEvent::ExecutorAdded {
+            time: now_millis(),
+            executor_id: DRIVER_EXECUTOR.to_string(),
+            host_port: host_port.unwrap_or_else(|| "localhost".to_string()),
+            total_cores: conf.master()?.cores(),
+        });
+    }
+    announce(&ui);
+    Ok(ui)
+}
+
+/// Tells the user where the UI is.
+fn announce(ui: &LiveUi) {
     if let Some(address) = ui.address {
         eprintln!("flint: the Flint UI is at http://{}:{}", ui_host(address), address.port());
     }
-    Ok(Some(scheduler))
 }
 
 /// The host to print for a UI bound to `address` (loopback for a wildcard bind).

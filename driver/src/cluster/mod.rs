@@ -9,7 +9,7 @@ pub mod attach;
 pub mod kubernetes;
 pub mod local_cluster;
 
-pub use attach::{AttachError, attach, run_jobs_on, start_cluster};
+pub use attach::{AttachError, Driver, attach, run_jobs_on, start_cluster};
 pub use local_cluster::LocalCluster;
 
 use flint_engine::ids::ExecutorId;

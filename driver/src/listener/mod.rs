@@ -4,6 +4,7 @@
 
 pub mod bus;
 pub mod events;
+pub mod local_events;
 pub mod scheduler_events;
 
 pub use bus::{Listener, ListenerBus};

@@ -44,18 +44,19 @@ pub fn job_submitted(plan: &dyn ExecutionPlan, stages: &StagePlan, properties: &
     ]
 }
 
-/// A job's end and its SQL execution's.
-pub fn job_finished(job: u64, error: Option<String>) -> [ListenerEvent; 2] {
+/// A job's end and its SQL execution's, with its operators' metrics in `node_metrics`
+/// (pre-order, as the execution's plan) where the driver has them.
+pub fn job_finished(job: u64, error: Option<String>, node_metrics: Vec<Vec<(String, u64)>>) -> [ListenerEvent; 2] {
     let time = now_millis();
     [
         ListenerEvent::JobEnd { time, job_id: job, error: error.clone() },
-        ListenerEvent::SqlExecutionEnd { time, execution_id: job, error, node_metrics: Vec::new() },
+        ListenerEvent::SqlExecutionEnd { time, execution_id: job, error, node_metrics },
     ]
 }
 
 /// A stage's name: its fragment's operators below the shuffle writer, as far as the
 /// first one with more than one input.
-fn stage_name(plan: &dyn ExecutionPlan) -> String {
+pub(crate) fn stage_name(plan: &dyn ExecutionPlan) -> String {
     let mut names = vec![plan.name().to_string()];
     let mut children = plan.children().into_iter().cloned().collect::<Vec<_>>();
     while let [child] = children.as_slice() {

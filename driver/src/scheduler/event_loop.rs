@@ -449,7 +449,7 @@ impl EventLoop {
                     }
                 }
                 Action::Finished { job, outcome } => {
-                    for event in scheduler_events::job_finished(job.0, outcome.as_ref().err().map(ToString::to_string)) {
+                    for event in scheduler_events::job_finished(job.0, outcome.as_ref().err().map(ToString::to_string), Vec::new()) {
                         self.listener.post(event);
                     }
                     if let Some(reply) = self.replies.remove(&job) {

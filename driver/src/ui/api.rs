@@ -538,7 +538,7 @@ fn execution_data(store: &AppStatusStore, execution: &Execution) -> ExecutionDat
             metrics: execution
                 .node_metrics
                 .get(id)
-                .map(|m| m.iter().map(|(name, value)| Metric { name: name.clone(), value: value.to_string() }).collect())
+                .map(|m| m.iter().map(|(name, value)| Metric { name: spark_metric_name(name), value: value.to_string() }).collect())
                 .unwrap_or_default(),
         })
         .collect();
@@ -563,6 +563,19 @@ fn execution_data(store: &AppStatusStore, execution: &Execution) -> ExecutionDat
         nodes,
         edges,
     }
+}
+
+/// Spark's name of a DataFusion operator metric where Spark has one (its SQL tab and
+/// `nodes[].metrics` say "number of output rows"), else DataFusion's own.
+fn spark_metric_name(name: &str) -> String {
+    match name {
+        "output_rows" => "number of output rows",
+        "spilled_bytes" => "spill size",
+        "spilled_rows" => "number of spilled rows",
+        "output_bytes" => "data size",
+        other => other,
+    }
+    .to_string()
 }
 
 async fn sql(State(apps): State<Arc<dyn Applications>>, Path(app): Path<String>) -> ApiResult {

@@ -160,7 +160,8 @@ function planGraph(execution) {
   const nodes = execution.nodes.map((n) => {
     const detail = n.description.length > 34 ? n.description.slice(0, 33) + "…" : n.description;
     const metrics = n.metrics.slice(0, 4).map((m, i) =>
-      `<text x="8" y="${44 + 13 * i}">${esc(m.name)}: ${esc(m.value)}</text>`).join("");
+      `<text class="plan-metric" data-metric-name="${esc(m.name)}" data-metric-value="${esc(m.value)}" x="8" y="${44 + 13 * i}">` +
+      `${esc(m.name)}: ${esc(m.value)}</text>`).join("");
     return `<g class="plan-node" data-node-id="${n.nodeId}" data-node-name="${esc(n.nodeName)}" transform="translate(${x(n.nodeId)},${y(n.nodeId)})">` +
       `<title>${esc(n.description)}</title><rect width="${W}" height="${boxHeight(n)}"></rect>` +
       `<text class="name" x="8" y="16">${esc(n.nodeName)}</text><text x="8" y="31">${esc(detail)}</text>${metrics}</g>`;
