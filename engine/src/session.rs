@@ -21,6 +21,7 @@ use crate::cache_table::CachedTables;
 use crate::config::{self, SparkConf};
 use crate::dataframe::DataFrame;
 use crate::error::{FlintError, Result};
+use crate::managed_tables::CatalogTables;
 use crate::path_tables::PathTables;
 use crate::reader::DataFrameReader;
 use crate::spark::divide::SparkDivision;
@@ -71,6 +72,7 @@ pub struct FlintSession {
     runner: Arc<Mutex<Option<Arc<dyn crate::job_runner::JobRunner>>>>,
     local: Arc<crate::local_runner::LocalJobRunner>,
     cached_tables: Arc<Mutex<CachedTables>>,
+    catalog_tables: Arc<Mutex<CatalogTables>>,
 }
 
 impl std::fmt::Debug for FlintSession {
@@ -171,6 +173,7 @@ impl FlintSession {
             runner: Arc::new(Mutex::new(None)),
             local,
             cached_tables: Arc::default(),
+            catalog_tables: Arc::default(),
         })
     }
 
@@ -193,6 +196,11 @@ impl FlintSession {
     /// The names `CACHE TABLE` cached.
     pub(crate) fn cached_tables(&self) -> &Mutex<CachedTables> {
         &self.cached_tables
+    }
+
+    /// The session's catalog tables: where each keeps its files, and their properties.
+    pub fn catalog_tables(&self) -> &Mutex<CatalogTables> {
+        &self.catalog_tables
     }
 
     /// The DataFusion context underneath, for the layers that plan and run jobs.
@@ -253,6 +261,9 @@ impl FlintSession {
         if let Some((key, value)) = spark_set(&statement) {
             self.set_conf(&key, &value)?;
             return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));
+        }
+        if let Some(df) = crate::managed_tables::execute(self, &statement).await? {
+            return Ok(df);
         }
         if crate::cache_table::execute(self, &statement).await? {
             return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));
