@@ -30,6 +30,8 @@ pub struct TableEntry {
     pub format: String,
     /// `TBLPROPERTIES`, in the order given.
     pub properties: Vec<(String, String)>,
+    /// The `PARTITIONED BY` columns.
+    pub partition_columns: Vec<String>,
 }
 
 /// The session's catalog tables, by lower-case `database.table`.
@@ -74,15 +76,48 @@ pub async fn execute(session: &FlintSession, statement: &Statement) -> Result<Op
     }
 }
 
-/// The lower-case `database.table` key of a table name as the user wrote it.
-pub fn table_key(name: &str) -> String {
-    let reference = TableReference::parse_str(name).resolve(DEFAULT_CATALOG, DEFAULT_DATABASE);
+/// The lower-case `database.table` key of a table name as the user wrote it, unqualified
+/// names taken in the session's current database.
+pub fn table_key(session: &FlintSession, name: &str) -> String {
+    let reference = TableReference::parse_str(name).resolve(DEFAULT_CATALOG, &session.current_database());
     format!("{}.{}", reference.schema, reference.table).to_ascii_lowercase()
 }
 
-/// Where a managed table's files go: `warehouse/table` in `default`, else
-/// `warehouse/database.db/table`, as Spark's session catalog lays them out.
-fn managed_location(session: &FlintSession, database: &str, table: &str) -> Result<PathBuf> {
+/// Deletes every file of the managed table `name`, keeping the table, as Spark's
+/// `TRUNCATE TABLE`; other tables and views are refused.
+pub async fn truncate_table(session: &FlintSession, name: &str) -> Result<()> {
+    if !session.context().table_exist(name)? {
+        return Err(table_not_found(name));
+    }
+    let entry = session.catalog_tables().lock().entries.get(&table_key(session, name)).cloned();
+    let Some(entry) = entry.filter(|e| e.managed) else {
+        return Err(DataFusionError::Plan(format!(
+            "[UNSUPPORTED_FEATURE.TABLE_OPERATION] Table {name} does not support TRUNCATE TABLE: only managed \
+             tables (CREATE TABLE ... USING without LOCATION) can be truncated."
+        ))
+        .into());
+    };
+    let entries = std::fs::read_dir(&entry.location).map_err(|e| io_error(&entry.location.display().to_string(), e))?;
+    for file in entries.flatten() {
+        let path = file.path();
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.map_err(|e| io_error(&path.display().to_string(), e))?;
+    }
+    Ok(())
+}
+
+/// Spark's error for a table or view that is not there.
+pub fn table_not_found(name: &str) -> FlintError {
+    DataFusionError::Plan(format!(
+        "[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found. Verify the spelling and \
+         correctness of the schema and catalog."
+    ))
+    .into()
+}
+
+/// Where a database's managed tables go: the warehouse for `default`, else
+/// `warehouse/database.db`, as Spark's session catalog lays them out.
+pub fn database_location(session: &FlintSession, database: &str) -> Result<PathBuf> {
     let warehouse = session.conf().get_or_default(&WAREHOUSE_DIR).unwrap_or("spark-warehouse").to_string();
     let warehouse = PathBuf::from(warehouse.strip_prefix("file:").unwrap_or(&warehouse));
     let warehouse = if warehouse.is_absolute() {
@@ -91,16 +126,21 @@ fn managed_location(session: &FlintSession, database: &str, table: &str) -> Resu
         std::env::current_dir().map_err(|e| io_error("the working directory", e))?.join(warehouse)
     };
     Ok(if database.eq_ignore_ascii_case(DEFAULT_DATABASE) {
-        warehouse.join(table.to_ascii_lowercase())
+        warehouse
     } else {
-        warehouse.join(format!("{}.db", database.to_ascii_lowercase())).join(table.to_ascii_lowercase())
+        warehouse.join(format!("{}.db", database.to_ascii_lowercase()))
     })
+}
+
+/// Where a managed table's files go: a folder of its database's location.
+fn managed_location(session: &FlintSession, database: &str, table: &str) -> Result<PathBuf> {
+    Ok(database_location(session, database)?.join(table.to_ascii_lowercase()))
 }
 
 async fn create_table(session: &FlintSession, create: &CreateExternalTable) -> Result<DataFrame> {
     let ctx = session.context();
     let name = create.name.to_string();
-    let reference = TableReference::parse_str(&name).resolve(DEFAULT_CATALOG, DEFAULT_DATABASE);
+    let reference = TableReference::parse_str(&name).resolve(DEFAULT_CATALOG, &session.current_database());
     if create.if_not_exists && ctx.table_exist(name.as_str())? {
         return empty(session);
     }
@@ -109,6 +149,7 @@ async fn create_table(session: &FlintSession, create: &CreateExternalTable) -> R
         return Err(FlintError::UnsupportedFormat { format });
     }
     let mut create = create.clone();
+    let partition_columns = create.table_partition_cols.clone();
     let mut properties = Vec::new();
     let mut options = Vec::new();
     let mut temporary_view = false;
@@ -164,14 +205,14 @@ async fn create_table(session: &FlintSession, create: &CreateExternalTable) -> R
     let plan = ctx.state().statement_to_plan(Statement::CreateExternalTable(create)).await?;
     ctx.execute_logical_plan(plan).await?;
     tracing::debug!(table = %name, location = %location.display(), managed, "created a catalog table");
-    let entry = TableEntry { location, managed, format, properties };
-    session.catalog_tables().lock().entries.insert(table_key(&name), entry);
+    let entry = TableEntry { location, managed, format, properties, partition_columns };
+    session.catalog_tables().lock().entries.insert(table_key(session, &name), entry);
     empty(session)
 }
 
 /// Forgets a dropped table, deleting its files when it was managed.
 fn forget_table(session: &FlintSession, name: &ObjectName) -> Result<()> {
-    let entry = session.catalog_tables().lock().entries.remove(&table_key(&name.to_string()));
+    let entry = session.catalog_tables().lock().entries.remove(&table_key(session, &name.to_string()));
     if let Some(entry) = entry.filter(|e| e.managed) {
         match std::fs::remove_dir_all(&entry.location) {
             Ok(()) => {}
@@ -295,10 +336,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_resolve_to_the_database() {
-        assert_eq!(table_key("Tbl1"), "default.tbl1");
-        assert_eq!(table_key("spark_catalog.default.tbl1"), "default.tbl1");
-        assert_eq!(table_key("db.t"), "db.t");
+    fn keys_resolve_to_the_current_database() -> Result<()> {
+        let session = FlintSession::builder().build()?;
+        assert_eq!(table_key(&session, "Tbl1"), "default.tbl1");
+        assert_eq!(table_key(&session, "spark_catalog.default.tbl1"), "default.tbl1");
+        assert_eq!(table_key(&session, "db.t"), "db.t");
+        Ok(())
     }
 
     #[test]

@@ -203,6 +203,26 @@ impl FlintSession {
         &self.catalog_tables
     }
 
+    /// The database unqualified names resolve in (`USE db`, `spark.catalog.setCurrentDatabase`).
+    pub fn current_database(&self) -> String {
+        self.ctx.state().config().options().catalog.default_schema.clone()
+    }
+
+    /// Makes `database` (a schema of `spark_catalog`) the current one; fails with
+    /// Spark's SCHEMA_NOT_FOUND when it does not exist.
+    pub fn set_current_database(&self, database: &str) -> Result<()> {
+        let exists = self.ctx.catalog(DEFAULT_CATALOG).is_some_and(|c| c.schema(database).is_some());
+        if !exists {
+            return Err(datafusion::error::DataFusionError::Plan(format!(
+                "[SCHEMA_NOT_FOUND] The schema `{database}` cannot be found. Verify the spelling and correctness of \
+                 the schema and catalog."
+            ))
+            .into());
+        }
+        self.ctx.state_ref().write().config_mut().options_mut().catalog.default_schema = database.to_string();
+        Ok(())
+    }
+
     /// The DataFusion context underneath, for the layers that plan and run jobs.
     pub fn context(&self) -> &SessionContext {
         &self.ctx
