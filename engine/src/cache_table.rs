@@ -22,6 +22,7 @@ pub struct CachedTables {
 
 #[derive(Debug)]
 struct CachedName {
+    reference: String,
     original: Arc<dyn TableProvider>,
     cached: Arc<CachedTable>,
 }
@@ -47,7 +48,7 @@ pub async fn execute(session: &FlintSession, statement: &Statement) -> Result<bo
 /// `lazy`, computes it at once, as Spark does.
 async fn cache_table(session: &FlintSession, name: &ObjectName, lazy: bool, query: Option<&Query>) -> Result<()> {
     let (ctx, reference) = (session.context(), name.to_string());
-    let already = session.cached_tables().lock().entries.contains_key(&key(name));
+    let already = session.cached_tables().lock().entries.contains_key(&key(session, name));
     if already && query.is_some() {
         uncache_table(session, name, true).await?;
     }
@@ -67,7 +68,7 @@ async fn cache_table(session: &FlintSession, name: &ObjectName, lazy: bool, quer
         let cached = Arc::new(CachedTable::new(plan, session.job_runner()));
         ctx.deregister_table(reference.as_str())?;
         ctx.register_table(reference.as_str(), Arc::clone(&cached) as _)?;
-        session.cached_tables().lock().entries.insert(key(name), CachedName { original, cached });
+        session.cached_tables().lock().entries.insert(key(session, name), CachedName { reference: reference.clone(), original, cached });
     }
     if !lazy {
         session.table(&reference).await?.count().await?;
@@ -78,9 +79,9 @@ async fn cache_table(session: &FlintSession, name: &ObjectName, lazy: bool, quer
 /// Drops the cached partitions of `name`, which then reads what it read before.
 async fn uncache_table(session: &FlintSession, name: &ObjectName, if_exists: bool) -> Result<()> {
     let (ctx, reference) = (session.context(), name.to_string());
-    let entry = session.cached_tables().lock().entries.remove(&key(name));
+    let entry = session.cached_tables().lock().entries.remove(&key(session, name));
     match entry {
-        Some(CachedName { original, cached }) => {
+        Some(CachedName { original, cached, .. }) => {
             ctx.deregister_table(reference.as_str())?;
             ctx.register_table(reference.as_str(), original)?;
             cached.release().await?;
@@ -91,9 +92,30 @@ async fn uncache_table(session: &FlintSession, name: &ObjectName, if_exists: boo
     }
 }
 
-/// Spark compares unquoted names without case.
-fn key(name: &ObjectName) -> String {
-    name.to_string().to_ascii_lowercase()
+/// Spark compares unquoted names without case, `t` and `spark_catalog.default.t` alike.
+fn key(session: &FlintSession, name: &ObjectName) -> String {
+    crate::managed_tables::table_key(session, &name.to_string())
+}
+
+/// Whether `name` (a table or view) is cached, as `spark.catalog.isCached`; a name that
+/// is not there fails with Spark's TABLE_OR_VIEW_NOT_FOUND.
+pub fn is_cached(session: &FlintSession, name: &str) -> Result<bool> {
+    if !session.context().table_exist(name)? {
+        return Err(crate::managed_tables::table_not_found(name));
+    }
+    let key = crate::managed_tables::table_key(session, name);
+    Ok(session.cached_tables().lock().entries.contains_key(&key))
+}
+
+/// Uncaches every cached name, as `spark.catalog.clearCache()` and `CLEAR CACHE`.
+pub async fn clear(session: &FlintSession) -> Result<()> {
+    let entries: Vec<CachedName> = session.cached_tables().lock().entries.drain().map(|(_, e)| e).collect();
+    for CachedName { reference, original, cached } in entries {
+        session.context().deregister_table(reference.as_str())?;
+        session.context().register_table(reference.as_str(), original)?;
+        cached.release().await?;
+    }
+    Ok(())
 }
 
 fn not_found(name: &ObjectName) -> crate::error::FlintError {

@@ -83,6 +83,13 @@ pub const SESSION_TIME_ZONE: ConfigKey = ConfigKey {
     doc: "Time zone used to show and interpret timestamps.",
 };
 
+/// `spark.sql.warehouse.dir`: where managed tables keep their files.
+pub const WAREHOUSE_DIR: ConfigKey = ConfigKey {
+    name: "spark.sql.warehouse.dir",
+    default: Some("spark-warehouse"),
+    doc: "Directory of managed tables (CREATE TABLE ... USING, saveAsTable), one folder per table; a relative path is taken from the working directory.",
+};
+
 /// Every key Flint reads, for documentation and `SET -v`.
 pub const KNOWN_KEYS: &[ConfigKey] = &[
     APP_NAME,
@@ -93,6 +100,7 @@ pub const KNOWN_KEYS: &[ConfigKey] = &[
     MAX_RESULT_SIZE,
     LOCAL_DIR,
     SESSION_TIME_ZONE,
+    WAREHOUSE_DIR,
 ];
 
 /// Where a job runs, parsed from `spark.master`.

@@ -21,6 +21,7 @@ use crate::cache_table::CachedTables;
 use crate::config::{self, SparkConf};
 use crate::dataframe::DataFrame;
 use crate::error::{FlintError, Result};
+use crate::managed_tables::CatalogTables;
 use crate::path_tables::PathTables;
 use crate::reader::DataFrameReader;
 use crate::spark::divide::SparkDivision;
@@ -79,6 +80,8 @@ pub struct FlintSession {
     /// The application's `spark.hadoop.*` keys (the configuration the session started
     /// with): what an unset Hadoop key falls back to.
     app_hadoop_keys: Arc<HadoopConf>,
+    /// The tables the session's catalog knows (managed and external, by name).
+    catalog_tables: Arc<Mutex<CatalogTables>>,
 }
 
 impl std::fmt::Debug for FlintSession {
@@ -187,6 +190,7 @@ impl FlintSession {
             cached_tables: Arc::default(),
             stores,
             app_hadoop_keys,
+            catalog_tables: Arc::default(),
         })
     }
 
@@ -211,6 +215,31 @@ impl FlintSession {
     /// The names `CACHE TABLE` cached.
     pub(crate) fn cached_tables(&self) -> &Mutex<CachedTables> {
         &self.cached_tables
+    }
+
+    /// The session's catalog tables: where each keeps its files, and their properties.
+    pub fn catalog_tables(&self) -> &Mutex<CatalogTables> {
+        &self.catalog_tables
+    }
+
+    /// The database unqualified names resolve in (`USE db`, `spark.catalog.setCurrentDatabase`).
+    pub fn current_database(&self) -> String {
+        self.ctx.state().config().options().catalog.default_schema.clone()
+    }
+
+    /// Makes `database` (a schema of `spark_catalog`) the current one; fails with
+    /// Spark's SCHEMA_NOT_FOUND when it does not exist.
+    pub fn set_current_database(&self, database: &str) -> Result<()> {
+        let exists = self.ctx.catalog(DEFAULT_CATALOG).is_some_and(|c| c.schema(database).is_some());
+        if !exists {
+            return Err(datafusion::error::DataFusionError::Plan(format!(
+                "[SCHEMA_NOT_FOUND] The schema `{database}` cannot be found. Verify the spelling and correctness of \
+                 the schema and catalog."
+            ))
+            .into());
+        }
+        self.ctx.state_ref().write().config_mut().options_mut().catalog.default_schema = database.to_string();
+        Ok(())
     }
 
     /// The DataFusion context underneath, for the layers that plan and run jobs.
@@ -293,6 +322,9 @@ impl FlintSession {
         if let Some((key, value)) = spark_set(&statement) {
             self.set_conf(&key, &value)?;
             return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));
+        }
+        if let Some(df) = crate::managed_tables::execute(self, &statement).await? {
+            return Ok(df);
         }
         if crate::cache_table::execute(self, &statement).await? {
             return Ok(DataFrame::new(self.clone(), self.ctx.read_empty()?));

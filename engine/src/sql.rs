@@ -40,6 +40,8 @@ fn parse_all(parser: &mut DFParser) -> std::result::Result<VecDeque<Statement>, 
         }
         let statement = if parser.parser.parse_keyword(Keyword::CACHE) {
             Statement::Statement(Box::new(parse_cache_table(&mut parser.parser).map_err(sql_error)?))
+        } else if let Some(create) = crate::create_table::parse_spark_create_table(&mut parser.parser) {
+            create.map_err(sql_error)?
         } else if let Some(set) = parse_spark_set(&mut parser.parser) {
             Statement::Statement(Box::new(set))
         } else {

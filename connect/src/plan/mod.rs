@@ -1,6 +1,7 @@
 //! Connect plans (relations, expressions, commands) as Flint DataFrames.
 
 pub mod catalog;
+pub mod catalog_rows;
 pub mod expressions;
 pub mod functions;
 pub mod identifiers;
@@ -11,3 +12,4 @@ pub mod python_relations;
 pub mod python_udf;
 pub mod relations;
 pub mod statistics;
+pub mod table_functions;

@@ -407,6 +407,9 @@ impl RelationPlanner {
                 let (schema, batch) = statistics::statistics(&input, &[], &stats).await?;
                 self.memory(schema, vec![batch])?
             }
+            RelType::UnresolvedTableValuedFunction(call) => {
+                crate::plan::table_functions::table_function(self, call).await?
+            }
             RelType::Catalog(catalog) => crate::plan::catalog::catalog(&self.session, catalog).await?,
             RelType::Unpivot(unpivot) => {
                 let input = self.input(unpivot.input.as_deref(), "unpivot").await?;
