@@ -1,9 +1,13 @@
 //! Spark semantics that differ from DataFusion's, kept in one place.
 
 pub mod avg;
+pub mod cast_functions;
+pub mod collections;
 pub mod decimal_literals;
 pub mod divide;
+pub mod extract_value;
 pub mod format;
+pub mod higher_order;
 pub mod range;
 pub mod rewrites;
 pub mod show;

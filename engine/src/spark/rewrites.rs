@@ -4,7 +4,7 @@
 
 use arrow::datatypes::DataType;
 use datafusion::common::{Result, internal_err};
-use datafusion::functions::expr_fn::{date_part, regexp_replace};
+use datafusion::functions::expr_fn::{date_part, regexp_replace, to_char};
 use datafusion_spark::function::datetime::expr_fn as spark_fn;
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
@@ -18,8 +18,29 @@ use datafusion::logical_expr::{
 pub struct Rewrite {
     name: &'static str,
     signature: Signature,
-    return_type: DataType,
+    return_type: fn(&[DataType]) -> Result<DataType>,
     rewrite: fn(Vec<Expr>, &SimplifyContext) -> Result<Expr>,
+}
+
+impl Rewrite {
+    /// A function `name` whose calls become `rewrite(args)`, typed by `return_type`.
+    pub fn new(
+        name: &'static str,
+        signature: Signature,
+        return_type: fn(&[DataType]) -> Result<DataType>,
+        rewrite: fn(Vec<Expr>, &SimplifyContext) -> Result<Expr>,
+    ) -> Self {
+        Self { name, signature, return_type, rewrite }
+    }
+}
+
+/// The arguments of a call to `name`, which must be `N`.
+pub fn arguments<const N: usize>(name: &str, args: Vec<Expr>) -> Result<[Expr; N]> {
+    <[Expr; N]>::try_from(args)
+        .map_err(|args| datafusion::error::DataFusionError::Plan(format!(
+            "[WRONG_NUM_ARGS] {name} takes {N} argument(s), not {}",
+            args.len()
+        )))
 }
 
 /// Every function Flint defines by rewriting, ready to register.
@@ -27,7 +48,7 @@ pub fn all() -> Vec<ScalarUDF> {
     let date_field = |name: &'static str, rewrite| Rewrite {
         name,
         signature: Signature::any(1, Volatility::Immutable),
-        return_type: DataType::Int32,
+        return_type: |_| Ok(DataType::Int32),
         rewrite,
     };
     let rewrites = vec![
@@ -50,13 +71,31 @@ pub fn all() -> Vec<ScalarUDF> {
             let [start, days] = start_and_days("date_sub", args)?;
             Ok(spark_fn::date_sub(start, days))
         }),
+        // Spark's three-letter day names: Mon, Tue, …
+        Rewrite {
+            name: "dayname",
+            signature: Signature::any(1, Volatility::Immutable),
+            return_type: |_| Ok(DataType::Utf8),
+            rewrite: |args, _| {
+                let [date] = arguments("dayname", args)?;
+                Ok(to_char(cast(date, DataType::Date32), lit("%a")))
+            },
+        },
+        Rewrite {
+            name: "e",
+            signature: Signature::nullary(Volatility::Immutable),
+            return_type: |_| Ok(DataType::Float64),
+            rewrite: |args, _| {
+                let [] = arguments("e", args)?;
+                Ok(lit(std::f64::consts::E))
+            },
+        },
         Rewrite {
             name: "regexp_replace",
             signature: Signature::string(3, Volatility::Immutable),
-            return_type: DataType::Utf8,
+            return_type: |_| Ok(DataType::Utf8),
             rewrite: |args, _| {
-                let [text, pattern, replacement] = <[Expr; 3]>::try_from(args)
-                    .map_err(|_| datafusion::error::DataFusionError::Plan("regexp_replace takes 3 arguments".into()))?;
+                let [text, pattern, replacement] = arguments("regexp_replace", args)?;
                 Ok(cast(regexp_replace(text, pattern, replacement, Some(lit("g"))), DataType::Utf8))
             },
         },
@@ -66,14 +105,13 @@ pub fn all() -> Vec<ScalarUDF> {
 
 /// A `(start, days) -> DATE` function.
 fn date_shift(name: &'static str, rewrite: fn(Vec<Expr>, &SimplifyContext) -> Result<Expr>) -> Rewrite {
-    Rewrite { name, signature: Signature::any(2, Volatility::Immutable), return_type: DataType::Date32, rewrite }
+    Rewrite { name, signature: Signature::any(2, Volatility::Immutable), return_type: |_| Ok(DataType::Date32), rewrite }
 }
 
 /// The arguments of a call to `name(start, days)`, as the DATE and INT Spark's date
 /// arithmetic takes.
 fn start_and_days(name: &str, args: Vec<Expr>) -> Result<[Expr; 2]> {
-    let [start, days] = <[Expr; 2]>::try_from(args)
-        .map_err(|_| datafusion::error::DataFusionError::Plan(format!("{name} takes 2 arguments")))?;
+    let [start, days] = arguments(name, args)?;
     Ok([cast(start, DataType::Date32), cast(days, DataType::Int32)])
 }
 
@@ -112,8 +150,8 @@ impl ScalarUDFImpl for Rewrite {
         &self.signature
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(self.return_type.clone())
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        (self.return_type)(arg_types)
     }
 
     fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
