@@ -152,12 +152,16 @@ impl FlintSession {
         }
         // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
         ctx.register_udaf(crate::spark::avg::spark_avg());
+        for function in crate::spark::aggregate_rewrites::all() {
+            ctx.register_udaf(function);
+        }
         ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));
         ctx.register_udf(crate::spark::split::spark_split());
         ctx.register_udf(crate::spark::type_of::spark_typeof());
         ctx.register_udf(crate::spark::extract_value::spark_extract_value());
         let rewrites = crate::spark::rewrites::all().into_iter().chain(crate::spark::collections::all());
-        for function in rewrites.chain(crate::spark::cast_functions::all()) {
+        let rewrites = rewrites.chain(crate::spark::cast_functions::all()).chain(crate::spark::regexp::all());
+        for function in rewrites {
             ctx.register_udf(function);
         }
         for function in crate::spark::higher_order::all() {

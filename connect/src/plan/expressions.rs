@@ -240,6 +240,15 @@ impl ExprConverter<'_> {
                 let value = args.remove(0);
                 Expr::InList(InList::new(Box::new(value), args, false))
             }
+            ("struct", n) if n >= 1 => {
+                // Fields are named by their aliases or columns, the others col1, col2, …
+                let pairs = args.into_iter().enumerate().flat_map(|(i, arg)| match arg {
+                    Expr::Alias(alias) => [lit(alias.name), *alias.expr],
+                    Expr::Column(column) => [lit(column.name.clone()), Expr::Column(column)],
+                    other => [lit(format!("col{}", i + 1)), other],
+                });
+                functions::call(self.state, "named_struct", pairs.collect(), false, self.schema)?
+            }
             ("explode", 1) => Expr::Unnest(datafusion::logical_expr::expr::Unnest::new(args.remove(0))),
             ("when", n) if n >= 2 => {
                 let otherwise = if n % 2 == 1 { args.pop().map(Box::new) } else { None };

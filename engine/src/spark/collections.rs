@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, ScalarValue, plan_err};
-use datafusion::functions::core::get_field;
 use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_nested::expr_fn::{
-    array_element, array_has, array_position, array_remove_all, cardinality, gen_series, map_keys,
+    array_element, array_has, array_length, array_position, array_remove_all, gen_series, map_extract, map_keys,
 };
 use datafusion::logical_expr::simplify::SimplifyContext;
 use datafusion::logical_expr::{Expr, ExprSchemable, ScalarUDF, Signature, Volatility, cast, lit, when};
@@ -22,14 +21,14 @@ pub fn all() -> Vec<ScalarUDF> {
     let rewrites = vec![
         Rewrite::new("array_size", any(1), |_| Ok(DataType::Int32), |args, _| {
             let [array] = arguments("array_size", args)?;
-            Ok(cast(cardinality(array), DataType::Int32))
+            Ok(cast(array_length(array), DataType::Int32))
         }),
         // get(array, i): the element at 0-based i, null when i is out of bounds.
         Rewrite::new("get", any(2), |types| element_type("get", types), |args, _| {
             let [array, index] = arguments("get", args)?;
             let index = cast(index, DataType::Int64);
-            Ok(when(index.clone().lt(lit(0i64)), lit(ScalarValue::Null))
-                .otherwise(array_element(array, index + lit(1i64)))?)
+            let position = when(index.clone().lt(lit(0i64)), lit(ScalarValue::Int64(None))).otherwise(index + lit(1i64))?;
+            Ok(array_element(array, position))
         }),
         Rewrite::new("element_at", any(2), |types| element_type("element_at", types), |args, info| {
             element_at("element_at", args, info)
@@ -38,19 +37,23 @@ pub fn all() -> Vec<ScalarUDF> {
             element_at("try_element_at", args, info)
         }),
         // Spark's array_remove removes every match.
-        Rewrite::new("array_remove", any(2), |types| Ok(types[0].clone()), |args, _| {
+        Rewrite::new("array_remove", any(2), |types| Ok(types[0].clone()), |args, info| {
             let [array, element] = arguments("array_remove", args)?;
+            let element = as_element_of(&array, element, info)?;
             Ok(array_remove_all(array, element))
         }),
         // Spark's array_position is 1-based, and 0 when the element is missing.
-        Rewrite::new("array_position", any(2), |_| Ok(DataType::Int64), |args, _| {
+        Rewrite::new("array_position", any(2), |_| Ok(DataType::Int64), |args, info| {
             let [array, element] = arguments("array_position", args)?;
+            let element = as_element_of(&array, element, info)?;
             let found = cast(array_position(array.clone(), element, lit(1i64)), DataType::Int64);
             Ok(when(array.is_null(), lit(ScalarValue::Int64(None))).otherwise(coalesce(vec![found, lit(0i64)]))?)
         }),
-        Rewrite::new("map_contains_key", any(2), |_| Ok(DataType::Boolean), |args, _| {
+        Rewrite::new("map_contains_key", any(2), |_| Ok(DataType::Boolean), |args, info| {
             let [map, key] = arguments("map_contains_key", args)?;
-            Ok(array_has(map_keys(map), key))
+            let keys = map_keys(map);
+            let key = as_element_of(&keys, key, info)?;
+            Ok(array_has(keys, key))
         }),
         Rewrite::new(
             "sequence",
@@ -81,14 +84,25 @@ fn element_type(name: &str, types: &[DataType]) -> Result<DataType> {
     }
 }
 
+/// `value` cast to the element type of `array` (Spark's coercion of the searched value).
+fn as_element_of(array: &Expr, value: Expr, info: &SimplifyContext) -> Result<Expr> {
+    let element = element_type("array function", &[array.get_type(info.schema())?])?;
+    Ok(if value.get_type(info.schema())? == element { value } else { cast(value, element) })
+}
+
 /// `element_at(array, i)`: the element at 1-based `i`, counted from the end when
 /// negative; `element_at(map, key)`: the key's value.
 fn element_at(name: &str, args: Vec<Expr>, info: &SimplifyContext) -> Result<Expr> {
     let [base, key] = arguments(name, args)?;
     Ok(match base.get_type(info.schema())? {
-        DataType::Map(..) => get_field().call(vec![base, key]),
+        DataType::Map(..) => map_value(base, key),
         _ => array_element(base, cast(key, DataType::Int64)),
     })
+}
+
+/// The value of `key` in `map`, null when missing.
+pub fn map_value(map: Expr, key: Expr) -> Expr {
+    array_element(map_extract(map, key), lit(1i64))
 }
 
 /// `sequence(start, stop[, step])`: the integers from start to stop (both included),

@@ -95,7 +95,7 @@ impl ScalarUDFImpl for ExtractValue {
             DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
                 array_element(base, cast(key, DataType::Int64) + lit(1i64))
             }
-            DataType::Map(..) => get_field().call(vec![base, key]),
+            DataType::Map(..) => crate::spark::collections::map_value(base, key),
             other => return Err(base_type_error(&other)),
         };
         Ok(ExprSimplifyResult::Simplified(rewritten))

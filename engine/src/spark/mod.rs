@@ -1,5 +1,6 @@
 //! Spark semantics that differ from DataFusion's, kept in one place.
 
+pub mod aggregate_rewrites;
 pub mod avg;
 pub mod cast_functions;
 pub mod collections;
@@ -9,6 +10,7 @@ pub mod extract_value;
 pub mod format;
 pub mod higher_order;
 pub mod range;
+pub mod regexp;
 pub mod rewrites;
 pub mod show;
 pub mod split;

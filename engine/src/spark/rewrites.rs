@@ -4,11 +4,13 @@
 
 use arrow::datatypes::DataType;
 use datafusion::common::{Result, internal_err};
-use datafusion::functions::expr_fn::{date_part, regexp_replace, to_char};
+use datafusion::common::ScalarValue;
+use datafusion::functions::expr_fn::{date_part, decode, regexp_replace, to_char};
 use datafusion_spark::function::datetime::expr_fn as spark_fn;
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, cast,
+    ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility, cast,
     lit,
 };
 
@@ -91,6 +93,15 @@ pub fn all() -> Vec<ScalarUDF> {
             },
         },
         Rewrite {
+            name: "to_binary",
+            signature: Signature::one_of(
+                vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+                Volatility::Immutable,
+            ),
+            return_type: |_| Ok(DataType::Binary),
+            rewrite: |args, _| to_binary(args),
+        },
+        Rewrite {
             name: "regexp_replace",
             signature: Signature::string(3, Volatility::Immutable),
             return_type: |_| Ok(DataType::Utf8),
@@ -101,6 +112,30 @@ pub fn all() -> Vec<ScalarUDF> {
         },
     ];
     rewrites.into_iter().map(ScalarUDF::new_from_impl).collect()
+}
+
+/// `to_binary(text[, format])`: text decoded as `hex` (the default), `utf-8` or `base64`.
+fn to_binary(mut args: Vec<Expr>) -> Result<Expr> {
+    let format = match args.len() {
+        1 => "hex".to_string(),
+        2 => match args.pop() {
+            Some(Expr::Literal(
+                ScalarValue::Utf8(Some(format)) | ScalarValue::Utf8View(Some(format)) | ScalarValue::LargeUtf8(Some(format)),
+                _,
+            )) => format.to_ascii_lowercase(),
+            _ => return datafusion::common::plan_err!("[INVALID_PARAMETER_VALUE.BINARY_FORMAT] to_binary takes a format literal"),
+        },
+        n => return datafusion::common::plan_err!("[WRONG_NUM_ARGS] to_binary takes 1 or 2 arguments, not {n}"),
+    };
+    let [text] = arguments("to_binary", args)?;
+    let text = cast(text, DataType::Utf8);
+    match format.as_str() {
+        "hex" | "base64" => Ok(decode(text, lit(format))),
+        "utf-8" | "utf8" => Ok(cast(text, DataType::Binary)),
+        other => datafusion::common::plan_err!(
+            "[INVALID_PARAMETER_VALUE.BINARY_FORMAT] to_binary expects one of the binary formats 'base64', 'hex', 'utf-8', but got '{other}'"
+        ),
+    }
 }
 
 /// A `(start, days) -> DATE` function.
