@@ -15,4 +15,5 @@ pub mod rewrites;
 pub mod show;
 pub mod split;
 pub mod sql_dialect;
+pub mod type_names;
 pub mod type_of;
