@@ -105,29 +105,7 @@ pub fn wire_field(field: &Field) -> Field {
 
 /// The Spark type name `printSchema` prints (`long`, `string`, `decimal(10,2)` …).
 pub fn simple_string(data_type: &DataType) -> String {
-    match data_type {
-        DataType::Null => "void".into(),
-        DataType::Boolean => "boolean".into(),
-        DataType::Int8 => "byte".into(),
-        DataType::Int16 | DataType::UInt8 => "short".into(),
-        DataType::Int32 | DataType::UInt16 => "integer".into(),
-        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => "long".into(),
-        DataType::Float16 | DataType::Float32 => "float".into(),
-        DataType::Float64 => "double".into(),
-        DataType::Decimal32(p, s) | DataType::Decimal64(p, s) | DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => {
-            format!("decimal({p},{s})")
-        }
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => "binary".into(),
-        DataType::Date32 | DataType::Date64 => "date".into(),
-        DataType::Timestamp(_, Some(_)) => "timestamp".into(),
-        DataType::Timestamp(_, None) => "timestamp_ntz".into(),
-        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) | DataType::ListView(_) => "array".into(),
-        DataType::Struct(_) => "struct".into(),
-        DataType::Map(..) => "map".into(),
-        DataType::Dictionary(_, value) => simple_string(value),
-        other => other.to_string().to_lowercase(),
-    }
+    flint_engine::spark::type_names::type_name(data_type)
 }
 
 /// Spark's `printSchema` text for a schema.

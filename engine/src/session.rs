@@ -169,11 +169,20 @@ impl FlintSession {
         }
         // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
         ctx.register_udaf(crate::spark::avg::spark_avg());
+        for function in crate::spark::aggregate_rewrites::all() {
+            ctx.register_udaf(function);
+        }
         ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));
         ctx.register_udf(crate::spark::split::spark_split());
         ctx.register_udf(crate::spark::type_of::spark_typeof());
-        for function in crate::spark::rewrites::all() {
+        ctx.register_udf(crate::spark::extract_value::spark_extract_value());
+        let rewrites = crate::spark::rewrites::all().into_iter().chain(crate::spark::collections::all());
+        let rewrites = rewrites.chain(crate::spark::cast_functions::all()).chain(crate::spark::regexp::all());
+        for function in rewrites {
             ctx.register_udf(function);
+        }
+        for function in crate::spark::higher_order::all() {
+            ctx.register_higher_order_function(function);
         }
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_DATABASE, Arc::new(MemorySchemaProvider::new()))?;

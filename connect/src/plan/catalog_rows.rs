@@ -10,7 +10,7 @@ use datafusion::scalar::ScalarValue;
 use flint_engine::managed_tables::{TableEntry, database_location, table_key, table_not_found};
 use flint_engine::path_tables::PathTables;
 use flint_engine::session::{DEFAULT_CATALOG, DEFAULT_DATABASE};
-use flint_engine::spark::type_of::catalog_string;
+use flint_engine::spark::type_names::catalog_string;
 use flint_engine::{DataFrame, FlintSession};
 
 use crate::errors::{ConnectError, Result};

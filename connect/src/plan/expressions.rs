@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
+use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{Column, DFSchema, ScalarValue, TableReference};
 use datafusion::execution::SessionState;
 use datafusion::functions_aggregate::count::count_udaf;
-use datafusion::logical_expr::expr::{Case, InList, Like, WindowFunction};
+use datafusion::logical_expr::expr::{Case, InList, Lambda, LambdaVariable, Like, WindowFunction};
 use datafusion::logical_expr::{
     BinaryExpr, Expr, ExprFunctionExt, ExprSchemable, Operator, SortExpr, WindowFrame, WindowFrameBound,
     WindowFrameUnits, cast, lit,
@@ -37,8 +38,22 @@ pub struct ExprConverter<'a> {
 }
 
 impl ExprConverter<'_> {
-    /// The DataFusion expression for `expr`.
+    /// The DataFusion expression for `expr`, its lambda variables resolved.
     pub fn expr(&self, expr: &Expression) -> Result<Expr> {
+        self.resolve(self.convert(expr)?)
+    }
+
+    /// `expr` with the variables of its lambdas typed from their functions' arguments.
+    fn resolve(&self, expr: Expr) -> Result<Expr> {
+        if expr.exists(|e| Ok(matches!(e, Expr::HigherOrderFunction(_))))? {
+            return Ok(expr.resolve_lambda_variables(self.schema)?.data);
+        }
+        Ok(expr)
+    }
+
+    /// The DataFusion expression for `expr`; lambda variables are left to [`Self::expr`],
+    /// as a lambda's body only resolves with its function.
+    fn convert(&self, expr: &Expression) -> Result<Expr> {
         let Some(expr_type) = expr.expr_type.as_ref() else {
             return Err(ConnectError::InvalidPlan { reason: "expression without a type".into() });
         };
@@ -74,9 +89,17 @@ impl ExprConverter<'_> {
             ExprType::UnresolvedExtractValue(e) => {
                 let child = self.required(e.child.as_deref(), "extract value")?;
                 let key = self.required(e.extraction.as_deref(), "extract value")?;
-                functions::call(self.state, "get_field_or_index", vec![child, key], false, self.schema)
+                functions::call(self.state, "extract_value", vec![child, key], false, self.schema)
             }
             ExprType::CommonInlineUserDefinedFunction(udf) => crate::plan::python_udf::scalar(self, udf),
+            ExprType::LambdaFunction(lambda) => {
+                let body = self.required(lambda.function.as_deref(), "lambda function")?;
+                let params = lambda.arguments.iter().map(|v| v.name_parts.join(".")).collect();
+                Ok(Expr::Lambda(Lambda::new(params, body)))
+            }
+            ExprType::UnresolvedNamedLambdaVariable(variable) => {
+                Ok(Expr::LambdaVariable(LambdaVariable::new(variable.name_parts.join("."), None)))
+            }
             other => Err(ConnectError::Unsupported { what: format!("expression {}", expr_kind(other)) }),
         }
     }
@@ -96,7 +119,7 @@ impl ExprConverter<'_> {
 
     /// A sort key with Spark's null ordering (nulls first ascending, last descending).
     pub fn sort(&self, order: &SortOrder) -> Result<SortExpr> {
-        let expr = self.required(order.child.as_deref(), "sort order")?;
+        let expr = self.resolve(self.required(order.child.as_deref(), "sort order")?)?;
         let asc = order.direction != SortDirection::Descending as i32;
         let nulls_first = match order.null_ordering {
             n if n == NullOrdering::SortNullsFirst as i32 => true,
@@ -116,7 +139,7 @@ impl ExprConverter<'_> {
 
     fn required(&self, expr: Option<&Expression>, what: &str) -> Result<Expr> {
         match expr {
-            Some(expr) => self.expr(expr),
+            Some(expr) => self.convert(expr),
             None => Err(ConnectError::InvalidPlan { reason: format!("{what} without its input expression") }),
         }
     }
@@ -163,7 +186,7 @@ impl ExprConverter<'_> {
         if star_count {
             return Ok(count_udaf().call(vec![lit(1i64)]));
         }
-        let args = f.arguments.iter().map(|a| self.expr(a)).collect::<Result<Vec<_>>>()?;
+        let args = f.arguments.iter().map(|a| self.convert(a)).collect::<Result<Vec<_>>>()?;
         self.call(name, args, f.is_distinct)
     }
 
@@ -217,6 +240,15 @@ impl ExprConverter<'_> {
                 let value = args.remove(0);
                 Expr::InList(InList::new(Box::new(value), args, false))
             }
+            ("struct", n) if n >= 1 => {
+                // Fields are named by their aliases or columns, the others col1, col2, …
+                let pairs = args.into_iter().enumerate().flat_map(|(i, arg)| match arg {
+                    Expr::Alias(alias) => [lit(alias.name), *alias.expr],
+                    Expr::Column(column) => [lit(column.name.clone()), Expr::Column(column)],
+                    other => [lit(format!("col{}", i + 1)), other],
+                });
+                functions::call(self.state, "named_struct", pairs.collect(), false, self.schema)?
+            }
             ("explode", 1) => Expr::Unnest(datafusion::logical_expr::expr::Unnest::new(args.remove(0))),
             ("when", n) if n >= 2 => {
                 let otherwise = if n % 2 == 1 { args.pop().map(Box::new) } else { None };
@@ -239,9 +271,9 @@ impl ExprConverter<'_> {
         let Some(ExprType::UnresolvedFunction(f)) = function.expr_type.as_ref() else {
             return Err(ConnectError::Unsupported { what: "window over a non-function expression".into() });
         };
-        let args = f.arguments.iter().map(|a| self.expr(a)).collect::<Result<Vec<_>>>()?;
+        let args = f.arguments.iter().map(|a| self.convert(a)).collect::<Result<Vec<_>>>()?;
         let definition = functions::window_definition(self.state, &f.function_name)?;
-        let partition_by = window.partition_spec.iter().map(|e| self.expr(e)).collect::<Result<Vec<_>>>()?;
+        let partition_by = window.partition_spec.iter().map(|e| self.convert(e)).collect::<Result<Vec<_>>>()?;
         let order_by = window.order_spec.iter().map(|o| self.sort(o)).collect::<Result<Vec<_>>>()?;
         let mut builder = Expr::from(WindowFunction::new(definition, args))
             .partition_by(partition_by)
@@ -273,7 +305,7 @@ impl ExprConverter<'_> {
             frame_boundary::Boundary::CurrentRow(_) => WindowFrameBound::CurrentRow,
             frame_boundary::Boundary::Unbounded(_) => unbounded,
             frame_boundary::Boundary::Value(value) => {
-                let Expr::Literal(scalar, _) = self.expr(value)? else {
+                let Expr::Literal(scalar, _) = self.convert(value)? else {
                     return Err(ConnectError::Unsupported { what: "window frame bound that is not a literal".into() });
                 };
                 let offset = scalar_i64(&scalar).ok_or_else(|| ConnectError::Unsupported {

@@ -3,7 +3,9 @@
 
 use datafusion::common::DFSchema;
 use datafusion::execution::SessionState;
-use datafusion::logical_expr::expr::{NullTreatment, ScalarFunction};
+use std::sync::Arc;
+
+use datafusion::logical_expr::expr::{HigherOrderFunction, NullTreatment, ScalarFunction};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, WindowFunctionDefinition};
 
 use crate::errors::{ConnectError, Result};
@@ -77,6 +79,12 @@ pub fn call(state: &SessionState, name: &str, args: Vec<Expr>, distinct: bool, _
     }
     if lower == "collect_set" {
         return aggregate(state, "array_agg", args, true, name);
+    }
+    // transform(arr, x -> …) and the other functions that take lambdas.
+    if args.iter().any(|a| matches!(a, Expr::Lambda(_)))
+        && let Some(function) = state.higher_order_functions().get(&lower)
+    {
+        return Ok(Expr::HigherOrderFunction(HigherOrderFunction::new(Arc::clone(function), args)));
     }
     // Spark-specific implementations first (datafusion-spark registers them under the
     // Spark name), then DataFusion's under Spark's alias.

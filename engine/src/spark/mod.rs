@@ -1,12 +1,19 @@
 //! Spark semantics that differ from DataFusion's, kept in one place.
 
+pub mod aggregate_rewrites;
 pub mod avg;
+pub mod cast_functions;
+pub mod collections;
 pub mod decimal_literals;
 pub mod divide;
+pub mod extract_value;
 pub mod format;
+pub mod higher_order;
 pub mod range;
+pub mod regexp;
 pub mod rewrites;
 pub mod show;
 pub mod split;
 pub mod sql_dialect;
+pub mod type_names;
 pub mod type_of;

@@ -4,11 +4,13 @@
 
 use arrow::datatypes::DataType;
 use datafusion::common::{Result, internal_err};
-use datafusion::functions::expr_fn::{date_part, regexp_replace};
+use datafusion::common::ScalarValue;
+use datafusion::functions::expr_fn::{date_part, decode, regexp_replace, to_char};
 use datafusion_spark::function::datetime::expr_fn as spark_fn;
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, cast,
+    ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility, cast,
     lit,
 };
 
@@ -18,8 +20,29 @@ use datafusion::logical_expr::{
 pub struct Rewrite {
     name: &'static str,
     signature: Signature,
-    return_type: DataType,
+    return_type: fn(&[DataType]) -> Result<DataType>,
     rewrite: fn(Vec<Expr>, &SimplifyContext) -> Result<Expr>,
+}
+
+impl Rewrite {
+    /// A function `name` whose calls become `rewrite(args)`, typed by `return_type`.
+    pub fn new(
+        name: &'static str,
+        signature: Signature,
+        return_type: fn(&[DataType]) -> Result<DataType>,
+        rewrite: fn(Vec<Expr>, &SimplifyContext) -> Result<Expr>,
+    ) -> Self {
+        Self { name, signature, return_type, rewrite }
+    }
+}
+
+/// The arguments of a call to `name`, which must be `N`.
+pub fn arguments<const N: usize>(name: &str, args: Vec<Expr>) -> Result<[Expr; N]> {
+    <[Expr; N]>::try_from(args)
+        .map_err(|args| datafusion::error::DataFusionError::Plan(format!(
+            "[WRONG_NUM_ARGS] {name} takes {N} argument(s), not {}",
+            args.len()
+        )))
 }
 
 /// Every function Flint defines by rewriting, ready to register.
@@ -27,7 +50,7 @@ pub fn all() -> Vec<ScalarUDF> {
     let date_field = |name: &'static str, rewrite| Rewrite {
         name,
         signature: Signature::any(1, Volatility::Immutable),
-        return_type: DataType::Int32,
+        return_type: |_| Ok(DataType::Int32),
         rewrite,
     };
     let rewrites = vec![
@@ -50,13 +73,40 @@ pub fn all() -> Vec<ScalarUDF> {
             let [start, days] = start_and_days("date_sub", args)?;
             Ok(spark_fn::date_sub(start, days))
         }),
+        // Spark's three-letter day names: Mon, Tue, …
+        Rewrite {
+            name: "dayname",
+            signature: Signature::any(1, Volatility::Immutable),
+            return_type: |_| Ok(DataType::Utf8),
+            rewrite: |args, _| {
+                let [date] = arguments("dayname", args)?;
+                Ok(to_char(cast(date, DataType::Date32), lit("%a")))
+            },
+        },
+        Rewrite {
+            name: "e",
+            signature: Signature::nullary(Volatility::Immutable),
+            return_type: |_| Ok(DataType::Float64),
+            rewrite: |args, _| {
+                let [] = arguments("e", args)?;
+                Ok(lit(std::f64::consts::E))
+            },
+        },
+        Rewrite {
+            name: "to_binary",
+            signature: Signature::one_of(
+                vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+                Volatility::Immutable,
+            ),
+            return_type: |_| Ok(DataType::Binary),
+            rewrite: |args, _| to_binary(args),
+        },
         Rewrite {
             name: "regexp_replace",
             signature: Signature::string(3, Volatility::Immutable),
-            return_type: DataType::Utf8,
+            return_type: |_| Ok(DataType::Utf8),
             rewrite: |args, _| {
-                let [text, pattern, replacement] = <[Expr; 3]>::try_from(args)
-                    .map_err(|_| datafusion::error::DataFusionError::Plan("regexp_replace takes 3 arguments".into()))?;
+                let [text, pattern, replacement] = arguments("regexp_replace", args)?;
                 Ok(cast(regexp_replace(text, pattern, replacement, Some(lit("g"))), DataType::Utf8))
             },
         },
@@ -64,16 +114,39 @@ pub fn all() -> Vec<ScalarUDF> {
     rewrites.into_iter().map(ScalarUDF::new_from_impl).collect()
 }
 
+/// `to_binary(text[, format])`: text decoded as `hex` (the default), `utf-8` or `base64`.
+fn to_binary(mut args: Vec<Expr>) -> Result<Expr> {
+    let format = match args.len() {
+        1 => "hex".to_string(),
+        2 => match args.pop() {
+            Some(Expr::Literal(
+                ScalarValue::Utf8(Some(format)) | ScalarValue::Utf8View(Some(format)) | ScalarValue::LargeUtf8(Some(format)),
+                _,
+            )) => format.to_ascii_lowercase(),
+            _ => return datafusion::common::plan_err!("[INVALID_PARAMETER_VALUE.BINARY_FORMAT] to_binary takes a format literal"),
+        },
+        n => return datafusion::common::plan_err!("[WRONG_NUM_ARGS] to_binary takes 1 or 2 arguments, not {n}"),
+    };
+    let [text] = arguments("to_binary", args)?;
+    let text = cast(text, DataType::Utf8);
+    match format.as_str() {
+        "hex" | "base64" => Ok(decode(text, lit(format))),
+        "utf-8" | "utf8" => Ok(cast(text, DataType::Binary)),
+        other => datafusion::common::plan_err!(
+            "[INVALID_PARAMETER_VALUE.BINARY_FORMAT] to_binary expects one of the binary formats 'base64', 'hex', 'utf-8', but got '{other}'"
+        ),
+    }
+}
+
 /// A `(start, days) -> DATE` function.
 fn date_shift(name: &'static str, rewrite: fn(Vec<Expr>, &SimplifyContext) -> Result<Expr>) -> Rewrite {
-    Rewrite { name, signature: Signature::any(2, Volatility::Immutable), return_type: DataType::Date32, rewrite }
+    Rewrite { name, signature: Signature::any(2, Volatility::Immutable), return_type: |_| Ok(DataType::Date32), rewrite }
 }
 
 /// The arguments of a call to `name(start, days)`, as the DATE and INT Spark's date
 /// arithmetic takes.
 fn start_and_days(name: &str, args: Vec<Expr>) -> Result<[Expr; 2]> {
-    let [start, days] = <[Expr; 2]>::try_from(args)
-        .map_err(|_| datafusion::error::DataFusionError::Plan(format!("{name} takes 2 arguments")))?;
+    let [start, days] = arguments(name, args)?;
     Ok([cast(start, DataType::Date32), cast(days, DataType::Int32)])
 }
 
@@ -112,8 +185,8 @@ impl ScalarUDFImpl for Rewrite {
         &self.signature
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(self.return_type.clone())
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        (self.return_type)(arg_types)
     }
 
     fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
