@@ -47,7 +47,7 @@ pub fn all() -> Vec<ScalarUDF> {
             let [array, element] = arguments("array_position", args)?;
             let element = as_element_of(&array, element, info)?;
             let found = cast(array_position(array.clone(), element, lit(1i64)), DataType::Int64);
-            Ok(when(array.is_null(), lit(ScalarValue::Int64(None))).otherwise(coalesce(vec![found, lit(0i64)]))?)
+            when(array.is_null(), lit(ScalarValue::Int64(None))).otherwise(coalesce(vec![found, lit(0i64)]))
         }),
         Rewrite::new("map_contains_key", any(2), |_| Ok(DataType::Boolean), |args, info| {
             let [map, key] = arguments("map_contains_key", args)?;
