@@ -31,6 +31,14 @@ pub enum ConnectError {
         /// Close matches among the input's columns, quoted and comma separated.
         suggestions: String,
     },
+    /// `t.*` where `t` is neither an alias of the input nor a struct column.
+    #[error("[CANNOT_RESOLVE_STAR_EXPAND] Cannot resolve `{target}`.* given input columns {columns}.")]
+    CannotExpandStar {
+        /// The name before `.*`.
+        target: String,
+        /// The input's columns, quoted and comma separated.
+        columns: String,
+    },
     /// A function name that neither Spark's built-ins nor DataFusion know.
     #[error("[UNRESOLVED_ROUTINE] Cannot resolve routine `{name}` on search path [`system`.`builtin`, `system`.`session`].")]
     UnresolvedRoutine {
@@ -129,6 +137,9 @@ impl ConnectError {
             ConnectError::InvalidPlan { .. } => class(ANALYSIS, Some("CONNECT_INVALID_PLAN"), Code::InvalidArgument),
             ConnectError::UnresolvedColumn { .. } => {
                 class(ANALYSIS, Some("UNRESOLVED_COLUMN.WITH_SUGGESTION"), Code::InvalidArgument)
+            }
+            ConnectError::CannotExpandStar { .. } => {
+                class(ANALYSIS, Some("CANNOT_RESOLVE_STAR_EXPAND"), Code::InvalidArgument)
             }
             ConnectError::UnresolvedRoutine { .. } => {
                 class(ANALYSIS, Some("UNRESOLVED_ROUTINE"), Code::InvalidArgument)

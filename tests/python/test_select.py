@@ -1,5 +1,7 @@
 """Projections, column naming, expressions and casts."""
 
+import pytest
+from pyspark.errors import AnalysisException
 from pyspark.sql import functions as F
 from helpers import rows, schema_of
 
@@ -10,6 +12,20 @@ def test_select_columns(people):
 
 def test_select_star(people):
     assert people.select("*").columns == ["id", "name", "age", "dept"]
+
+
+def test_select_struct_star_expands_its_fields(spark):
+    # PySpark's own tvf.explode example 3: `col.*` of a struct column is its fields
+    # (Flint gave no columns at all); a name that is neither an alias nor a struct is an
+    # AnalysisException with Spark's error class.
+    df = spark.range(1).select(F.struct(F.lit(1).alias("a"), F.lit("x").alias("b")).alias("s"), F.lit(2).alias("n"))
+    out = df.select("s.*", "n")
+    assert out.columns == ["a", "b", "n"]
+    assert rows(out) == [(1, "x", 2)]
+    with pytest.raises(AnalysisException, match="CANNOT_RESOLVE_STAR_EXPAND"):
+        df.select("n.*").collect()
+    with pytest.raises(AnalysisException, match="CANNOT_RESOLVE_STAR_EXPAND"):
+        df.select("nothing.*").collect()
 
 
 def test_select_case_insensitive(people):

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::common::{Column, DFSchema, JoinType, ScalarValue};
+use datafusion::common::{Column, DFSchema, JoinType, ScalarValue, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::functions::expr_fn::{coalesce, random};
 use datafusion::logical_expr::expr::Case;
@@ -764,22 +764,47 @@ fn projection(c: &ExprConverter<'_>, input: &DataFrame, exprs: &[Expression]) ->
     for expr in exprs {
         match expr.expr_type.as_ref() {
             Some(ExprType::UnresolvedStar(star)) => {
-                let target = star.unparsed_target.as_deref().map(|t| t.trim_end_matches(".*").to_string());
-                for (qualifier, field) in input.inner().schema().iter() {
-                    let keep = match (&target, qualifier) {
-                        (None, _) => true,
-                        (Some(t), Some(q)) => q.table().eq_ignore_ascii_case(t),
-                        (Some(_), None) => false,
-                    };
-                    if keep {
-                        out.push(Expr::Column(Column::new(qualifier.cloned(), field.name())));
-                    }
-                }
+                let target = star.unparsed_target.as_deref().map(|t| t.trim_end_matches(".*"));
+                out.extend(expand_star(c, input, target)?);
             }
             _ => out.push(c.named(expr)?),
         }
     }
     Ok(out)
+}
+
+/// `*` (every column), `t.*` (the columns of the input aliased `t`) or `s.*` (the fields
+/// of struct column `s`, each under its own name), as Spark expands them.
+fn expand_star(c: &ExprConverter<'_>, input: &DataFrame, target: Option<&str>) -> Result<Vec<Expr>> {
+    let schema = input.inner().schema();
+    let of_qualifier = |keep: &dyn Fn(Option<&TableReference>) -> bool| -> Vec<Expr> {
+        schema
+            .iter()
+            .filter(|(qualifier, _)| keep(*qualifier))
+            .map(|(qualifier, field)| Expr::Column(Column::new(qualifier.cloned(), field.name())))
+            .collect()
+    };
+    let Some(target) = target else { return Ok(of_qualifier(&|_| true)) };
+    let columns = of_qualifier(&|qualifier| qualifier.is_some_and(|q| q.table().eq_ignore_ascii_case(target)));
+    if !columns.is_empty() {
+        return Ok(columns);
+    }
+    let cannot_expand = || ConnectError::CannotExpandStar {
+        target: target.to_string(),
+        columns: schema.fields().iter().map(|f| format!("`{}`", f.name())).collect::<Vec<_>>().join(", "),
+    };
+    let column = c.column(target, None).map_err(|_| cannot_expand())?;
+    match schema.qualified_field_from_column(&column).map(|(_, f)| f.data_type().clone()) {
+        Ok(DataType::Struct(fields)) => Ok(fields
+            .iter()
+            .map(|field| {
+                datafusion::functions::core::get_field()
+                    .call(vec![Expr::Column(column.clone()), datafusion::prelude::lit(field.name().as_str())])
+                    .alias(field.name())
+            })
+            .collect()),
+        _ => Err(cannot_expand()),
+    }
 }
 
 fn non_negative(value: i32, what: &str) -> Result<usize> {

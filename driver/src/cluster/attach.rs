@@ -126,7 +126,11 @@ async fn start_local_ui(conf: &SparkConf, host: &str) -> Result<LiveUi, AttachEr
             total_cores: conf.master()?.cores(),
         });
     }
-    announce(&ui);
+    if let Some(address) = ui.address {
+        // An event, not a line on stderr: `flint sql` and `flint submit` in local mode keep
+        // their stderr for errors, as spark-sql's console shows INFO logs only when asked.
+        tracing::info!(url = %format!("http://{}:{}", ui_host(address), address.port()), "the Flint UI is serving");
+    }
     Ok(ui)
 }
 

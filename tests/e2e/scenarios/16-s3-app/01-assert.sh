@@ -41,14 +41,15 @@ wait_state s3-region-totals COMPLETED 300
 log=$(driver_log s3-region-totals)
 grep -q "registered executor 1 " <<<"$log" || fail "the app's jobs did not run on executors"
 
-# What the app wrote: part files and _SUCCESS under the target, nothing staged left.
+# What the app wrote: data files (every name not starting with _ or ., as Spark's readers
+# take them) and _SUCCESS under the target, nothing staged left.
 listing=$(curl -sSf -H "Accept: application/json" "$FLINT_S3_FILER/buckets/$bucket/output/region-totals/?limit=1000") \
   || fail "cannot list the output"
 names=$(python3 -c 'import json, sys; print("\n".join(e["FullPath"].rsplit("/", 1)[1] for e in json.load(sys.stdin).get("Entries") or []))' <<<"$listing")
 grep -qx "_SUCCESS" <<<"$names" || fail "no _SUCCESS under output/region-totals: $names"
-grep -q "^part-.*\.json$" <<<"$names" || fail "no part file under output/region-totals: $names"
+grep -q "^[^_.].*\.json$" <<<"$names" || fail "no data file under output/region-totals: $names"
 ! grep -q "^\.flint-\|_temporary" <<<"$names" || fail "staging left under the target: $names"
-for name in $(grep "^part-" <<<"$names"); do
+for name in $(grep "^[^_.].*\.json$" <<<"$names"); do
   curl -sSf "$FLINT_S3_FILER/buckets/$bucket/output/region-totals/$name" >> "$work/written.json" || fail "cannot read $name"
 done
 python3 - "$work" <<'PY' || fail "the written totals are not the generator's"
@@ -63,7 +64,7 @@ print("  written:", json.dumps(written, sort_keys=True))
 sys.exit(0 if written == expected else f"expected {expected}")
 PY
 for region in east north south west; do
-  line=$(python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))[sys.argv[2]]; print(f"region={sys.argv[2]} orders={t[\"orders\"]} amount={t[\"amount\"]}")' "$work/expected.json" "$region")
+  line=$(python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))[sys.argv[2]]; print("region=%s orders=%s amount=%s" % (sys.argv[2], t["orders"], t["amount"]))' "$work/expected.json" "$region")
   grep -qx "$line" <<<"$log" || fail "no line '$line' in the driver log"
 done
 # The keys reached the pods from the Secret only.
