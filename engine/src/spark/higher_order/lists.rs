@@ -19,15 +19,17 @@ pub(super) struct Transform;
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(super) struct Filter;
 
-/// `exists(array, x -> bool)`: true if the predicate holds for an element, null if it
-/// is null for one and false for the others, false otherwise.
+/// `exists(array, x -> bool)` (`found` true): true if the predicate holds for an element,
+/// null if it is null for one and false for the others, false otherwise; and
+/// `forall(array, x -> bool)` (`found` false): false if the predicate fails for an element,
+/// null if it is null for one and true for the others, true otherwise.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub(super) struct Exists;
-
-/// `forall(array, x -> bool)`: false if the predicate fails for an element, null if it
-/// is null for one and true for the others, true otherwise.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub(super) struct Forall;
+pub(super) struct Quantifier {
+    /// `exists` or `forall`.
+    pub(super) name: &'static str,
+    /// The predicate's value that decides the answer at the first element having it.
+    pub(super) found: bool,
+}
 
 /// `zip_with(left, right, (x, y) -> z)`: the arrays merged element by element, the
 /// shorter padded with nulls.
@@ -143,9 +145,9 @@ fn element_only(function: &str, values: &[FieldRef]) -> Result<Vec<Vec<FieldRef>
     Ok(vec![vec![element_field(function, &values[0])?]])
 }
 
-impl LambdaFunction for Exists {
+impl LambdaFunction for Quantifier {
     fn name(&self) -> &str {
-        "exists"
+        self.name
     }
 
     fn arity(&self) -> (usize, usize, usize) {
@@ -161,29 +163,7 @@ impl LambdaFunction for Exists {
     }
 
     fn invoke(&self, call: Call<'_>) -> Result<ArrayRef> {
-        quantify(self.name(), &call, true)
-    }
-}
-
-impl LambdaFunction for Forall {
-    fn name(&self) -> &str {
-        "forall"
-    }
-
-    fn arity(&self) -> (usize, usize, usize) {
-        (1, 1, 1)
-    }
-
-    fn lambda_parameters(&self, values: &[FieldRef]) -> Result<Vec<Vec<FieldRef>>> {
-        element_only(self.name(), values)
-    }
-
-    fn return_field(&self, _values: &[FieldRef], _lambdas: &[FieldRef]) -> Result<FieldRef> {
-        Ok(Arc::new(Field::new(self.name(), DataType::Boolean, true)))
-    }
-
-    fn invoke(&self, call: Call<'_>) -> Result<ArrayRef> {
-        quantify(self.name(), &call, false)
+        quantify(self.name(), &call, self.found)
     }
 }
 

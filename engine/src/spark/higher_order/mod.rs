@@ -25,8 +25,8 @@ pub fn all() -> Vec<Arc<HigherOrderUDF>> {
     vec![
         higher_order(lists::Transform),
         higher_order(lists::Filter),
-        higher_order(lists::Exists),
-        higher_order(lists::Forall),
+        higher_order(lists::Quantifier { name: "exists", found: true }),
+        higher_order(lists::Quantifier { name: "forall", found: false }),
         higher_order(lists::ZipWith),
         higher_order(aggregate::Aggregate { name: "aggregate" }),
         higher_order(aggregate::Aggregate { name: "reduce" }),
