@@ -143,12 +143,7 @@ impl PartitionJoin {
         probe: SendableRecordBatchStream,
     ) -> Result<SendableRecordBatchStream> {
         let consumer = format!("SpillableHashJoinExec[partition={}]", self.partition);
-        // Not spillable, as DataFusion's own hash join build is: a fair pool limits each
-        // spillable consumer to its share of the pool (at 8g, TPC-H SF1 q18's build fell
-        // back to sort-merge with gigabytes free, twice as slow), while a build that is
-        // not spillable may take what is free, so the fallback happens only when the pool
-        // is really full.
-        let reservation = MemoryConsumer::new(consumer).register(self.context.memory_pool());
+        let reservation = MemoryConsumer::new(consumer).with_can_spill(true).register(self.context.memory_pool());
         let mut batches: Vec<RecordBatch> = Vec::new();
         let (mut rows, mut concatenation) = (0, 0);
         while let Some(batch) = build.next().await.transpose()? {
