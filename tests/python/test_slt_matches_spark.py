@@ -2,6 +2,7 @@
 tests/spark-oracle/recorded/slt.json by `tests/spark-oracle/record slt`), or is listed
 with its reason in tests/spark-oracle/slt_differences.txt. Needs no JVM and no Flint."""
 
+import functools
 import json
 import os
 import sys
@@ -15,11 +16,13 @@ import slt  # noqa: E402
 BLOCKS = [block for path in slt.slt_files() for block in slt.parse(path)]
 
 
+@functools.cache
 def _recorded():
     with open(os.path.join(ORACLE, "recorded", "slt.json")) as recording:
         return json.load(recording)["blocks"]
 
 
+@functools.cache
 def _differences():
     """`<file>:<line>` → reason, from slt_differences.txt (`key | reason` lines)."""
     listed = {}
@@ -42,8 +45,10 @@ def difference(block, spark):
         return f"Spark failed: {spark['error'][:300]}"
     if block.error is not None:
         return f"the block expects an error matching {block.error!r}; Spark succeeded"
-    if block.kind == "query" and slt.result_lines(spark["rows"]) != slt.expected_lines(block):
-        return f"Spark gives {slt.result_lines(spark['rows'])}; the block expects {slt.expected_lines(block)}"
+    if block.kind == "query":
+        spark_lines, expected = slt.result_lines(spark["rows"]), slt.expected_lines(block)
+        if spark_lines != expected:
+            return f"Spark gives {spark_lines}; the block expects {expected}"
     return None
 
 
