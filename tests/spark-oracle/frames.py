@@ -1,6 +1,12 @@
 """Inputs and answer shapes shared by the case files: the `people` table of
 tests/python/conftest.py, and DataFrames holding what a DataFrame's schema, `show()` or
-an action gives, so that a case can record them (a case's answer is a DataFrame)."""
+an action gives, so that a case can record them (a case's answer is a DataFrame), and
+scratch paths for cases that write files."""
+
+import atexit
+import os
+import shutil
+import tempfile
 
 
 def people(spark):
@@ -27,3 +33,10 @@ def values(spark, *pairs):
     """One row of the values in `pairs` ((value, type), ...): what client calls answered."""
     names = ", ".join(f"v{i} {t}" for i, (_, t) in enumerate(pairs))
     return spark.createDataFrame([tuple(v for v, _ in pairs)], names)
+
+
+def scratch():
+    """A path that does not exist yet, in a folder removed when the process exits."""
+    folder = tempfile.mkdtemp(prefix="spark-oracle-")
+    atexit.register(shutil.rmtree, folder, True)
+    return os.path.join(folder, "out")
