@@ -1,41 +1,19 @@
-"""Sessions, config, versions, caching, tags and interrupts. What a session answers about
-DataFrames (ranges, schemas, createDataFrame, show(), actions) are Spark-oracle cases
+"""Sessions: the configured time zone, conf errors, caching, explain, large results, tags,
+interrupts and isolation. What a session answers about DataFrames (ranges, schemas,
+createDataFrame, show(), actions, spark.version, spark.conf) is Spark-oracle cases
 (tests/spark-oracle/cases_session.py)."""
 
 import pytest
 from helpers import rows
 
 
-def test_version(spark):
-    assert spark.version == "4.2.0"
-
-
-def test_conf_set_get(spark):
-    spark.conf.set("spark.flint.test.key", "v1")
-    assert spark.conf.get("spark.flint.test.key") == "v1"
-
-
 def test_conf_default(spark):
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
-
-
-def test_conf_get_with_default(spark):
-    assert spark.conf.get("spark.flint.missing", "fallback") == "fallback"
-
-
-def test_conf_unset(spark):
-    spark.conf.set("spark.flint.test.unset", "x")
-    spark.conf.unset("spark.flint.test.unset")
-    assert spark.conf.get("spark.flint.test.unset", None) is None
 
 
 def test_conf_missing_raises(spark):
     with pytest.raises(Exception, match="SQL_CONF_NOT_FOUND"):
         spark.conf.get("spark.flint.no.such.key")
-
-
-def test_conf_is_modifiable(spark):
-    assert spark.conf.isModifiable("spark.sql.shuffle.partitions") is True
 
 
 def test_explain_runs(spark, capsys):

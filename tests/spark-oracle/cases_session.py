@@ -1,6 +1,7 @@
 """What a session answers about DataFrames (moved from tests/python/test_session.py):
 ranges, schemas, createDataFrame, show() and printSchema() output, and the values of
-actions (head, take, first, isEmpty, ...) recorded as one-row DataFrames."""
+actions (head, take, first, isEmpty, ...) and of spark.version and spark.conf recorded as
+one-row DataFrames."""
 
 import datetime
 from decimal import Decimal
@@ -43,6 +44,20 @@ def _plan_answers(spark):
     )
 
 
+def _conf_answers(spark):
+    spark.conf.set("spark.flint.test.key", "v1")
+    spark.conf.set("spark.flint.test.unset", "x")
+    spark.conf.unset("spark.flint.test.unset")
+    return values(
+        spark,
+        (spark.version, "STRING"),
+        (spark.conf.get("spark.flint.test.key"), "STRING"),
+        (spark.conf.get("spark.flint.missing", "fallback"), "STRING"),
+        (spark.conf.get("spark.flint.test.unset", None), "STRING"),
+        (spark.conf.isModifiable("spark.sql.shuffle.partitions"), "BOOLEAN"),
+    )
+
+
 CASES = {
     "range_end": lambda spark: spark.range(3),
     "range_start_end_step": lambda spark: spark.range(2, 10, 3),
@@ -71,4 +86,5 @@ CASES = {
     "to_pandas": lambda spark: spark.createDataFrame(people(spark).select("id", "name").orderBy("id").toPandas()),
     "actions": _actions,
     "plan_answers": _plan_answers,
+    "conf_answers": _conf_answers,
 }
