@@ -12,9 +12,9 @@ from pyspark.sql import functions as F
 from frames import columns
 
 
-def _names(*cols):
-    """A case: the names and types of `cols` selected over one row."""
-    return lambda spark: columns(spark.range(1).select(*cols))
+def _names(cols):
+    """A case: the names and types of the columns `cols()` gives, selected over one row."""
+    return lambda spark: columns(spark.range(1).select(*cols()))
 
 
 def _first_last(spark):
@@ -27,10 +27,10 @@ CASES = {
     # "first(x)", "last(x)".
     "first_last_names_columns": _first_last,
     # Flint: "regexp_replace(a1b22, \d+, #)"; Spark names the position too: "..., #, 1)".
-    "regexp_replace_columns": _names(F.regexp_replace(F.lit("a1b22"), r"\d+", "#")),
+    "regexp_replace_columns": _names(lambda: [F.regexp_replace(F.lit("a1b22"), r"\d+", "#")]),
     # Flint writes a date literal as 2024-03-15: Spark as DATE '2024-03-15' ("year(DATE
     # '2024-03-15')", "date_add(DATE '2024-03-15', 1)").
     "date_literal_names_columns": _names(
-        F.year(F.lit(datetime.date(2024, 3, 15))), F.date_add(F.lit(datetime.date(2024, 3, 15)), 1)
+        lambda: [F.year(F.lit(datetime.date(2024, 3, 15))), F.date_add(F.lit(datetime.date(2024, 3, 15)), 1)]
     ),
 }
