@@ -28,6 +28,8 @@ pub struct TaskRunner {
     session: FlintSession,
     shuffle: ShuffleEnv,
     slots: Arc<Semaphore>,
+    /// How many tasks run at once (the size of `slots`).
+    cores: usize,
     driver: DriverClient,
     running: Mutex<HashMap<(u64, u64, u64, u32), tokio::task::AbortHandle>>,
     killed: Mutex<Vec<TaskRef>>,
@@ -94,6 +96,7 @@ impl TaskRunner {
                 .with_compression(config.shuffle_compress)
                 .with_remote(Arc::new(FlightBlocks::new(config.client_auth()?))),
             slots: Arc::new(Semaphore::new(config.cores.max(1))),
+            cores: config.cores.max(1),
             driver,
             running: Mutex::new(HashMap::new()),
             killed: Mutex::new(Vec::new()),
@@ -213,7 +216,7 @@ impl TaskRunner {
         let ctx = Arc::new(TaskContext::from(&*self.session.context().state_ref().read()).with_runtime(runtime));
         let started = std::time::Instant::now();
         let mut plan = decode_plan(&definition.plan, &ctx, self.shuffle.clone())?;
-        plan = flint_engine::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit())?;
+        plan = flint_engine::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit(), self.cores)?;
         if definition.result_stage {
             let writer =
                 ShuffleWriterExec::new(plan, JobId(task.job), StageId(task.stage as usize), ShuffleOutput::Single, self.shuffle.work_dir.clone());
