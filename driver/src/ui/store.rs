@@ -716,8 +716,6 @@ mod tests {
         TaskEndMetrics { records, bytes: records * 10, run_time_ms: 5, ..Default::default() }
     }
 
-    /// A two-stage job on two executors, one lost mid-stage with a task on it: the task
-    /// fails with the executor's reason, runs again, the job succeeds.
     /// On a cluster the tasks of each stage report their fragment's operators; the SQL
     /// execution's operators get their sums through the stages' plan positions (a failed
     /// attempt's count nothing), and the execution's end keeps them.
@@ -755,6 +753,9 @@ mod tests {
         assert_eq!(store.executions[&4].status, Status::Succeeded);
     }
 
+    /// A two-stage job on two executors, one lost mid-stage with a task on it: the task
+    /// fails with the executor's reason, runs again, the job succeeds; the reducer read
+    /// what the maps wrote, and a later reason for the lost executor replaces the first.
     #[test]
     fn a_lost_executor_fails_its_tasks_and_the_job_still_succeeds() {
         let mut store = AppStatusStore::new(Retention::default());
