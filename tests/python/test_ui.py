@@ -291,3 +291,62 @@ def test_every_master_shows_its_jobs_stages_and_sql_plans(master):
             scan_rows = [re.findall(r'data-metric-name="number of output rows" data-metric-value="(\d+)"', body)
                          for name, body in nodes if name in ("LazyMemoryExec", "RangeExec", "ProjectionExec")]
             assert any(r == ["10000"] for r in scan_rows), f"the range's 10,000 rows: {nodes}"
+
+
+def test_a_cluster_job_reports_its_shuffle_reads_and_its_operators_metrics(tmp_path):
+    """Issue 11 on local-cluster, numbers from the data: a Parquet table of 10,000 rows in
+    two files (written here with pyarrow, not by Flint), filtered to the 3,334 rows with
+    v % 3 == 0 and repartitioned: the stage after the exchange reads exactly those rows
+    (REST `shuffleReadRecords`, its tasks' `recordsRead`), some bytes of them, and the SQL
+    execution's graph, run on the executors, counts the scan's 10,000 rows and the
+    filter's 3,334, with the operators' compute time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows, kept = 10_000, len(range(0, 10_000, 3))
+    table = tmp_path / "table"
+    table.mkdir()
+    for i, chunk in enumerate((range(0, 6_000), range(6_000, rows))):
+        pq.write_table(pa.table({"v": pa.array(list(chunk), pa.int64())}), table / f"part-{i}.parquet")
+    ui_port = _free_port()
+    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+        args = ["--master", "local-cluster[2,1,512]", "--conf", f"spark.ui.port={ui_port}",
+                "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.sql.shuffle.partitions=3"]
+        with connect_server(log, *args) as (_, url):
+            spark = SparkSession.builder.remote(url).create()
+            try:
+                got = spark.read.parquet(str(table)).filter(F.col("v") % 3 == 0).repartition(5).collect()
+            finally:
+                spark.stop()
+            assert sorted(r.v for r in got) == list(range(0, rows, 3))
+
+            api = f"http://127.0.0.1:{ui_port}/api/v1/applications"
+            [app] = http_json(api)
+            base = f"{api}/{app['id']}"
+            executions = [e for e in http_json(f"{base}/sql") if any(n["nodeName"] == "RepartitionExec" for n in e["nodes"])]
+            assert len(executions) == 1, http_json(f"{base}/sql")
+            [execution] = executions
+            [job_id] = execution["successJobIds"]
+            job = http_json(f"{base}/jobs/{job_id}")
+            stages = {s["stageId"]: s for s in http_json(f"{base}/stages") if s["stageId"] in job["stageIds"]}
+            readers = [s for s in stages.values() if s["parentIds"]]
+            assert len(readers) == 1, stages
+            [reader] = readers
+            assert reader["shuffleReadRecords"] == kept, reader
+            assert reader["shuffleReadBytes"] > 0, reader
+            assert reader["shuffleReadBytes"] == reader["shuffleLocalBytesRead"] + reader["shuffleRemoteBytesRead"], reader
+            [writer] = [stages[p] for p in reader["parentIds"]]
+            assert writer["shuffleWriteRecords"] == kept and writer["shuffleReadRecords"] == 0, writer
+            tasks = http_json(f"{base}/stages/{reader['stageId']}/{reader['attemptId']}/taskList")
+            assert sum(t["taskMetrics"]["shuffleReadMetrics"]["recordsRead"] for t in tasks) == kept, tasks
+
+            def metric(node, name):
+                values = [int(m["value"]) for m in node["metrics"] if m["name"] == name]
+                return values[0] if values else None
+
+            nodes = execution["nodes"]
+            scans = [n for n in nodes if n["nodeName"] == "DataSourceExec"]
+            assert [metric(n, "number of output rows") for n in scans] == [rows], nodes
+            filters = [n for n in nodes if n["nodeName"] == "FilterExec"]
+            assert [metric(n, "number of output rows") for n in filters] == [kept], nodes
+            assert any((metric(n, "elapsed_compute") or 0) > 0 for n in nodes), f"the operators' compute time: {nodes}"
