@@ -294,12 +294,14 @@ def test_every_master_shows_its_jobs_stages_and_sql_plans(master):
 
 
 def test_a_cluster_job_reports_its_shuffle_reads_and_its_operators_metrics(tmp_path):
-    """Issue 11 on local-cluster, numbers from the data: a Parquet table of 10,000 rows in
-    two files (written here with pyarrow, not by Flint), filtered to the 3,334 rows with
-    v % 3 == 0 and repartitioned: the stage after the exchange reads exactly those rows
-    (REST `shuffleReadRecords`, its tasks' `recordsRead`), some bytes of them, and the SQL
-    execution's graph, run on the executors, counts the scan's 10,000 rows and the
-    filter's 3,334, with the operators' compute time."""
+    """Issue 11 on local-cluster, numbers from the data: a Parquet table of 10,000 distinct
+    values in two files (written here with pyarrow, not by Flint), filtered to the 3,334
+    with v % 3 == 0 and grouped by value. Each kept value is its own group, so the
+    exchange before the final aggregate carries exactly 3,334 rows wherever the planner
+    put the partial one: the stage reading it reports that many (REST
+    `shuffleReadRecords` and its tasks' `recordsRead`) and some bytes; and the SQL
+    execution's graph, run on the executors, counts the scan's 10,000 rows, the filter's
+    3,334 and the final aggregate's 3,334 groups, with the operators' compute time."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -315,38 +317,37 @@ def test_a_cluster_job_reports_its_shuffle_reads_and_its_operators_metrics(tmp_p
         with connect_server(log, *args) as (_, url):
             spark = SparkSession.builder.remote(url).create()
             try:
-                got = spark.read.parquet(str(table)).filter(F.col("v") % 3 == 0).repartition(5).collect()
+                got = spark.read.parquet(str(table)).filter(F.col("v") % 3 == 0).groupBy("v").count().collect()
             finally:
                 spark.stop()
-            assert sorted(r.v for r in got) == list(range(0, rows, 3))
+            assert sorted((r.v, r["count"]) for r in got) == [(v, 1) for v in range(0, rows, 3)]
 
             api = f"http://127.0.0.1:{ui_port}/api/v1/applications"
             [app] = http_json(api)
             base = f"{api}/{app['id']}"
-            executions = [e for e in http_json(f"{base}/sql") if any(n["nodeName"] == "RepartitionExec" for n in e["nodes"])]
+            executions = [e for e in http_json(f"{base}/sql") if any(n["nodeName"] == "AggregateExec" for n in e["nodes"])]
             assert len(executions) == 1, http_json(f"{base}/sql")
             [execution] = executions
             [job_id] = execution["successJobIds"]
             job = http_json(f"{base}/jobs/{job_id}")
             stages = {s["stageId"]: s for s in http_json(f"{base}/stages") if s["stageId"] in job["stageIds"]}
-            readers = [s for s in stages.values() if s["parentIds"]]
-            assert len(readers) == 1, stages
-            [reader] = readers
-            assert reader["shuffleReadRecords"] == kept, reader
-            assert reader["shuffleReadBytes"] > 0, reader
-            assert reader["shuffleReadBytes"] == reader["shuffleLocalBytesRead"] + reader["shuffleRemoteBytesRead"], reader
-            [writer] = [stages[p] for p in reader["parentIds"]]
-            assert writer["shuffleWriteRecords"] == kept and writer["shuffleReadRecords"] == 0, writer
-            tasks = http_json(f"{base}/stages/{reader['stageId']}/{reader['attemptId']}/taskList")
+            finals = [s for s in stages.values() if "AggregateExec: mode=Final" in s["details"]]
+            assert len(finals) == 1 and finals[0]["parentIds"], stages
+            [final] = finals
+            assert final["shuffleReadRecords"] == kept, final
+            assert final["shuffleReadBytes"] > 0, final
+            assert final["shuffleReadBytes"] == final["shuffleLocalBytesRead"] + final["shuffleRemoteBytesRead"], final
+            assert sum(stages[p]["shuffleWriteRecords"] for p in final["parentIds"]) == kept, stages
+            tasks = http_json(f"{base}/stages/{final['stageId']}/{final['attemptId']}/taskList")
             assert sum(t["taskMetrics"]["shuffleReadMetrics"]["recordsRead"] for t in tasks) == kept, tasks
+            assert all(s["shuffleReadRecords"] == 0 for s in stages.values() if not s["parentIds"]), stages
 
-            def metric(node, name):
-                values = [int(m["value"]) for m in node["metrics"] if m["name"] == name]
-                return values[0] if values else None
+            def rows_of(name):
+                return [[int(m["value"]) for m in n["metrics"] if m["name"] == "number of output rows"]
+                        for n in execution["nodes"] if n["nodeName"] == name]
 
             nodes = execution["nodes"]
-            scans = [n for n in nodes if n["nodeName"] == "DataSourceExec"]
-            assert [metric(n, "number of output rows") for n in scans] == [rows], nodes
-            filters = [n for n in nodes if n["nodeName"] == "FilterExec"]
-            assert [metric(n, "number of output rows") for n in filters] == [kept], nodes
-            assert any((metric(n, "elapsed_compute") or 0) > 0 for n in nodes), f"the operators' compute time: {nodes}"
+            assert rows_of("DataSourceExec") == [[rows]], nodes
+            assert rows_of("FilterExec") == [[kept]], nodes
+            assert rows_of("AggregateExec")[0] == [kept], f"the final aggregate's groups: {nodes}"
+            assert any(int(m["value"]) > 0 for n in nodes for m in n["metrics"] if m["name"] == "elapsed_compute"), nodes
