@@ -203,6 +203,8 @@ impl ReportedJob {
                             bytes: bytes.load(Ordering::Relaxed),
                             duration: job.started.elapsed(),
                             spill_bytes: 0,
+                            // A local job runs whole in this process: it reads no shuffle.
+                            shuffle_read: Default::default(),
                         };
                         job.listener.task_ended(job.job, partition, Ok(metrics));
                     }

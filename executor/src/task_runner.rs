@@ -12,10 +12,10 @@ use datafusion::physical_plan::common::collect;
 use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
 use flint_engine::ids::{ExecutorId, JobId, StageId};
-use flint_engine::progress::spilled_bytes;
+use flint_engine::progress::{plan_metrics, spilled_bytes};
 use flint_engine::proto::decode_plan;
-use flint_engine::shuffle::{ShuffleEnv, ShuffleOutput, ShuffleWriterExec, fetch_failure};
-use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
+use flint_engine::shuffle::{ShuffleEnv, ShuffleOutput, ShuffleReadTotals, ShuffleWriterExec, fetch_failure, shuffle_read};
+use flint_proto::{FetchFailure, OperatorMetric, OperatorMetrics, TaskDefinition, TaskRef, TaskStatusUpdate};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -152,6 +152,10 @@ impl TaskRunner {
                     update.rows = output.rows;
                     update.bytes = output.bytes;
                     update.spill_bytes = output.spill_bytes;
+                    update.shuffle_read_records = output.shuffle_read.records;
+                    update.shuffle_local_bytes_read = output.shuffle_read.local_bytes;
+                    update.shuffle_remote_bytes_read = output.shuffle_read.remote_bytes;
+                    update.operator_metrics = output.operators;
                 }
                 Err(error) => {
                     update.fetch_failure = fetch_failure(&error).map(|(block, executor)| FetchFailure {
@@ -217,6 +221,7 @@ impl TaskRunner {
         let started = std::time::Instant::now();
         let mut plan = decode_plan(&definition.plan, &ctx, self.shuffle.clone())?;
         plan = flint_engine::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit(), self.cores)?;
+        let fragment = Arc::clone(&plan);
         if definition.result_stage {
             let writer =
                 ShuffleWriterExec::new(plan, JobId(task.job), StageId(task.stage as usize), ShuffleOutput::Single, self.shuffle.work_dir.clone());
@@ -226,6 +231,7 @@ impl TaskRunner {
         let batches = collect(plan.execute(task.partition as usize, ctx)?).await?;
         tracing::debug!("task {}.{}: decoded in {decoded:?}, ran in {:?}", task.stage, task.partition, started.elapsed() - decoded);
         let spill_bytes = spilled_bytes(&plan);
+        let shuffle_read = shuffle_read(&plan);
         let (mut rows, mut bytes) = (0, 0);
         for batch in &batches {
             let column = |i: usize| {
@@ -239,7 +245,13 @@ impl TaskRunner {
             rows += column(1)?;
             bytes += column(2)?;
         }
-        Ok(TaskOutput { rows, bytes, spill_bytes })
+        let operators = plan_metrics(fragment.as_ref())
+            .into_iter()
+            .map(|metrics| OperatorMetrics {
+                metrics: metrics.into_iter().map(|(name, value)| OperatorMetric { name, value }).collect(),
+            })
+            .collect();
+        Ok(TaskOutput { rows, bytes, spill_bytes, shuffle_read, operators })
     }
 }
 
@@ -248,6 +260,8 @@ struct TaskOutput {
     rows: u64,
     bytes: u64,
     spill_bytes: u64,
+    shuffle_read: ShuffleReadTotals,
+    operators: Vec<OperatorMetrics>,
 }
 
 /// The gauges `/metrics` reads at each scrape.
