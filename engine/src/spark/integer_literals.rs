@@ -71,6 +71,6 @@ mod tests {
 
     #[tokio::test]
     async fn literals_inside_expressions_stay_bigint() {
-        assert_eq!(output_types("SELECT 2147483647 + 1 AS sum").await, [("sum".to_string(), DataType::Int64)]);
+        assert_eq!(output_types("SELECT 2147483647 + 1 AS total").await, [("total".to_string(), DataType::Int64)]);
     }
 }
