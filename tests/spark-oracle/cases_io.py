@@ -70,6 +70,12 @@ def _text_lines_as_csv(spark):
     return spark.read.csv(path, header=True)
 
 
+def _csv_infers_int(spark):
+    path = scratch()
+    spark.createDataFrame([(1, "a"), (2, "b")], "n INT, s STRING").write.option("header", True).csv(path)
+    return columns(spark.read.option("header", True).option("inferSchema", True).csv(path))
+
+
 CASES = {
     "parquet_round_trip": lambda spark: _parquet_round_trip(spark).orderBy("id"),
     "parquet_round_trip_columns": lambda spark: columns(_parquet_round_trip(spark)),
@@ -89,4 +95,5 @@ CASES = {
     "partition_discovery_filter": lambda spark: _partition_discovery(spark).filter("year = 20").select("n"),
     "read_text_lines_as_csv": lambda spark: _text_lines_as_csv(spark).orderBy("a"),
     "read_text_lines_as_csv_columns": lambda spark: columns(_text_lines_as_csv(spark)),
+    "csv_infer_schema_small_integers_columns": _csv_infers_int,
 }

@@ -139,4 +139,9 @@ CASES = {
     "melt_all_other_columns": lambda spark: spark.createDataFrame([(1, 10, 20)], "id INT, a INT, b INT")
     .melt("id", None, "k", "v")
     .orderBy("k"),
+    "cast_keeps_column_name_columns": lambda spark: columns(
+        spark.createDataFrame([("42",)], "s STRING").select(F.col("s").cast("int"), F.col("s").cast("double").alias("d"))
+    ),
+    "negation_columns": lambda spark: columns(spark.createDataFrame([(7,)], "a INT").select(-F.col("a"))),
+    "select_case_insensitive_columns": lambda spark: columns(people(spark).select("NAME", "Id")),
 }

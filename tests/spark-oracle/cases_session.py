@@ -87,4 +87,6 @@ CASES = {
     "actions": _actions,
     "plan_answers": _plan_answers,
     "conf_answers": _conf_answers,
+    "show_n_rows": lambda spark: shown(spark.range(5), 2),
+    "show_vertical_more_rows": lambda spark: shown(spark.range(3), 1, vertical=True),
 }

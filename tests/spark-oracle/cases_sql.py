@@ -65,4 +65,5 @@ CASES = {
     ),
     "sql_aggregate_names": _aggregate_names,
     "sql_aggregate_names_columns": lambda spark: columns(_aggregate_names(spark)),
+    "sql_select_columns": lambda spark: columns(spark.sql("SELECT 1 AS a, 'x' AS b")),
 }

@@ -21,4 +21,5 @@ CASES = {
     "replace_dict": lambda spark: spark.createDataFrame([("a",), ("b",), ("c",)], "s STRING")
     .replace({"a": "x", "b": "y"})
     .orderBy("s"),
+    "summary_default_statistics": lambda spark: spark.createDataFrame([(1,), (2,), (3,)], "v INT").summary(),
 }
