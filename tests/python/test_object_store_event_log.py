@@ -15,7 +15,7 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from conftest import _free_port, _wait_for_port, connect_server
+from conftest import _free_port, _wait_for_port, connect_server, stop
 from storage import S3Storage, s3_available, s3_conf_args
 
 pytestmark = pytest.mark.skipif(not s3_available(), reason="no S3 server: tests/s3/test starts one and runs these")
@@ -34,15 +34,6 @@ def _history_server(log, directory, *conf):
     command = [FLINT, "history-server", "--host", "127.0.0.1", "--conf", f"spark.history.fs.logDirectory={directory}",
                "--conf", f"spark.history.ui.port={port}", *conf]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), port
-
-
-def _stopped(process):
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _what(api, app):
@@ -84,7 +75,7 @@ def test_an_event_log_in_a_bucket_is_served_by_the_history_server(tmp_path, mast
             assert listed["id"] == app and listed["attempts"][0]["completed"] is True, listed
             assert _what(base, app) == live, "the history shows what the live UI showed"
         finally:
-            _stopped(history)
+            stop(history)
     server_log = (tmp_path / "server.log").read_text()
     assert os.environ["FLINT_S3_SECRET_KEY"] not in server_log, "no secret in the logs"
 
