@@ -168,16 +168,24 @@ impl FlintSession {
             crate::planner::configure_session_for_stages(&ctx);
         }
         // datafusion-spark's avg returns DOUBLE for decimals; Spark returns DECIMAL(p + 4, s + 4).
-        ctx.register_udaf(crate::spark::avg::spark_avg());
+        // Spark's try_avg is avg with NULL for overflow, as avg itself is with ANSI off.
+        ctx.register_udaf(crate::spark::avg::spark_avg().with_aliases(["try_avg"]));
         for function in crate::spark::aggregate_rewrites::all() {
             ctx.register_udaf(function);
         }
+        crate::spark::central_moments::all().into_iter().for_each(|function| ctx.register_udaf(function));
         ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));
         ctx.register_udf(crate::spark::split::spark_split());
         ctx.register_udf(crate::spark::type_of::spark_typeof());
         ctx.register_udf(crate::spark::extract_value::spark_extract_value());
+        ctx.register_udf(crate::spark::bround::spark_bround());
+        ctx.register_udf(crate::spark::mask::spark_mask());
+        ctx.register_udf(crate::spark::murmur3_hash::spark_hash());
         let rewrites = crate::spark::rewrites::all().into_iter().chain(crate::spark::collections::all());
         let rewrites = rewrites.chain(crate::spark::cast_functions::all()).chain(crate::spark::regexp::all());
+        let rewrites = rewrites.chain(crate::spark::null_handling::all());
+        let rewrites = rewrites.chain(crate::spark::locate::all());
+        let rewrites = rewrites.chain(crate::spark::current_catalog::all());
         for function in rewrites {
             ctx.register_udf(function);
         }

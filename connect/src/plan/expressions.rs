@@ -119,16 +119,47 @@ impl ExprConverter<'_> {
                 let spelled = spark_name(expr);
                 (spelled != column.name && spelled.eq_ignore_ascii_case(&column.name)).then_some(spelled)
             }
+            // A function that returns its argument (`positive(x)`) is still named as a call.
+            (Expr::Column(_), Some(ExprType::UnresolvedFunction(_))) => Some(spark_name(expr)),
             (Expr::Column(_), _) => None,
             (Expr::Cast(cast), Some(ExprType::Cast(c))) if matches!(*cast.expr, Expr::Column(_) | Expr::Alias(_)) => {
                 c.expr.as_deref().map(spark_name)
             }
-            _ => Some(spark_name(expr)),
+            _ => Some(spark_name(&self.with_stars_expanded(expr))),
         };
         Ok(match name {
             Some(name) => converted.alias(name),
             None => converted,
         })
+    }
+
+    /// `expr` with each `*` argument of a function call spelled as the input's columns, as
+    /// Spark's analyzer names `hash(*)` `hash(c1, c2)`; `count(*)` stays as it is.
+    fn with_stars_expanded(&self, expr: &Expression) -> Expression {
+        let Some(ExprType::UnresolvedFunction(f)) = expr.expr_type.as_ref() else { return expr.clone() };
+        if f.function_name == "count" || !f.arguments.iter().any(is_plain_star) {
+            return expr.clone();
+        }
+        let column = |name: &str| Expression {
+            expr_type: Some(ExprType::UnresolvedAttribute(spark_connect_proto::expression::UnresolvedAttribute {
+                unparsed_identifier: format!("`{}`", name.replace('`', "``")),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        let arguments = f
+            .arguments
+            .iter()
+            .flat_map(|argument| {
+                if is_plain_star(argument) {
+                    self.schema.fields().iter().map(|field| column(field.name())).collect()
+                } else {
+                    vec![argument.clone()]
+                }
+            })
+            .collect();
+        let function = UnresolvedFunction { arguments, ..f.clone() };
+        Expression { expr_type: Some(ExprType::UnresolvedFunction(function)), ..expr.clone() }
     }
 
     /// A sort key with Spark's null ordering (nulls first ascending, last descending).
@@ -200,7 +231,14 @@ impl ExprConverter<'_> {
         if star_count {
             return Ok(count_udaf().call(vec![lit(1i64)]));
         }
-        let args = f.arguments.iter().map(|a| self.convert(a)).collect::<Result<Vec<_>>>()?;
+        let mut args = Vec::with_capacity(f.arguments.len());
+        for argument in &f.arguments {
+            if is_plain_star(argument) {
+                args.extend(self.schema.columns().into_iter().map(Expr::Column));
+            } else {
+                args.push(self.convert(argument)?);
+            }
+        }
         self.call(name, args, f.is_distinct)
     }
 
@@ -242,6 +280,19 @@ impl ExprConverter<'_> {
             ("^", 2) => binary(Operator::BitwiseXor, args)?,
             ("not", 1) => Expr::Not(Box::new(args.remove(0))),
             ("negative", 1) => Expr::Negative(Box::new(args.remove(0))),
+            // Spark's position(substr, str[, start]) is locate; DataFusion's `position` is
+            // strpos(str, substr).
+            ("position", 2 | 3) => functions::call(self.state, "locate", args, false, self.schema)?,
+            // Spark's unary plus returns its numeric argument.
+            ("positive", 1) => {
+                let value = args.remove(0);
+                match value.get_type(self.schema)? {
+                    t if t.is_numeric() || t.is_null() => value,
+                    t => return Err(ConnectError::InvalidPlan {
+                        reason: format!("[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] positive takes a number, not {t}"),
+                    }),
+                }
+            }
             ("isnull", 1) => Expr::IsNull(Box::new(args.remove(0))),
             ("isnotnull", 1) => Expr::IsNotNull(Box::new(args.remove(0))),
             ("like" | "ilike", 2) => {
@@ -344,6 +395,11 @@ fn scalar_i64(scalar: &ScalarValue) -> Option<i64> {
         ScalarValue::Int64(Some(v)) => Some(*v),
         _ => None,
     }
+}
+
+/// Whether `expr` is `*` without a target (not `t.*`).
+fn is_plain_star(expr: &Expression) -> bool {
+    matches!(&expr.expr_type, Some(ExprType::UnresolvedStar(star)) if star.unparsed_target.is_none())
 }
 
 /// Column names of `schema` close to `name`, as Spark lists them in its suggestion.

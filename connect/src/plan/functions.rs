@@ -42,6 +42,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("lcase", "lower"),
     ("ucase", "upper"),
     ("sort_array", "array_sort"),
+    ("~", "bitwise_not"),
 ];
 
 /// Functions that Spark treats as DISTINCT aggregates by name.

@@ -138,6 +138,12 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
         ("log", 2) => format!("LOG({}, {})", args[0], args[1]),
         ("log", 1) => format!("ln({})", args[0]),
         ("e", 0) => "E()".into(),
+        // Spark prints the default scale of `round` and `bround`.
+        ("round" | "bround", 1) => format!("{lower}({}, 0)", args[0]),
+        ("locate" | "position", 2) => format!("{lower}({}, {}, 1)", args[0], args[1]),
+        ("current_database", 0) => "current_schema()".into(),
+        ("positive", 1) => format!("(+ {})", args[0]),
+        ("~", 1) => format!("~{}", args[0]),
         ("explode", 1) => "col".into(),
         ("mean", _) => format!("avg({})", args.join(", ")),
         _ => {
@@ -194,5 +200,9 @@ mod tests {
         assert_eq!(function_name("ceil", &["-0.1".into(), "1".into()], false), "ceil(-0.1, 1)");
         assert_eq!(function_name("log", &["2.0".into(), "value".into()], false), "LOG(2.0, value)");
         assert_eq!(function_name("log", &["id".into()], false), "ln(id)");
+        assert_eq!(function_name("bround", &["2.5".into()], false), "bround(2.5, 0)");
+        assert_eq!(function_name("current_database", &[], false), "current_schema()");
+        assert_eq!(function_name("positive", &["value".into()], false), "(+ value)");
+        assert_eq!(function_name("~", &["value".into()], false), "~value");
     }
 }

@@ -2,14 +2,21 @@
 
 pub mod aggregate_rewrites;
 pub mod avg;
+pub mod bround;
 pub mod cast_functions;
+pub mod central_moments;
 pub mod collections;
+pub mod current_catalog;
 pub mod decimal_literals;
 pub mod divide;
 pub mod extract_value;
 pub mod format;
 pub mod higher_order;
 pub mod integer_literals;
+pub mod locate;
+pub mod mask;
+pub mod murmur3_hash;
+pub mod null_handling;
 pub mod range;
 pub mod regexp;
 pub mod rewrites;
