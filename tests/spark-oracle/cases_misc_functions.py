@@ -2,6 +2,7 @@
 positive, locate, current_catalog / current_database / current_schema, mask, skewness,
 kurtosis and try_avg: each answer's rows, and with `_columns` Spark's names and types."""
 
+import datetime
 from decimal import Decimal
 
 from pyspark.sql import functions as F
@@ -61,7 +62,7 @@ def _locate(spark):
     )
 
 
-def _locate_columns(spark):
+def _locate_sql(spark):
     return spark.createDataFrame([("a", None)], "s STRING, p INT").selectExpr(
         "locate('a', s, p)", "locate(NULL, s, 1)", "locate('a', s, 1)"
     )
@@ -113,14 +114,11 @@ CASES = {
     "positive_columns": lambda spark: columns(_zeros(spark).select(F.positive("a"), F.positive("d"))),
     "locate": _locate,
     "locate_columns": lambda spark: columns(_locate(spark)),
-    "locate_sql": _locate_columns,
-    "locate_sql_columns": lambda spark: columns(_locate_columns(spark)),
-    "current_catalog": lambda spark: spark.range(1).select(
-        F.current_catalog(), F.current_database(), F.current_schema()
-    ),
-    "current_catalog_columns": lambda spark: columns(
-        spark.range(1).select(F.current_catalog(), F.current_database(), F.current_schema())
-    ),
+    "locate_sql": _locate_sql,
+    "current_catalog": lambda spark: spark.range(1).select(F.current_catalog(), F.current_schema()),
+    "current_catalog_columns": lambda spark: columns(spark.range(1).select(F.current_catalog(), F.current_schema())),
+    "current_database": lambda spark: spark.range(1).select(F.current_database()),
+    "current_database_columns": lambda spark: columns(spark.range(1).select(F.current_database())),
     "current_database_sql": lambda spark: spark.sql(
         "SELECT current_catalog() AS c, current_database() AS d, current_schema() AS s"
     ),
@@ -136,13 +134,16 @@ CASES = {
 
 
 def _hash_inputs(spark):
-    return spark.sql(
-        "SELECT * FROM VALUES "
-        "(1, 1L, 1.5D, -0.0D, 2.5F, 'ABC', X'0102', 12.34BD, CAST(123456789012345678901.5 AS DECIMAL(30,1)), "
-        "DATE'2024-01-02', TIMESTAMP'2024-01-02 03:04:05', true, CAST(7 AS TINYINT), CAST(NULL AS INT)), "
-        "(-5, -1L, 0.0D, 0.0D, -0.0F, '', X'', -0.01BD, CAST(-1 AS DECIMAL(30,1)), "
-        "DATE'1970-01-01', TIMESTAMP'1960-01-01 00:00:00', false, CAST(-7 AS TINYINT), 3) "
-        "AS t(i, l, d, z, f, s, b, m, w, dt, ts, bo, ti, n)"
+    return spark.createDataFrame(
+        [
+            (1, 1, 1.5, -0.0, 2.5, "ABC", bytearray(b"\x01\x02"), Decimal("12.34"),
+             Decimal("123456789012345678901.5"), datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 3, 4, 5),
+             True, 7, None),
+            (-5, -1, 0.0, 0.0, -0.0, "", bytearray(b""), Decimal("-0.01"), Decimal("-1"),
+             datetime.date(1970, 1, 1), datetime.datetime(1960, 1, 1), False, -7, 3),
+        ],
+        "i INT, l BIGINT, d DOUBLE, z DOUBLE, f FLOAT, s STRING, b BINARY, m DECIMAL(4,2), w DECIMAL(30,1), "
+        "dt DATE, ts TIMESTAMP, bo BOOLEAN, ti TINYINT, n INT",
     )
 
 
