@@ -26,10 +26,10 @@ fn locate(args: Vec<Expr>) -> Result<Expr> {
     let haystack = cast(haystack, DataType::Utf8);
     let found = strpos(substr(haystack.clone(), cast(pos.clone(), DataType::Int64)), needle.clone());
     let null = lit(ScalarValue::Int32(None));
-    Ok(when(pos.clone().is_null(), lit(0))
+    when(pos.clone().is_null(), lit(0))
         .when(needle.clone().is_null().or(haystack.is_null()), null)
         .when(pos.clone().lt(lit(1)), lit(0))
         .when(needle.eq(lit("")), lit(1))
         .when(found.clone().eq(lit(0)), lit(0))
-        .otherwise(cast(found, DataType::Int32) + pos - lit(1))?)
+        .otherwise(cast(found, DataType::Int32) + pos - lit(1))
 }

@@ -21,7 +21,7 @@ pub fn all() -> Vec<ScalarUDF> {
             let [value] = arguments("nullifzero", args)?;
             let data_type = value.get_type(info.schema())?;
             let null = ScalarValue::try_from(&data_type)?;
-            Ok(when(value.clone().eq(cast(lit(0), data_type)), lit(null)).otherwise(value)?)
+            when(value.clone().eq(cast(lit(0), data_type)), lit(null)).otherwise(value)
         }),
         Rewrite::new("zeroifnull", Signature::numeric(1, Volatility::Immutable), same_type, |args, info| {
             let [value] = arguments("zeroifnull", args)?;
