@@ -176,8 +176,19 @@ impl FlintSession {
         ctx.register_udf(crate::spark::split::spark_split());
         ctx.register_udf(crate::spark::type_of::spark_typeof());
         ctx.register_udf(crate::spark::extract_value::spark_extract_value());
+        ctx.register_udf(crate::spark::concat::spark_concat());
+        ctx.register_udf(crate::spark::flatten::spark_flatten());
+        ctx.register_udf(crate::spark::arrays_overlap::spark_arrays_overlap());
+        for function in crate::spark::array_append::all() {
+            ctx.register_udf(function);
+        }
         let rewrites = crate::spark::rewrites::all().into_iter().chain(crate::spark::collections::all());
         let rewrites = rewrites.chain(crate::spark::cast_functions::all()).chain(crate::spark::regexp::all());
+        let rewrites = rewrites
+            .chain(crate::spark::logarithms::all())
+            .chain(crate::spark::array_sort::all())
+            .chain(crate::spark::element_at::all())
+            .chain(crate::spark::try_arithmetic::all());
         for function in rewrites {
             ctx.register_udf(function);
         }

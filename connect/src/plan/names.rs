@@ -129,6 +129,13 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
             text
         }
         ("count", 1) if args[0] == "*" => "count(1)".into(),
+        // first(x, ignorenulls) is named first(x) whether it ignores nulls or not.
+        ("first" | "last" | "first_value" | "last_value", 2) => format!("{lower}({})", args[0]),
+        // Spark's trim functions print as the SQL TRIM forms when given a trim string
+        // (the client sends it first).
+        ("ltrim", 2) => format!("TRIM(LEADING {} FROM {})", args[0], args[1]),
+        ("rtrim", 2) => format!("TRIM(TRAILING {} FROM {})", args[0], args[1]),
+        ("trim", 2) => format!("TRIM(BOTH {} FROM {})", args[0], args[1]),
         // Spark's math expressions print their names in capitals (`ACOS(x)`), `ceil` and
         // `floor` only without a scale, `log` with a base; `log(x)` is `ln(x)`.
         (math, _) if UPPERCASE_NAMES.contains(&math) => format!("{}({})", lower.to_ascii_uppercase(), args.join(", ")),
