@@ -1,11 +1,18 @@
 //! Spark's logarithms: `ln`, `log`, `log10` and `log2` are NULL for an argument (or a
 //! base) that is zero or negative, where DataFusion's give `-inf` or `NaN`; `log(x)` with
-//! one argument is the natural logarithm (DataFusion's is base 10).
+//! one argument is the natural logarithm (DataFusion's is base 10). `log1p`, which
+//! DataFusion lacks, is NULL where the argument is -1 or less.
 
-use arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, plan_err};
+use std::sync::Arc;
+
+use arrow::array::{AsArray, Float64Array};
+use arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::functions::math::expr_fn::{ln, log2, log10};
-use datafusion::logical_expr::{Expr, ScalarUDF, Signature, TypeSignature, Volatility, cast, lit, when};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility, cast, lit,
+    when,
+};
 
 use crate::spark::rewrites::{Rewrite, arguments};
 
@@ -39,7 +46,38 @@ pub fn all() -> Vec<ScalarUDF> {
             },
         ),
     ];
-    rewrites.into_iter().map(ScalarUDF::new_from_impl).collect()
+    let log1p = ScalarUDF::new_from_impl(Log1p {
+        signature: Signature::uniform(1, vec![DataType::Float64], Volatility::Immutable),
+    });
+    rewrites.into_iter().map(ScalarUDF::new_from_impl).chain([log1p]).collect()
+}
+
+/// Spark's `log1p(x)`: `ln(1 + x)` without rounding `1 + x` first, NULL where `x <= -1`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Log1p {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Log1p {
+    fn name(&self) -> &str {
+        "log1p"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [x] = args.args.as_slice() else { return exec_err!("log1p takes one argument") };
+        let x = x.to_array(args.number_rows)?;
+        let Some(x) = x.as_primitive_opt::<Float64Type>() else { return exec_err!("log1p takes a DOUBLE") };
+        let logs: Float64Array = x.iter().map(|v| v.filter(|v| v.is_nan() || *v > -1.0).map(f64::ln_1p)).collect();
+        Ok(ColumnarValue::Array(Arc::new(logs)))
+    }
 }
 
 /// Spark's logarithms are DOUBLE.
