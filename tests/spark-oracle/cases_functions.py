@@ -1,150 +1,69 @@
-"""Spark functions where Flint once gave a silent wrong answer (issue 13): trims with a
-trim string, json_tuple's columns, logarithms of zero and negatives, concat of arrays,
-the null order of array sorts, null semantics of array functions, first/last names,
-element_at out of range, aggregates in selectExpr, range's numPartitions. Each case
-builds a DataFrame on a session; `record` runs them on real Spark and commits the
-answers, tests/python/test_spark_oracle.py runs them on Flint."""
+"""Spark built-in functions people use (formerly in tests/python/test_functions.py): each
+answer's rows, and with `_columns` the names and types Spark gives the columns."""
+
+import datetime
 
 from pyspark.sql import functions as F
 
-
-def _names(spark, df):
-    """The column names of `df`, as rows (the oracle compares rows, not names)."""
-    return spark.createDataFrame([(name,) for name in df.columns], "name string")
+from frames import columns, people
 
 
-def _strings(spark):
-    return spark.createDataFrame([("xxabcxx",), ("  a  ",), (None,)], "s string")
+
+def _day():
+    return F.lit(datetime.date(2024, 3, 15))
 
 
-def _trims(spark):
-    return _strings(spark).select(
-        F.ltrim("s", F.lit("x")), F.rtrim("s", F.lit("x")), F.trim("s", F.lit("x")), F.ltrim("s"), F.trim("s")
-    )
+def _array():
+    return F.array(F.lit(3), F.lit(1), F.lit(2))
 
 
-def _json(spark):
-    return spark.createDataFrame([('{"a":1,"b":"x"}',), (None,), ('{"a":2}',)], "j string")
+def _one(cols):
+    """A case selecting the columns `cols()` gives over one row (built in the case, once a
+    session exists)."""
+    return lambda spark: spark.range(1).select(*cols())
 
 
-def _doubles(spark):
-    return spark.createDataFrame([(0.0,), (-1.0,), (1.0,), (100.0,), (None,)], "x double")
-
-
-def _logs(spark):
-    return _doubles(spark).select(F.ln("x"), F.log("x"), F.log10("x"), F.log2("x"), F.log(2.0, "x"), F.log1p("x"))
-
-
-def _arrays(spark):
-    return spark.createDataFrame([([1, 2], [3, None]), ([1], None), (None, [2])], "a array<int>, b array<int>")
-
-
-def _unsorted(spark):
-    return spark.createDataFrame([([3, None, 1, 2],), ([],), (None,)], "a array<int>")
-
-
-def _overlapping(spark):
-    return spark.createDataFrame(
-        [([1, 2], [2, 3]), ([1, None], [3]), ([1], [3]), ([1, None], [1]), ([], [None]), (None, [1]), ([None], [None])],
-        "a array<int>, b array<int>",
-    )
-
-
-def _nested(spark):
-    return spark.createDataFrame([([[1, 2], [3]],), ([[1], None],), (None,), ([[None]],)], "a array<array<int>>")
-
-
-def _nullable_ints(spark):
-    return spark.createDataFrame([(None,), (1,), (2,), (None,)], "x int").coalesce(1)
-
-
-def _pair(spark):
-    return spark.createDataFrame([([1, 2],)], "a array<int>")
+def _named(spark):
+    return spark.createDataFrame([("a",)], "s STRING").select(F.upper("s"), F.concat("s", F.lit("x")))
 
 
 CASES = {
-    "trim_with_trim_string": _trims,
-    "trim_with_trim_string_names": lambda spark: _names(spark, _trims(spark)),
-    "trim_sql_forms": lambda spark: spark.sql(
-        "SELECT trim(LEADING 'x' FROM 'xxaxx') AS l, trim(BOTH 'x' FROM 'xxaxx') AS b, "
-        "trim(TRAILING 'x' FROM 'xxaxx') AS t, trim('  a ') AS plain, ltrim(' a ') AS lt, rtrim(' a ') AS rt, "
-        "btrim('xyabcyx', 'xy') AS bt"
+    "upper_lower_length": _one(lambda: [F.upper(F.lit("Hello")), F.lower(F.lit("Hello")), F.length(F.lit("Hello"))]),
+    "concat_and_concat_ws": _one(lambda: [F.concat(F.lit("a"), F.lit("b")), F.concat_ws("-", F.lit("a"), F.lit("b"))]),
+    "substring": _one(lambda: [F.substring(F.lit("abcdef"), 2, 3)]),
+    "trim": _one(lambda: [F.trim(F.lit("  x  ")), F.ltrim(F.lit(" x")), F.rtrim(F.lit("x "))]),
+    "regexp_replace": _one(lambda: [F.regexp_replace(F.lit("a1b22"), r"\d+", "#")]),
+    "split": _one(lambda: [F.split(F.lit("a,b,c"), ",")]),
+    "lpad_rpad": _one(lambda: [F.lpad(F.lit("7"), 3, "0"), F.rpad(F.lit("7"), 3, "x")]),
+    "initcap_reverse": _one(lambda: [F.initcap(F.lit("hello world")), F.reverse(F.lit("abc"))]),
+    "math": _one(lambda: [F.abs(F.lit(-3)), F.sqrt(F.lit(16.0)), F.pow(F.lit(2.0), F.lit(3.0))]),
+    "math_columns": lambda spark: columns(
+        spark.range(1).select(F.abs(F.lit(-3)), F.sqrt(F.lit(16.0)), F.pow(F.lit(2.0), F.lit(3.0)))
     ),
-    "trim_sql_trim_string_first": lambda spark: spark.sql(
-        "SELECT ltrim('xy', 'xyabcyx') AS l, rtrim('xy', 'xyabcyx') AS r, trim('xy', 'xyabcyx') AS b"
+    "round_floor_ceil": _one(lambda: [F.round(F.lit(2.567), 2), F.floor(F.lit(2.5)), F.ceil(F.lit(2.1))]),
+    "round_floor_ceil_columns": lambda spark: columns(
+        spark.range(1).select(F.round(F.lit(2.567), 2), F.floor(F.lit(2.5)), F.ceil(F.lit(2.1)))
     ),
-    "json_tuple_columns": lambda spark: _json(spark).select(F.json_tuple("j", "a", "b")),
-    "json_tuple_column_names": lambda spark: _names(spark, _json(spark).select(F.json_tuple("j", "a", "b"))),
-    "logs_of_zero_and_negatives": _logs,
-    "logs_names": lambda spark: _names(spark, _logs(spark)),
-    "logs_sql": lambda spark: spark.sql(
-        "SELECT ln(0) AS a, log(0) AS b, log10(-1) AS c, log2(0) AS d, log(10, 0) AS e, log(0, 10) AS f, "
-        "log(1, 10) AS g, log(-1, 10) AS h, ln(1) AS i, log(100) AS j, log(10, 100) AS k"
-    ),
-    "concat_arrays": lambda spark: _arrays(spark).select(F.concat("a", "b")),
-    "concat_strings_null": lambda spark: spark.createDataFrame([("a", None), ("a", "b")], "a string, b string").select(
-        F.concat("a", "b")
-    ),
-    "array_sort_nulls_last": lambda spark: _unsorted(spark).select(F.array_sort("a").alias("s")),
-    "sort_array_nulls": lambda spark: _unsorted(spark).select(
-        F.sort_array("a").alias("asc"), F.sort_array("a", asc=False).alias("desc")
-    ),
-    "array_sort_sql": lambda spark: spark.sql(
-        "SELECT array_sort(array(3, NULL, 1)) AS s, sort_array(array(3, NULL, 1)) AS a, "
-        "sort_array(array(3, NULL, 1), false) AS d"
-    ),
-    "arrays_overlap_nulls": lambda spark: _overlapping(spark).select(F.arrays_overlap("a", "b")),
-    "array_append_nulls": lambda spark: spark.createDataFrame(
-        [([1, 2], 3), ([1], None), (None, 1)], "a array<int>, b int"
-    ).select(F.array_append("a", F.col("b"))),
-    "array_prepend_nulls": lambda spark: spark.createDataFrame(
-        [([1, 2], 3), ([1], None), (None, 1)], "a array<int>, b int"
-    ).select(F.array_prepend("a", F.col("b"))),
-    "array_append_prepend_sql": lambda spark: spark.sql(
-        "SELECT array_append(array(1, 2), 3) AS a, array_prepend(array(1, 2), 0) AS p, "
-        "array_append(CAST(NULL AS ARRAY<INT>), 1) AS na, array_prepend(CAST(NULL AS ARRAY<INT>), 1) AS np"
-    ),
-    "flatten_nulls": lambda spark: _nested(spark).select(F.flatten("a")),
-    "first_last_nulls": lambda spark: _nullable_ints(spark).select(
-        F.first("x"), F.last("x"), F.first("x", True).alias("fi"), F.last("x", True).alias("li")
-    ),
-    "first_last_names": lambda spark: _names(
-        spark, _nullable_ints(spark).select(F.first("x"), F.last("x"), F.first("x", True), F.last("x", True))
-    ),
-    "element_at_out_of_range": lambda spark: _pair(spark).select(F.element_at("a", 5)),
-    "element_at_negative_out_of_range": lambda spark: _pair(spark).select(F.element_at("a", -3)),
-    "element_at_zero": lambda spark: _pair(spark).select(F.element_at("a", 0)),
-    "element_at_in_range": lambda spark: _pair(spark).select(F.element_at("a", 1), F.element_at("a", -1)),
-    "try_element_at_out_of_range": lambda spark: _pair(spark).select(
-        F.try_element_at("a", F.lit(5)), F.try_element_at("a", F.lit(-3)), F.try_element_at("a", F.lit(2))
-    ),
-    "try_element_at_zero": lambda spark: _pair(spark).select(F.try_element_at("a", F.lit(0))),
-    "element_at_missing_map_key": lambda spark: spark.sql(
-        "SELECT element_at(map(1, 'a'), 2) AS e, try_element_at(map(1, 'a'), 2) AS t, element_at(map(1, 'a'), 1) AS f"
-    ),
-    "try_arithmetic_integers": lambda spark: spark.createDataFrame(
-        [(6000, 15), (3, 0), (None, 1)], "a int, b int"
-    ).select(
-        F.try_add("a", "b"), F.try_subtract("a", "b"), F.try_multiply("a", "b"), F.try_divide("a", "b"),
-        F.try_mod("a", "b"),
-    ),
-    "try_arithmetic_overflow": lambda spark: spark.range(1).select(
-        F.try_add(F.lit(9223372036854775807), F.lit(1)).alias("add"),
-        F.try_subtract(F.lit(-9223372036854775807), F.lit(2)).alias("sub"),
-        F.try_multiply(F.lit(9223372036854775807), F.lit(2)).alias("mul"),
-        F.try_add(F.lit(2147483647), F.lit(1)).alias("int_add"),
-    ),
-    "try_arithmetic_doubles_and_dates": lambda spark: spark.sql(
-        "SELECT try_add(1.5D, 2) AS a, try_divide(1.0D, 0) AS d, try_mod(5.5D, 0D) AS m, "
-        "try_add(DATE'2015-09-30', 1) AS day, try_subtract(DATE'2015-09-30', 1) AS before"
-    ),
-    "select_expr_count_star_and_sum": lambda spark: spark.range(10).selectExpr("count(*)", "sum(id)"),
-    "select_expr_count_star_names": lambda spark: _names(spark, spark.range(10).selectExpr("count(*)", "sum(id)")),
-    "range_num_partitions": lambda spark: spark.range(0, 10, 1, 4)
-    .groupBy(F.spark_partition_id().alias("p"))
-    .count()
-    .orderBy("p"),
-    "range_num_partitions_descending": lambda spark: spark.range(10, 0, -3, 2)
-    .select("id", F.spark_partition_id().alias("p"))
-    .orderBy("id"),
+    "greatest_least": _one(lambda: [F.greatest(F.lit(1), F.lit(5), F.lit(3)), F.least(F.lit(4), F.lit(2))]),
+    "coalesce": _one(lambda: [F.coalesce(F.lit(None), F.lit(7))]),
+    "nvl_isnull": lambda spark: people(spark)
+    .orderBy("id")
+    .select(F.coalesce("age", F.lit(0)).alias("a"), F.isnull("age").alias("n")),
+    "year_month_dayofmonth": _one(lambda: [F.year(_day()), F.month(_day()), F.dayofmonth(_day())]),
+    "date_add_sub": _one(lambda: [F.date_add(_day(), 1), F.date_sub(_day(), 15)]),
+    "datediff": _one(lambda: [F.datediff(_day(), F.lit(datetime.date(2024, 3, 1)))]),
+    "to_date": _one(lambda: [F.to_date(F.lit("2024-01-31"))]),
+    "current_date_columns": lambda spark: columns(spark.range(1).select(F.current_date())),
+    "array_functions": _one(lambda: [F.size(_array()), F.array_contains(_array(), 2), F.sort_array(_array())]),
+    "md5": _one(lambda: [F.md5(F.lit("a"))]),
+    "string_column_functions": lambda spark: people(spark)
+    .where("id = 1")
+    .select(F.upper("name").alias("u"), F.length("name").alias("n")),
+    "expr_with_sql_functions": lambda spark: people(spark).where("id = 2").select(F.expr("concat(name, '!')").alias("x")),
+    "function_names_columns": lambda spark: columns(_named(spark)),
+    "explode": _one(lambda: [F.explode(F.array(F.lit(1), F.lit(2)))]),
+    "explode_columns": lambda spark: columns(spark.range(1).select(F.explode(F.array(F.lit(1), F.lit(2))))),
+    "explode_with_other_columns": lambda spark: spark.createDataFrame([("a", [1, 2]), ("b", [3])], "k STRING, vs ARRAY<INT>")
+    .select("k", F.explode("vs").alias("v"))
+    .orderBy("k", "v"),
 }

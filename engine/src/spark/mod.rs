@@ -15,6 +15,7 @@ pub mod extract_value;
 pub mod flatten;
 pub mod format;
 pub mod higher_order;
+pub mod integer_literals;
 pub mod logarithms;
 pub mod null_rows;
 pub mod range;
