@@ -155,11 +155,12 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
 }
 
 /// Spark's name for a column DataFusion's SQL planner named: `count(*)` is `count(1)`,
-/// columns lose their table qualifier (`sum(t.x)` is `sum(x)`) and typed literals lose
+/// columns lose their table qualifier (`sum(t.x)` is `sum(x)`, `sum(range().id)` is
+/// `sum(id)`) and typed literals lose
 /// their type (`Int64(1)` is `1`). Aliased names pass through unchanged.
 pub fn spark_sql_name(name: &str) -> String {
     static QUALIFIER: std::sync::LazyLock<Option<regex::Regex>> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"\b[A-Za-z_][A-Za-z0-9_]*\.([A-Za-z_][A-Za-z0-9_]*)").ok());
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\b[A-Za-z_][A-Za-z0-9_]*(?:\(\))?\.([A-Za-z_][A-Za-z0-9_]*)").ok());
     static LITERAL: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"\b(?:Int8|Int16|Int32|Int64|UInt8|UInt16|UInt32|UInt64|Float32|Float64|Boolean)\(([^()]*)\)|Utf8(?:View)?\("([^"]*)"\)"#).ok()
     });
@@ -183,6 +184,7 @@ mod tests {
     #[test]
     fn sql_names_print_like_spark() {
         assert_eq!(spark_sql_name("count(*)"), "count(1)");
+        assert_eq!(spark_sql_name("sum(range().id)"), "sum(id)");
         assert_eq!(spark_sql_name("sum(people.age)"), "sum(age)");
         assert_eq!(spark_sql_name("upper(t.name)"), "upper(name)");
         assert_eq!(spark_sql_name("round(t.x, Int64(2))"), "round(x, 2)");
