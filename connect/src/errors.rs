@@ -127,6 +127,24 @@ const ARITHMETIC: &[&str] = &["org.apache.spark.SparkArithmeticException", "java
 const NO_SUCH_ELEMENT: &[&str] = &["java.util.NoSuchElementException"];
 const SPARK: &[&str] = &["org.apache.spark.SparkException"];
 const PYTHON: &[&str] = &["org.apache.spark.api.python.PythonException", "org.apache.spark.SparkException"];
+const ARRAY_INDEX: &[&str] =
+    &["org.apache.spark.SparkArrayIndexOutOfBoundsException", "java.lang.ArrayIndexOutOfBoundsException"];
+const SPARK_RUNTIME: &[&str] = &["org.apache.spark.SparkRuntimeException"];
+
+/// Spark's runtime error conditions Flint raises while running a query (on an executor
+/// too, where only the text travels), with the exception classes Spark raises them as.
+const RUNTIME_CONDITIONS: &[(&str, &[&str])] =
+    &[("INVALID_ARRAY_INDEX_IN_ELEMENT_AT", ARRAY_INDEX), ("INVALID_INDEX_OF_ZERO", SPARK_RUNTIME)];
+
+/// The exception classes and condition of a runtime error whose message names one of
+/// [`RUNTIME_CONDITIONS`] (as `[CONDITION]`).
+fn runtime_condition(message: &str) -> Option<(&'static [&'static str], &'static str)> {
+    RUNTIME_CONDITIONS
+        .iter()
+        .find(|(condition, _)| message.contains(&format!("[{condition}]")))
+        .map(|(condition, classes)| (*classes, *condition))
+}
+
 const SPARK_SQL: &[&str] = &["org.apache.spark.SparkSQLException", "org.apache.spark.SparkException"];
 
 impl ConnectError {
@@ -193,6 +211,9 @@ impl ConnectError {
 
 fn engine_class(error: &FlintError) -> SparkClass {
     let class = |classes, error_class, code| SparkClass { classes, error_class, code };
+    if let Some((classes, condition)) = runtime_condition(&error.to_string()) {
+        return class(classes, Some(condition), Code::InvalidArgument);
+    }
     match error {
         FlintError::DataFusion(df) => match df.find_root() {
             DataFusionError::SQL(..) => class(PARSE, Some("PARSE_SYNTAX_ERROR"), Code::InvalidArgument),

@@ -181,11 +181,22 @@ impl FlintSession {
         ctx.register_udf(crate::spark::bround::spark_bround());
         ctx.register_udf(crate::spark::mask::spark_mask());
         ctx.register_udf(crate::spark::murmur3_hash::spark_hash());
+        ctx.register_udf(crate::spark::concat::spark_concat());
+        ctx.register_udf(crate::spark::flatten::spark_flatten());
+        ctx.register_udf(crate::spark::arrays_overlap::spark_arrays_overlap());
+        for function in crate::spark::array_append::all() {
+            ctx.register_udf(function);
+        }
         let rewrites = crate::spark::rewrites::all().into_iter().chain(crate::spark::collections::all());
         let rewrites = rewrites.chain(crate::spark::cast_functions::all()).chain(crate::spark::regexp::all());
         let rewrites = rewrites.chain(crate::spark::null_handling::all());
         let rewrites = rewrites.chain(crate::spark::locate::all());
         let rewrites = rewrites.chain(crate::spark::current_catalog::all());
+        let rewrites = rewrites
+            .chain(crate::spark::logarithms::all())
+            .chain(crate::spark::array_sort::all())
+            .chain(crate::spark::element_at::all())
+            .chain(crate::spark::try_arithmetic::all());
         for function in rewrites {
             ctx.register_udf(function);
         }

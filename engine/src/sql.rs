@@ -38,7 +38,7 @@ fn parse_all(parser: &mut DFParser) -> std::result::Result<VecDeque<Statement>, 
         if expecting_delimiter {
             return parser.parser.expected("end of statement", next).map_err(sql_error);
         }
-        let statement = if parser.parser.parse_keyword(Keyword::CACHE) {
+        let mut statement = if parser.parser.parse_keyword(Keyword::CACHE) {
             Statement::Statement(Box::new(parse_cache_table(&mut parser.parser).map_err(sql_error)?))
         } else if let Some(create) = crate::create_table::parse_spark_create_table(&mut parser.parser) {
             create.map_err(sql_error)?
@@ -47,6 +47,7 @@ fn parse_all(parser: &mut DFParser) -> std::result::Result<VecDeque<Statement>, 
         } else {
             parser.parse_statement()?
         };
+        crate::spark::sql_trim::spark_trim_arguments(&mut statement);
         statements.push_back(statement);
         expecting_delimiter = true;
     }

@@ -33,4 +33,12 @@ CASES = {
     "date_literal_names_columns": _names(
         lambda: [F.year(F.lit(datetime.date(2024, 3, 15))), F.date_add(F.lit(datetime.date(2024, 3, 15)), 1)]
     ),
+    # Flint has no spark_partition_id yet (range's numPartitions is what these check).
+    "range_num_partitions": lambda spark: spark.range(0, 10, 1, 4)
+    .groupBy(F.spark_partition_id().alias("p"))
+    .count()
+    .orderBy("p"),
+    "range_num_partitions_descending": lambda spark: spark.range(10, 0, -3, 2)
+    .select("id", F.spark_partition_id().alias("p"))
+    .orderBy("id"),
 }

@@ -24,7 +24,7 @@ use crate::errors::{ConnectError, Result};
 use crate::plan::functions;
 use crate::plan::identifiers::parse_identifier;
 use crate::plan::literals;
-use crate::plan::names::spark_name;
+use crate::plan::names::{spark_name, spark_sql_name};
 use crate::types::{arrow_type, parse_type_name};
 
 /// Converts expressions against one input schema.
@@ -114,7 +114,12 @@ impl ExprConverter<'_> {
     pub fn named(&self, expr: &Expression) -> Result<Expr> {
         let converted = self.expr(expr)?;
         let name = match (&converted, expr.expr_type.as_ref()) {
-            (Expr::Alias(_), _) | (_, Some(ExprType::ExpressionString(_))) => None,
+            (Expr::Alias(_), _) => None,
+            (_, Some(ExprType::ExpressionString(_))) => {
+                let planned = converted.schema_name().to_string();
+                let spark = spark_sql_name(&planned);
+                (spark != planned).then_some(spark)
+            }
             (Expr::Column(column), Some(ExprType::UnresolvedAttribute(_))) => {
                 let spelled = spark_name(expr);
                 (spelled != column.name && spelled.eq_ignore_ascii_case(&column.name)).then_some(spelled)

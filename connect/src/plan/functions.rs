@@ -41,7 +41,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("to_date", "to_date"),
     ("lcase", "lower"),
     ("ucase", "upper"),
-    ("sort_array", "array_sort"),
     ("~", "bitwise_not"),
 ];
 
@@ -71,13 +70,8 @@ pub fn call(state: &SessionState, name: &str, args: Vec<Expr>, distinct: bool, _
         let treatment = if ignore_nulls { NullTreatment::IgnoreNulls } else { NullTreatment::RespectNulls };
         return Ok(udaf.call(args).null_treatment(treatment).build()?);
     }
-    // sort_array(arr, asc) → array_sort(arr, 'ASC' | 'DESC', nulls as Spark puts them).
-    if lower == "sort_array" && args.len() == 2 {
-        let asc = !matches!(&args[1], Expr::Literal(datafusion::common::ScalarValue::Boolean(Some(false)), _));
-        args.truncate(1);
-        args.push(datafusion::logical_expr::lit(if asc { "ASC" } else { "DESC" }));
-        args.push(datafusion::logical_expr::lit(if asc { "NULLS FIRST" } else { "NULLS LAST" }));
-    }
+    let (target, args) = crate::plan::argument_order::to_datafusion(&lower, args);
+    let lower = target.to_string();
     if lower == "collect_set" {
         return aggregate(state, "array_agg", args, true, name);
     }

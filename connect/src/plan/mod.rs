@@ -1,10 +1,12 @@
 //! Connect plans (relations, expressions, commands) as Flint DataFrames.
 
+pub mod argument_order;
 pub mod catalog;
 pub mod catalog_rows;
 pub mod expressions;
 pub mod functions;
 pub mod identifiers;
+pub mod json_tuple;
 pub mod literals;
 pub mod local_relation;
 pub mod names;

@@ -131,6 +131,13 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
             text
         }
         ("count", 1) if args[0] == "*" => "count(1)".into(),
+        // first(x, ignorenulls) is named first(x) whether it ignores nulls or not.
+        ("first" | "last" | "first_value" | "last_value", 2) => format!("{lower}({})", args[0]),
+        // Spark's trim functions print as the SQL TRIM forms when given a trim string
+        // (the client sends it first).
+        ("ltrim", 2) => format!("TRIM(LEADING {} FROM {})", args[0], args[1]),
+        ("rtrim", 2) => format!("TRIM(TRAILING {} FROM {})", args[0], args[1]),
+        ("trim", 2) => format!("TRIM(BOTH {} FROM {})", args[0], args[1]),
         // Spark's math expressions print their names in capitals (`ACOS(x)`), `ceil` and
         // `floor` only without a scale, `log` with a base; `log(x)` is `ln(x)`.
         (math, _) if UPPERCASE_NAMES.contains(&math) => format!("{}({})", lower.to_ascii_uppercase(), args.join(", ")),
@@ -154,11 +161,12 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
 }
 
 /// Spark's name for a column DataFusion's SQL planner named: `count(*)` is `count(1)`,
-/// columns lose their table qualifier (`sum(t.x)` is `sum(x)`) and typed literals lose
+/// columns lose their table qualifier (`sum(t.x)` is `sum(x)`, `sum(range().id)` is
+/// `sum(id)`) and typed literals lose
 /// their type (`Int64(1)` is `1`). Aliased names pass through unchanged.
 pub fn spark_sql_name(name: &str) -> String {
     static QUALIFIER: std::sync::LazyLock<Option<regex::Regex>> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"\b[A-Za-z_][A-Za-z0-9_]*\.([A-Za-z_][A-Za-z0-9_]*)").ok());
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\b[A-Za-z_][A-Za-z0-9_]*(?:\(\))?\.([A-Za-z_][A-Za-z0-9_]*)").ok());
     static LITERAL: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"\b(?:Int8|Int16|Int32|Int64|UInt8|UInt16|UInt32|UInt64|Float32|Float64|Boolean)\(([^()]*)\)|Utf8(?:View)?\("([^"]*)"\)"#).ok()
     });
@@ -182,6 +190,7 @@ mod tests {
     #[test]
     fn sql_names_print_like_spark() {
         assert_eq!(spark_sql_name("count(*)"), "count(1)");
+        assert_eq!(spark_sql_name("sum(range().id)"), "sum(id)");
         assert_eq!(spark_sql_name("sum(people.age)"), "sum(age)");
         assert_eq!(spark_sql_name("upper(t.name)"), "upper(name)");
         assert_eq!(spark_sql_name("round(t.x, Int64(2))"), "round(x, 2)");

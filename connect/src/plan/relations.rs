@@ -111,7 +111,9 @@ impl RelationPlanner {
                     return Err(ConnectError::InvalidPlan { reason: "range step (0) cannot be 0".into() });
                 }
                 let step = range.step;
-                self.session.sql(&format!("SELECT id FROM range({start}, {}, {step})", range.end)).await?
+                // numPartitions splits the rows as Spark does (spark_partition_id() sees it).
+                let partitions = range.num_partitions.map(|n| format!(", {n}")).unwrap_or_default();
+                self.session.sql(&format!("SELECT id FROM range({start}, {}, {step}{partitions})", range.end)).await?
             }
             RelType::Sql(sql) => {
                 if !sql.pos_arguments.is_empty() || !sql.named_arguments.is_empty() || !sql.args.is_empty() {
@@ -767,7 +769,10 @@ fn projection(c: &ExprConverter<'_>, input: &DataFrame, exprs: &[Expression]) ->
                 let target = star.unparsed_target.as_deref().map(|t| t.trim_end_matches(".*"));
                 out.extend(expand_star(c, input, target)?);
             }
-            _ => out.push(c.named(expr)?),
+            _ => match crate::plan::json_tuple::columns(c, expr)? {
+                Some(columns) => out.extend(columns),
+                None => out.push(c.named(expr)?),
+            },
         }
     }
     Ok(out)

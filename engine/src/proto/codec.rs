@@ -137,6 +137,13 @@ const DATAFUSION_UDF: &[u8] = b"datafusion";
 /// Prefixes a Python UDF's [`PythonFunction`] encoding.
 const PYTHON_UDF: &[u8] = b"python:";
 
+/// DataFusion's own scalar functions, the nested (array and map) ones included.
+fn datafusion_functions() -> impl Iterator<Item = Arc<datafusion::logical_expr::ScalarUDF>> {
+    datafusion::functions::all_default_functions()
+        .into_iter()
+        .chain(datafusion::functions_nested::all_default_nested_functions())
+}
+
 fn codec_error(what: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Internal(format!("flint plan codec: {what}"))
 }
@@ -230,14 +237,14 @@ impl PhysicalExtensionCodec for FlintCodec {
         Err(codec_error("empty node"))
     }
 
-    /// DataFusion's own scalar functions travel with a marker, so an executor does not
-    /// resolve them by name to a Spark function registered under the same name (such as
-    /// `date_part`).
+    /// DataFusion's own scalar functions (its nested ones too) travel with a marker, so an
+    /// executor does not resolve them by name to a Spark function registered under the
+    /// same name (such as `date_part` or `array_sort`).
     fn try_encode_udf(&self, node: &datafusion::logical_expr::ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
         if let Some(python) = node.inner().downcast_ref::<PythonScalarUdf>() {
             buf.extend_from_slice(PYTHON_UDF);
             python.function().encode(buf).map_err(codec_error)?;
-        } else if datafusion::functions::all_default_functions().iter().any(|f| f.as_ref() == node) {
+        } else if datafusion_functions().any(|f| f.as_ref() == node) {
             buf.extend_from_slice(DATAFUSION_UDF);
         }
         Ok(())
@@ -249,7 +256,7 @@ impl PhysicalExtensionCodec for FlintCodec {
             return Ok(Arc::new(PythonScalarUdf::try_new(function)?.into_udf()));
         }
         if buf == DATAFUSION_UDF
-            && let Some(udf) = datafusion::functions::all_default_functions().into_iter().find(|f| f.name() == name)
+            && let Some(udf) = datafusion_functions().find(|f| f.name() == name)
         {
             return Ok(udf);
         }

@@ -13,6 +13,7 @@ use datafusion::functions_nested::expr_fn::{
 use datafusion::logical_expr::simplify::SimplifyContext;
 use datafusion::logical_expr::{Expr, ExprSchemable, ScalarUDF, Signature, Volatility, cast, lit, when};
 
+use crate::spark::element_at::checked_index;
 use crate::spark::rewrites::{Rewrite, arguments};
 
 /// Every function of this module, ready to register.
@@ -91,12 +92,15 @@ fn as_element_of(array: &Expr, value: Expr, info: &SimplifyContext) -> Result<Ex
 }
 
 /// `element_at(array, i)`: the element at 1-based `i`, counted from the end when
-/// negative; `element_at(map, key)`: the key's value.
+/// negative, with Spark's index checks; `element_at(map, key)`: the key's value.
 fn element_at(name: &str, args: Vec<Expr>, info: &SimplifyContext) -> Result<Expr> {
     let [base, key] = arguments(name, args)?;
     Ok(match base.get_type(info.schema())? {
         DataType::Map(..) => map_value(base, key),
-        _ => array_element(base, cast(key, DataType::Int64)),
+        _ => {
+            let index = checked_index(name == "element_at", base.clone(), cast(key, DataType::Int64));
+            array_element(base, index)
+        }
     })
 }
 

@@ -1,27 +1,37 @@
 //! Spark semantics that differ from DataFusion's, kept in one place.
 
 pub mod aggregate_rewrites;
+pub mod array_append;
+pub mod array_sort;
+pub mod arrays_overlap;
 pub mod avg;
 pub mod bround;
 pub mod cast_functions;
 pub mod central_moments;
 pub mod collections;
+pub mod concat;
 pub mod current_catalog;
 pub mod decimal_literals;
 pub mod divide;
+pub mod element_at;
 pub mod extract_value;
+pub mod flatten;
 pub mod format;
 pub mod higher_order;
 pub mod integer_literals;
 pub mod locate;
+pub mod logarithms;
 pub mod mask;
 pub mod murmur3_hash;
 pub mod null_handling;
+pub mod null_rows;
 pub mod range;
 pub mod regexp;
 pub mod rewrites;
 pub mod show;
 pub mod split;
 pub mod sql_dialect;
+pub mod sql_trim;
+pub mod try_arithmetic;
 pub mod type_names;
 pub mod type_of;

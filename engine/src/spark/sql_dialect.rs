@@ -20,6 +20,11 @@ impl Dialect for FlintSparkDialect {
         true
     }
 
+    /// Spark's `trim(trimStr, str)`; `spark::sql_trim` puts its arguments in Spark's order.
+    fn supports_comma_separated_trim(&self) -> bool {
+        true
+    }
+
     fn is_delimited_identifier_start(&self, ch: char) -> bool {
         self.0.is_delimited_identifier_start(ch)
     }
