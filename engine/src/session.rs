@@ -178,6 +178,8 @@ impl FlintSession {
         ctx.register_udf(crate::spark::extract_value::spark_extract_value());
         let rewrites = crate::spark::rewrites::all().into_iter().chain(crate::spark::collections::all());
         let rewrites = rewrites.chain(crate::spark::cast_functions::all()).chain(crate::spark::regexp::all());
+        let rewrites = rewrites.chain(crate::spark::datetime::all()).chain(crate::spark::datetime_parse::all());
+        let rewrites = rewrites.chain([crate::spark::intervals::make_ym_interval()]).chain(crate::spark::timestamp_units::all());
         for function in rewrites {
             ctx.register_udf(function);
         }

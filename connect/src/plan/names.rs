@@ -140,6 +140,8 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
         ("e", 0) => "E()".into(),
         ("explode", 1) => "col".into(),
         ("mean", _) => format!("avg({})", args.join(", ")),
+        // Spark names the pattern these functions take by default.
+        ("unix_timestamp" | "to_unix_timestamp", 1) => format!("{lower}({}, yyyy-MM-dd HH:mm:ss)", args[0]),
         _ => {
             let distinct = if distinct { "DISTINCT " } else { "" };
             format!("{name}({distinct}{})", args.join(", "))

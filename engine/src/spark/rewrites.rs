@@ -111,7 +111,18 @@ pub fn all() -> Vec<ScalarUDF> {
             },
         },
     ];
-    rewrites.into_iter().map(ScalarUDF::new_from_impl).collect()
+    rewrites.into_iter().map(ScalarUDF::new_from_impl).map(with_spark_aliases).collect()
+}
+
+/// Spark's other names of rewritten functions.
+const SPARK_ALIASES: &[(&str, &[&str])] = &[("date_add", &["dateadd"])];
+
+/// `function`, also called by the other names Spark gives it.
+fn with_spark_aliases(function: ScalarUDF) -> ScalarUDF {
+    match SPARK_ALIASES.iter().find(|(name, _)| *name == function.name()) {
+        Some((_, aliases)) => function.with_aliases(aliases.iter().copied()),
+        None => function,
+    }
 }
 
 /// `to_binary(text[, format])`: text decoded as `hex` (the default), `utf-8` or `base64`.
