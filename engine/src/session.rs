@@ -180,6 +180,7 @@ impl FlintSession {
         let rewrites = rewrites.chain(crate::spark::cast_functions::all()).chain(crate::spark::regexp::all());
         let rewrites = rewrites.chain(crate::spark::datetime::all()).chain(crate::spark::datetime_parse::all());
         let rewrites = rewrites.chain([crate::spark::intervals::make_ym_interval()]).chain(crate::spark::timestamp_units::all());
+        let rewrites = rewrites.chain(crate::spark::make_timestamp::all()).chain([crate::spark::months_between::months_between()]);
         for function in rewrites {
             ctx.register_udf(function);
         }

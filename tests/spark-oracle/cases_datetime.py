@@ -110,7 +110,33 @@ def _intervals(spark):
     )
 
 
+def _made(spark):
+    df = spark.createDataFrame([[2014, 12, 28, 6, 30, 45.887, "CET"]], ["year", "month", "day", "hour", "min", "sec", "tz"])
+    return df.select(
+        F.make_timestamp(df.year, df.month, df.day, "hour", df.min, df.sec, "tz"),
+        F.make_timestamp(df.year, df.month, df.day, "hour", df.min, df.sec),
+        F.make_timestamp_ltz(df.year, df.month, df.day, "hour", df.min, F.lit(60)),
+        F.make_timestamp_ntz(df.year, df.month, df.day, "hour", df.min, df.sec),
+        F.try_make_timestamp(df.year, F.lit(13), df.day, "hour", df.min, df.sec),
+        F.try_make_timestamp_ntz(df.year, df.month, F.lit(32), "hour", df.min, df.sec),
+    )
+
+
+def _months(spark):
+    df = spark.createDataFrame([("1997-02-28 10:30:00", "1996-10-30", "2024-02-29", "2024-01-31")], "a STRING, b STRING, c STRING, d STRING")
+    return df.select(
+        F.months_between(df.a, df.b),
+        F.months_between("b", "a"),
+        F.months_between("a", df.b, False),
+        F.months_between(F.to_date("c"), F.to_date("d")),
+    )
+
+
 CASES = {
+    "make_timestamps": _made,
+    "make_timestamps_columns": lambda spark: columns(_made(spark)),
+    "months_between": _months,
+    "months_between_columns": lambda spark: columns(_months(spark)),
     "parse_timestamps": _parsed,
     "parse_timestamps_columns": lambda spark: columns(_parsed(spark)),
     "parse_dates_and_seconds": _dates,

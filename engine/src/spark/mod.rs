@@ -14,6 +14,8 @@ pub mod format;
 pub mod higher_order;
 pub mod integer_literals;
 pub mod intervals;
+pub mod make_timestamp;
+pub mod months_between;
 pub mod range;
 pub mod regexp;
 pub mod rewrites;
