@@ -44,6 +44,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("sort_array", "array_sort"),
     // Flint runs with spark.sql.ansi.enabled=false: make_interval is NULL on overflow.
     ("try_make_interval", "make_interval"),
+    ("extract", "date_part"),
 ];
 
 /// Functions that Spark treats as DISTINCT aggregates by name.

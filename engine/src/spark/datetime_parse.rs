@@ -3,6 +3,7 @@
 //! forms. Flint runs with `spark.sql.ansi.enabled=false`, so a text that does not match
 //! is NULL in both forms. Texts without a zone are local times in the session time zone.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::timezone::Tz;
@@ -95,15 +96,16 @@ impl ScalarUDFImpl for ParseDatetime {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let pattern = match args.args.get(1) {
-            None => self.default_pattern.map(str::to_string),
+        let patterns = match args.args.get(1) {
+            None => match self.default_pattern {
+                Some(pattern) => Patterns::Fixed(Pattern::new(pattern)?),
+                None => Patterns::Cast,
+            },
             Some(ColumnarValue::Scalar(value)) if value.is_null() => {
                 return Ok(ColumnarValue::Scalar(ScalarValue::try_from(self.target.data_type())?));
             }
-            Some(ColumnarValue::Scalar(value)) => Some(value.to_string()),
-            Some(ColumnarValue::Array(_)) => {
-                return exec_err!("{}: the datetime pattern must be a literal, not a column", self.name);
-            }
+            Some(ColumnarValue::Scalar(value)) => Patterns::Fixed(Pattern::new(&value.to_string())?),
+            Some(ColumnarValue::Array(patterns)) => Patterns::per_row(patterns)?,
         };
         let Some(value) = args.args.first() else {
             return exec_err!("{} takes a value to read", self.name);
@@ -113,9 +115,8 @@ impl ScalarUDFImpl for ParseDatetime {
         let zone: Tz = zone_name.parse()?;
         let result = match values.data_type() {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                let pattern = pattern.as_deref().map(Pattern::new).transpose()?;
                 let texts = arrow::compute::cast(&values, &DataType::Utf8)?;
-                parse_texts(texts.as_string::<i32>(), pattern.as_ref(), &zone, self.target)
+                parse_texts(texts.as_string::<i32>(), &patterns, &zone, self.target)
             }
             _ => convert(&values, self.target)?,
         };
@@ -127,36 +128,78 @@ impl ScalarUDFImpl for ParseDatetime {
     }
 }
 
-/// Each text read with `pattern` (or as `CAST` reads it) into `target`.
-fn parse_texts(texts: &arrow::array::StringArray, pattern: Option<&Pattern>, zone: &Tz, target: Target) -> ArrayRef {
-    let instant = |text: &str| -> Option<DateTime<Tz>> {
-        match pattern {
+/// The pattern of each row.
+enum Patterns {
+    /// No pattern: texts are read as `CAST` reads them.
+    Cast,
+    /// One pattern for every row.
+    Fixed(Pattern),
+    /// A pattern per row; `None` (a NULL pattern) makes the row NULL.
+    PerRow(Vec<Option<Arc<Pattern>>>),
+}
+
+impl Patterns {
+    /// The patterns of a column, each distinct one compiled once.
+    fn per_row(patterns: &ArrayRef) -> Result<Self> {
+        let patterns = arrow::compute::cast(patterns, &DataType::Utf8)?;
+        let mut compiled: HashMap<&str, Arc<Pattern>> = HashMap::new();
+        let mut rows = Vec::with_capacity(patterns.len());
+        for pattern in patterns.as_string::<i32>().iter() {
+            rows.push(match pattern {
+                Some(pattern) => match compiled.get(pattern) {
+                    Some(known) => Some(Arc::clone(known)),
+                    None => {
+                        let new = Arc::new(Pattern::new(pattern)?);
+                        compiled.insert(pattern, Arc::clone(&new));
+                        Some(new)
+                    }
+                },
+                None => None,
+            });
+        }
+        Ok(Patterns::PerRow(rows))
+    }
+
+    /// The pattern of `row`: `Some(None)` to read it as `CAST` does, `None` for NULL.
+    fn at(&self, row: usize) -> Option<Option<&Pattern>> {
+        match self {
+            Patterns::Cast => Some(None),
+            Patterns::Fixed(pattern) => Some(Some(pattern)),
+            Patterns::PerRow(patterns) => patterns.get(row)?.as_deref().map(Some),
+        }
+    }
+}
+
+/// Each text read with its pattern (or as `CAST` reads it) into `target`.
+fn parse_texts(texts: &arrow::array::StringArray, patterns: &Patterns, zone: &Tz, target: Target) -> ArrayRef {
+    let instant = |row: usize, text: &str| -> Option<DateTime<Tz>> {
+        match patterns.at(row)? {
             Some(pattern) => pattern.parse_instant(text, zone),
             None => string_to_datetime(zone, text.trim()).ok(),
         }
     };
-    let local = |text: &str| -> Option<NaiveDateTime> {
-        match pattern {
+    let local = |row: usize, text: &str| -> Option<NaiveDateTime> {
+        match patterns.at(row)? {
             Some(pattern) => pattern.parse_local(text),
             None => string_to_datetime(&Utc, text.trim()).ok().map(|t| t.naive_utc()),
         }
     };
-    let rows = texts.iter();
+    let rows = texts.iter().enumerate();
     match target {
         Target::Timestamp => Arc::new(
-            rows.map(|t| t.and_then(instant).map(|t| t.timestamp_micros()))
+            rows.map(|(row, t)| instant(row, t?).map(|t| t.timestamp_micros()))
                 .collect::<TimestampMicrosecondArray>()
                 .with_timezone("UTC"),
         ),
         Target::TimestampNtz => Arc::new(
-            rows.map(|t| t.and_then(local).map(|t| t.and_utc().timestamp_micros()))
+            rows.map(|(row, t)| local(row, t?).map(|t| t.and_utc().timestamp_micros()))
                 .collect::<TimestampMicrosecondArray>(),
         ),
-        Target::Date => Arc::new(
-            rows.map(|t| t.and_then(local).map(|t| days_since_epoch(&t))).collect::<Date32Array>(),
-        ),
+        Target::Date => {
+            Arc::new(rows.map(|(row, t)| local(row, t?).map(|t| days_since_epoch(&t))).collect::<Date32Array>())
+        }
         Target::UnixSeconds => {
-            Arc::new(rows.map(|t| t.and_then(instant).map(|t| t.timestamp())).collect::<Int64Array>())
+            Arc::new(rows.map(|(row, t)| instant(row, t?).map(|t| t.timestamp())).collect::<Int64Array>())
         }
     }
 }
