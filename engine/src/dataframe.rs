@@ -296,6 +296,7 @@ impl DataFrame {
         progress: &Arc<JobProgress>,
     ) -> Result<String> {
         let batches = self.limit(num_rows.saturating_add(1))?.collect_with_progress(progress).await?;
+        let batches = crate::spark::show::in_time_zone(&batches, self.session.conf().time_zone()).map_err(DataFusionError::from)?;
         Ok(show_string(&self.schema(), &batches, num_rows, truncate))
     }
 

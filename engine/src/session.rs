@@ -197,6 +197,9 @@ impl FlintSession {
             .chain(crate::spark::array_sort::all())
             .chain(crate::spark::element_at::all())
             .chain(crate::spark::try_arithmetic::all());
+        let rewrites = rewrites.chain(crate::spark::datetime::all()).chain(crate::spark::datetime_parse::all());
+        let rewrites = rewrites.chain([crate::spark::intervals::make_ym_interval()]).chain(crate::spark::timestamp_units::all());
+        let rewrites = rewrites.chain(crate::spark::make_timestamp::all()).chain([crate::spark::months_between::months_between()]);
         for function in rewrites {
             ctx.register_udf(function);
         }

@@ -42,6 +42,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("lcase", "lower"),
     ("ucase", "upper"),
     ("~", "bitwise_not"),
+    // Flint runs with spark.sql.ansi.enabled=false: make_interval is NULL on overflow.
+    ("try_make_interval", "make_interval"),
+    ("extract", "date_part"),
 ];
 
 /// Functions that Spark treats as DISTINCT aggregates by name.

@@ -74,16 +74,26 @@ pub fn name(literal: &Literal) -> String {
         Some(LiteralType::Double(v)) => flint_engine::spark::format::java_double(*v),
         Some(LiteralType::Decimal(d)) => d.value.clone(),
         Some(LiteralType::String(s)) => s.clone(),
-        Some(LiteralType::Date(_)) | Some(LiteralType::Timestamp(_)) | Some(LiteralType::TimestampNtz(_)) => {
-            match scalar(literal) {
-                Ok(value) => value.to_string(),
-                Err(_) => "literal".into(),
-            }
-        }
+        // Spark's `Literal.sql`: `DATE '2023-01-01'`, `TIMESTAMP '2024-01-31 01:02:03'`
+        // (the wall-clock time in UTC, the default session time zone).
+        Some(LiteralType::Date(days)) => match arrow::temporal_conversions::date32_to_datetime(*days) {
+            Some(date) => format!("DATE '{}'", date.date()),
+            None => "literal".into(),
+        },
+        Some(LiteralType::Timestamp(micros)) => timestamp_name("TIMESTAMP", *micros),
+        Some(LiteralType::TimestampNtz(micros)) => timestamp_name("TIMESTAMP_NTZ", *micros),
         Some(LiteralType::Array(a)) => {
             format!("array({})", a.elements.iter().map(name).collect::<Vec<_>>().join(", "))
         }
         Some(_) => "literal".into(),
+    }
+}
+
+/// `KIND 'yyyy-MM-dd HH:mm:ss[.fraction]'` for a timestamp literal of `micros`.
+fn timestamp_name(kind: &str, micros: i64) -> String {
+    match arrow::temporal_conversions::timestamp_us_to_datetime(micros) {
+        Some(time) => format!("{kind} '{}'", flint_engine::spark::format::trim_fraction(&time.to_string())),
+        None => "literal".into(),
     }
 }
 
@@ -95,5 +105,14 @@ mod tests {
     fn decimals_keep_their_scale() {
         assert_eq!(decimal("12.50", None, None).unwrap(), ScalarValue::Decimal128(Some(1250), 4, 2));
         assert_eq!(decimal("3", Some(10), Some(2)).unwrap(), ScalarValue::Decimal128(Some(300), 10, 2));
+    }
+
+    /// Spark's names of date and timestamp literals (its `Literal.sql`).
+    #[test]
+    fn datetime_literals_named_as_spark_names_them() {
+        let named = |literal_type| name(&Literal { literal_type: Some(literal_type), ..Default::default() });
+        assert_eq!(named(LiteralType::Date(19358)), "DATE '2023-01-01'");
+        assert_eq!(named(LiteralType::Timestamp(1_706_662_923_000_000)), "TIMESTAMP '2024-01-31 01:02:03'");
+        assert_eq!(named(LiteralType::TimestampNtz(1_706_662_923_500_000)), "TIMESTAMP_NTZ '2024-01-31 01:02:03.5'");
     }
 }

@@ -153,6 +153,11 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
         ("~", 1) => format!("~{}", args[0]),
         ("explode", 1) => "col".into(),
         ("mean", _) => format!("avg({})", args.join(", ")),
+        // Spark names the pattern these functions take by default.
+        ("unix_timestamp" | "to_unix_timestamp", 1) => format!("{lower}({}, yyyy-MM-dd HH:mm:ss)", args[0]),
+        ("dateadd", _) => format!("date_add({})", args.join(", ")),
+        // Spark leaves the time zone out of this name.
+        ("try_make_timestamp", 7) => format!("try_make_timestamp({})", args[..6].join(", ")),
         _ => {
             let distinct = if distinct { "DISTINCT " } else { "" };
             format!("{name}({distinct}{})", args.join(", "))

@@ -1,8 +1,12 @@
 //! Values as Spark prints them in `show()`: `NULL`, Java's float notation, `[a, b]`,
-//! `{k -> v}`, `{a, b}` for structs, `yyyy-MM-dd HH:mm:ss` timestamps.
+//! `{k -> v}`, `{a, b}` for structs, `yyyy-MM-dd HH:mm:ss` timestamps, and intervals
+//! as Spark's `CalendarInterval.toString` and ANSI interval literals.
 
 use arrow::array::{Array, AsArray};
-use arrow::datatypes::{DataType, Float32Type, Float64Type};
+use arrow::datatypes::{
+    DataType, DurationMicrosecondType, Float32Type, Float64Type, IntervalMonthDayNanoType, IntervalUnit,
+    IntervalYearMonthType, TimeUnit,
+};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
 /// Formats row `row` of `array` as Spark's `show()` does.
@@ -40,8 +44,79 @@ pub fn format_cell(array: &dyn Array, row: usize) -> String {
             let text = formatted_by_arrow(array, row);
             trim_fraction(&text)
         }
+        DataType::Interval(IntervalUnit::MonthDayNano) => {
+            let value = array.as_primitive::<IntervalMonthDayNanoType>().value(row);
+            calendar_interval(value.months, value.days, value.nanoseconds / 1_000)
+        }
+        DataType::Interval(IntervalUnit::YearMonth) => {
+            year_month_interval(array.as_primitive::<IntervalYearMonthType>().value(row))
+        }
+        DataType::Duration(TimeUnit::Microsecond) => {
+            day_time_interval(array.as_primitive::<DurationMicrosecondType>().value(row))
+        }
         _ => formatted_by_arrow(array, row),
     }
+}
+
+const MICROS_PER_MINUTE: i64 = 60 * 1_000_000;
+const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
+const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
+
+/// An interval as Spark's `CalendarInterval.toString` writes it:
+/// `1 years 2 months 3 days 4 hours 5 minutes 6.5 seconds`, `0 seconds` when empty.
+pub fn calendar_interval(months: i32, days: i32, micros: i64) -> String {
+    if months == 0 && days == 0 && micros == 0 {
+        return "0 seconds".to_string();
+    }
+    let mut parts = Vec::new();
+    let mut unit = |value: i64, name: &str| {
+        if value != 0 {
+            parts.push(format!("{value} {name}"));
+        }
+    };
+    unit(i64::from(months / 12), "years");
+    unit(i64::from(months % 12), "months");
+    unit(i64::from(days), "days");
+    unit(micros / MICROS_PER_HOUR, "hours");
+    unit(micros % MICROS_PER_HOUR / MICROS_PER_MINUTE, "minutes");
+    let seconds = micros % MICROS_PER_MINUTE;
+    if seconds != 0 {
+        parts.push(format!("{} seconds", plain_micros(seconds)));
+    }
+    parts.join(" ")
+}
+
+/// A `YEAR TO MONTH` interval as Spark prints it: `INTERVAL '2015-0' YEAR TO MONTH`.
+pub fn year_month_interval(months: i32) -> String {
+    let sign = if months < 0 { "-" } else { "" };
+    let months = i64::from(months).abs();
+    format!("INTERVAL '{sign}{}-{}' YEAR TO MONTH", months / 12, months % 12)
+}
+
+/// A `DAY TO SECOND` interval as Spark prints it: `INTERVAL '1 12:30:01.001001' DAY TO SECOND`.
+pub fn day_time_interval(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let rest = i128::from(micros).abs();
+    let (day, hour) = (i128::from(MICROS_PER_DAY), i128::from(MICROS_PER_HOUR));
+    let (days, rest) = (rest / day, rest % day);
+    let (hours, rest) = (rest / hour, rest % hour);
+    let minute = i128::from(MICROS_PER_MINUTE);
+    let (minutes, seconds) = (rest / minute, rest % minute);
+    let lead = if seconds < 10_000_000 { "0" } else { "" };
+    // seconds < one minute, so it fits an i64.
+    let seconds = plain_micros(seconds as i64);
+    format!("INTERVAL '{sign}{days} {hours:02}:{minutes:02}:{lead}{seconds}' DAY TO SECOND")
+}
+
+/// Microseconds as seconds in Java's `BigDecimal.stripTrailingZeros().toPlainString()`: `1.5`, `-2`, `0.000001`.
+fn plain_micros(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let (whole, fraction) = (micros.unsigned_abs() / 1_000_000, micros.unsigned_abs() % 1_000_000);
+    if fraction == 0 {
+        return format!("{sign}{whole}");
+    }
+    let fraction = format!("{fraction:06}");
+    format!("{sign}{whole}.{}", fraction.trim_end_matches('0'))
 }
 
 fn binary_value(array: &dyn Array, row: usize) -> Vec<u8> {
@@ -74,7 +149,7 @@ fn formatted_by_arrow(array: &dyn Array, row: usize) -> String {
 }
 
 /// Drops trailing zeros of a fractional second: `10:00:00.500` → `10:00:00.5`.
-fn trim_fraction(text: &str) -> String {
+pub fn trim_fraction(text: &str) -> String {
     match text.rfind('.') {
         Some(dot) if text[dot + 1..].chars().all(|c| c.is_ascii_digit()) => {
             let trimmed = text.trim_end_matches('0');
@@ -159,6 +234,23 @@ mod tests {
         let micros = TimestampMicrosecondArray::from(vec![1_704_103_200_000_000, 1_704_103_200_500_000]);
         assert_eq!(format_cell(&micros, 0), "2024-01-01 10:00:00");
         assert_eq!(format_cell(&micros, 1), "2024-01-01 10:00:00.5");
+    }
+
+    /// Spark's renderings, from the docs of `make_interval`, `make_dt_interval` and `make_ym_interval`.
+    #[test]
+    fn intervals_as_spark_prints_them() {
+        assert_eq!(
+            calendar_interval(1211, 8, 45_001_001_001),
+            "100 years 11 months 8 days 12 hours 30 minutes 1.001001 seconds"
+        );
+        assert_eq!(calendar_interval(1211, 7, 0), "100 years 11 months 7 days");
+        assert_eq!(calendar_interval(0, 0, 0), "0 seconds");
+        assert_eq!(calendar_interval(-1, 0, -1_500_000), "-1 months -1.5 seconds");
+        assert_eq!(day_time_interval(131_401_001_001), "INTERVAL '1 12:30:01.001001' DAY TO SECOND");
+        assert_eq!(day_time_interval(0), "INTERVAL '0 00:00:00' DAY TO SECOND");
+        assert_eq!(day_time_interval(-90_000_000), "INTERVAL '-0 00:01:30' DAY TO SECOND");
+        assert_eq!(year_month_interval(24_180), "INTERVAL '2015-0' YEAR TO MONTH");
+        assert_eq!(year_month_interval(-14), "INTERVAL '-1-2' YEAR TO MONTH");
     }
 
     #[test]

@@ -6,7 +6,6 @@ use arrow::datatypes::DataType;
 use datafusion::common::{Result, internal_err};
 use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn::{date_part, decode, regexp_replace, to_char};
-use datafusion_spark::function::datetime::expr_fn as spark_fn;
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
@@ -67,11 +66,11 @@ pub fn all() -> Vec<ScalarUDF> {
         // arithmetic functions do not take.
         date_shift("date_add", |args, _| {
             let [start, days] = start_and_days("date_add", args)?;
-            Ok(spark_fn::date_add(start, days))
+            Ok(shifted_days(start, days))
         }),
         date_shift("date_sub", |args, _| {
             let [start, days] = start_and_days("date_sub", args)?;
-            Ok(spark_fn::date_sub(start, days))
+            Ok(shifted_days(start, -days))
         }),
         // Spark's three-letter day names: Mon, Tue, …
         Rewrite {
@@ -111,7 +110,18 @@ pub fn all() -> Vec<ScalarUDF> {
             },
         },
     ];
-    rewrites.into_iter().map(ScalarUDF::new_from_impl).collect()
+    rewrites.into_iter().map(ScalarUDF::new_from_impl).map(with_spark_aliases).collect()
+}
+
+/// Spark's other names of rewritten functions.
+const SPARK_ALIASES: &[(&str, &[&str])] = &[("date_add", &["dateadd"])];
+
+/// `function`, also called by the other names Spark gives it.
+fn with_spark_aliases(function: ScalarUDF) -> ScalarUDF {
+    match SPARK_ALIASES.iter().find(|(name, _)| *name == function.name()) {
+        Some((_, aliases)) => function.with_aliases(aliases.iter().copied()),
+        None => function,
+    }
 }
 
 /// `to_binary(text[, format])`: text decoded as `hex` (the default), `utf-8` or `base64`.
@@ -148,6 +158,12 @@ fn date_shift(name: &'static str, rewrite: fn(Vec<Expr>, &SimplifyContext) -> Re
 fn start_and_days(name: &str, args: Vec<Expr>) -> Result<[Expr; 2]> {
     let [start, days] = arguments(name, args)?;
     Ok([cast(start, DataType::Date32), cast(days, DataType::Int32)])
+}
+
+/// The date `days` after `start`, as day-number arithmetic: datafusion-spark's `date_add`
+/// has the name of the rewrite, so an executor would read a call to it as the rewrite.
+fn shifted_days(start: Expr, days: Expr) -> Expr {
+    cast(cast(start, DataType::Int32) + days, DataType::Date32)
 }
 
 /// `CAST(date_part(field, arg) AS INT)`, reading a string argument as a date first.

@@ -1,7 +1,10 @@
 //! The text of Spark's `Dataset.show()`, as a table or vertically.
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::Schema;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::{DataType, Schema};
+use arrow::error::ArrowError;
 
 use super::format::format_cell;
 
@@ -30,6 +33,23 @@ impl Cells {
         }
         Self { names, rows, has_more }
     }
+}
+
+/// `batches` with their instants (timestamps with a time zone) in `zone`, so that they
+/// print as wall-clock times there: Spark's `show()` prints them in the session time zone.
+pub fn in_time_zone(batches: &[RecordBatch], zone: &str) -> Result<Vec<RecordBatch>, ArrowError> {
+    let local = |column: &ArrayRef| match column.data_type() {
+        DataType::Timestamp(unit, Some(_)) => arrow::compute::cast(column, &DataType::Timestamp(*unit, Some(zone.into()))),
+        _ => Ok(Arc::clone(column)),
+    };
+    batches
+        .iter()
+        .map(|batch| {
+            let columns = batch.columns().iter().map(local).collect::<Result<Vec<_>, _>>()?;
+            let fields = batch.schema().fields().iter().zip(&columns).map(|(f, c)| f.as_ref().clone().with_data_type(c.data_type().clone())).collect::<Vec<_>>();
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        })
+        .collect()
 }
 
 /// Renders up to `num_rows` rows of `batches` as Spark's `show(num_rows, truncate)`
