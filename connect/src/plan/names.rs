@@ -136,7 +136,6 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
         ("log", 2) => format!("LOG({}, {})", args[0], args[1]),
         ("log", 1) => format!("ln({})", args[0]),
         ("e", 0) => "E()".into(),
-        ("explode", 1) => "col".into(),
         ("mean", _) => format!("avg({})", args.join(", ")),
         _ => {
             let distinct = if distinct { "DISTINCT " } else { "" };
