@@ -1,10 +1,10 @@
 //! Wiring for `flint history-server`: serves the UI and REST API of the applications whose
-//! event logs are in `spark.history.fs.logDirectory`, until interrupted.
+//! event logs are in `spark.history.fs.logDirectory` (a local folder or an `s3a://` prefix),
+//! until interrupted.
 
 use anyhow::Result;
 use clap::Args;
-use flint_driver::ui::conf::{HISTORY_LOG_DIRECTORY, HISTORY_UI_PORT, number, retention};
-use flint_driver::ui::event_log::local_dir;
+use flint_driver::ui::conf::{HISTORY_UI_PORT, number};
 use flint_driver::ui::{HistoryApps, server};
 use flint_engine::config::SparkConf;
 use std::sync::Arc;
@@ -13,7 +13,8 @@ use std::sync::Arc;
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// A Spark configuration `key=value` (spark.history.fs.logDirectory,
-    /// spark.history.ui.port, spark.ui.retained*); may be repeated.
+    /// spark.history.ui.port, spark.ui.retained*, and the spark.hadoop.fs.s3a.* keys of a
+    /// folder in object storage); may be repeated.
     #[arg(long = "conf", value_name = "KEY=VALUE")]
     conf: Vec<String>,
     /// The address to listen on.
@@ -28,20 +29,14 @@ pub async fn run_history_server(args: HistoryArgs) -> Result<()> {
         let (key, value) = crate::conf_pair(pair)?;
         conf.set(key, value);
     }
-    let dir = local_dir(conf.get_or_default(&HISTORY_LOG_DIRECTORY).unwrap_or_default())?;
-    if !dir.is_dir() {
-        anyhow::bail!(
-            "the event log folder {} does not exist: create it, or point spark.history.fs.logDirectory at the folder spark.eventLog.dir names",
-            dir.display()
-        );
-    }
+    let apps = Arc::new(HistoryApps::open(&conf).await?);
     let port: u16 = number(&conf, &HISTORY_UI_PORT)?;
     let listener = server::bind(&args.host, port, 0).await?;
-    let apps = Arc::new(HistoryApps::new(dir.clone(), retention(&conf)?));
+    let dir = apps.name().to_string();
     let address = server::serve(listener, apps, false);
     eprintln!(
         "flint: the history server serves {} at http://{}:{}",
-        dir.display(),
+        dir,
         flint_driver::cluster::attach::ui_host(address),
         address.port()
     );

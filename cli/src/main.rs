@@ -174,6 +174,9 @@ async fn print_script(session: &FlintSession, sql: &str, show: ShowOptions) -> R
     let result = run_script(session, sql, show, &progress, |output| {
         bar.clear();
         let text = match output {
+            // Spark's show text ends without a newline after its "only showing top N
+            // rows" footer; the terminal still gets whole lines.
+            StatementOutput::Table(text) if !text.ends_with('\n') => format!("{text}\n"),
             StatementOutput::Table(text) => text,
             StatementOutput::Plan(text) => format!("{text}\n"),
             StatementOutput::Done => return,

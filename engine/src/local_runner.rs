@@ -96,7 +96,8 @@ impl JobRunner for LocalJobRunner {
             let state = self.state.upgrade().ok_or_else(|| DataFusionError::Execution("the session has ended".into()))?;
             let ctx = Arc::new(TaskContext::from(&*state.read()));
             let (plan, limit) = in_partition_order(plan)?;
-            let plan = crate::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit())?;
+            // Every partition of a local job runs at once.
+            let plan = crate::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit(), usize::MAX)?;
             let partitions = plan.output_partitioning().partition_count();
             progress.start(partitions);
             let reported = local_listener::next_job().map(|(job, listener)| ReportedJob::start(job, listener, &plan));
@@ -202,6 +203,8 @@ impl ReportedJob {
                             bytes: bytes.load(Ordering::Relaxed),
                             duration: job.started.elapsed(),
                             spill_bytes: 0,
+                            // A local job runs whole in this process: it reads no shuffle.
+                            shuffle_read: Default::default(),
                         };
                         job.listener.task_ended(job.job, partition, Ok(metrics));
                     }

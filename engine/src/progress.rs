@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use datafusion::physical_plan::ExecutionPlan;
 
+use crate::shuffle::ShuffleReadTotals;
+
 /// Counters a running job updates and a progress display reads.
 #[derive(Debug, Default)]
 pub struct JobProgress {
@@ -42,6 +44,8 @@ pub struct TaskMetrics {
     pub duration: Duration,
     /// Bytes its operators spilled to disk.
     pub spill_bytes: u64,
+    /// What its shuffle readers read (nothing in a stage that reads no shuffle).
+    pub shuffle_read: ShuffleReadTotals,
 }
 
 /// A stage's tasks and the sum of its finished tasks' metrics.
@@ -76,6 +80,7 @@ impl StageMetrics {
         totals.bytes += metrics.bytes;
         totals.duration += metrics.duration;
         totals.spill_bytes += metrics.spill_bytes;
+        totals.shuffle_read += metrics.shuffle_read;
     }
 }
 
@@ -182,6 +187,28 @@ pub fn spilled_bytes(plan: &Arc<dyn ExecutionPlan>) -> u64 {
     own + plan.children().into_iter().map(spilled_bytes).sum::<u64>()
 }
 
+/// Each operator's metrics of an executed plan, in pre-order, summed over the partitions
+/// that ran (timestamps left out): what the SQL tab's graph shows of each operator.
+pub fn plan_metrics(plan: &dyn ExecutionPlan) -> Vec<Vec<(String, u64)>> {
+    let mine = plan
+        .metrics()
+        .map(|metrics| {
+            metrics
+                .aggregate_by_name()
+                .sorted_for_display()
+                .timestamps_removed()
+                .iter()
+                .map(|metric| (metric.value().name().to_string(), metric.value().as_usize() as u64))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut all = vec![mine];
+    for child in plan.children() {
+        all.extend(plan_metrics(child.as_ref()));
+    }
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,7 +218,8 @@ mod tests {
         let progress = JobProgress::default();
         progress.add_stage_tasks(7, 0, 2);
         progress.add_stage_tasks(7, 1, 1);
-        let task = TaskMetrics { rows: 10, bytes: 100, duration: Duration::from_millis(5), spill_bytes: 7 };
+        let shuffle_read = ShuffleReadTotals { records: 3, local_bytes: 30, remote_bytes: 40 };
+        let task = TaskMetrics { rows: 10, bytes: 100, duration: Duration::from_millis(5), spill_bytes: 7, shuffle_read };
         progress.task_finished(7, 0, task);
         progress.task_failed(7, 0);
         progress.task_finished(7, 0, task);
@@ -201,7 +229,8 @@ mod tests {
         assert_eq!(progress.stages(7).len(), 2, "stages of one job");
         let stage = progress.current_stage().unwrap_or_default();
         assert_eq!((stage.stage, stage.tasks, stage.finished, stage.failed), (0, 3, 2, 1));
-        assert_eq!(stage.totals, TaskMetrics { rows: 20, bytes: 200, duration: Duration::from_millis(10), spill_bytes: 14 });
+        let shuffle_read = ShuffleReadTotals { records: 6, local_bytes: 60, remote_bytes: 80 };
+        assert_eq!(stage.totals, TaskMetrics { rows: 20, bytes: 200, duration: Duration::from_millis(10), spill_bytes: 14, shuffle_read });
         assert_eq!(progress.snapshot().total_partitions, 9);
         assert_eq!(progress.snapshot().finished_partitions, 2);
         assert!(stage.to_string().starts_with("job 7 stage 0: 2/3 tasks, 1 failed, 20 rows"), "{stage}");

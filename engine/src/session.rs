@@ -340,6 +340,7 @@ impl FlintSession {
         }
         let plan = self.ctx.state().statement_to_plan(temporary_as_session_view(statement)).await?;
         crate::spark::decimal_literals::check(&plan)?;
+        let plan = crate::spark::integer_literals::narrow_output(plan)?;
         let df = self.ctx.execute_logical_plan(plan).await?;
         Ok(DataFrame::new(self.clone(), df))
     }

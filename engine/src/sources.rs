@@ -6,15 +6,17 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use arrow::array::{Array, Int64Array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::catalog::view::ViewTable;
 use datafusion::common::Column;
 use datafusion::datasource::provider_as_source;
 use datafusion::functions::expr_fn::nullif;
+use datafusion::functions_aggregate::expr_fn::{max, min};
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast, lit};
 use datafusion::datasource::file_format::options::ReadOptions;
-use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::execution::context::SessionState;
 use datafusion::prelude::{CsvReadOptions, JsonReadOptions, ParquetReadOptions};
 
@@ -142,29 +144,98 @@ pub async fn open_table(
     let listing = read_options.to_listing_options(config, state.default_table_options());
     let first = urls.first().cloned().ok_or_else(|| FlintError::PathNotFound { path: String::new() })?;
     let partitions = if single_file { Vec::new() } else { crate::partition_discovery::discover(state, &listing, &first).await? };
-    let schema = match schema {
-        Some(schema) => schema,
+    let null_value = options.get("nullValue").filter(|v| format == Format::Csv && !v.is_empty());
+    let table = |schema: &SchemaRef| listing_table(&urls, &listing, &partitions, schema, null_value);
+    match schema {
+        Some(schema) => table(&schema),
         None => {
             let inferred = read_options.get_resolved_schema(config, state.clone(), first).await?;
-            if format == Format::Csv { csv_schema(&inferred, options)? } else { inferred }
+            if format != Format::Csv {
+                return table(&inferred);
+            }
+            let schema = csv_schema(&inferred, options)?;
+            let opened = table(&schema)?;
+            match narrow_csv_integers(state, Arc::clone(&opened), &schema).await? {
+                Some(narrowed) => table(&narrowed),
+                None => Ok(opened),
+            }
         }
-    };
-    let null_value = options.get("nullValue").filter(|v| format == Format::Csv && !v.is_empty());
+    }
+}
+
+/// The table of files at `urls` with `schema` (their columns) and `partitions` (columns
+/// from `k=v/` folders), read as strings first when a CSV `null_value` is set.
+fn listing_table(
+    urls: &[ListingTableUrl],
+    listing: &ListingOptions,
+    partitions: &[(String, DataType)],
+    schema: &SchemaRef,
+    null_value: Option<&str>,
+) -> Result<Arc<dyn TableProvider>> {
     let file_schema = match null_value {
-        Some(_) => all_strings(&schema),
-        None => Arc::clone(&schema),
+        Some(_) => all_strings(schema),
+        None => Arc::clone(schema),
     };
     // Partition columns (`k=1/` folders) come after the files' columns, as in Spark; a
     // column the files hold themselves stays theirs.
-    let partitions: Vec<_> = partitions.into_iter().filter(|(name, _)| file_schema.column_with_name(name).is_none()).collect();
-    let table_config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(listing.with_table_partition_cols(partitions.clone()))
+    let partitions: Vec<_> =
+        partitions.iter().filter(|(name, _)| file_schema.column_with_name(name).is_none()).cloned().collect();
+    let table_config = ListingTableConfig::new_with_multi_paths(urls.to_vec())
+        .with_listing_options(listing.clone().with_table_partition_cols(partitions.clone()))
         .with_schema(file_schema);
     let table: Arc<dyn TableProvider> = Arc::new(ListingTable::try_new(table_config)?);
     match null_value {
-        Some(null_value) => null_value_view(table, &schema, &partitions, null_value),
+        Some(null_value) => null_value_view(table, schema, &partitions, null_value),
         None => Ok(table),
     }
+}
+
+/// Spark's CSV inference types a column of integers `int` when every value fits in 32
+/// bits, `bigint` otherwise (DataFusion's: always `bigint`). `schema` with its `bigint`
+/// columns narrowed where `table`'s values fit (one pass over the data, as Spark's
+/// inference makes), or `None` when none does.
+async fn narrow_csv_integers(
+    state: &SessionState,
+    table: Arc<dyn TableProvider>,
+    schema: &SchemaRef,
+) -> Result<Option<SchemaRef>> {
+    let wide: Vec<&str> =
+        schema.fields().iter().filter(|f| f.data_type() == &DataType::Int64).map(|f| f.name().as_str()).collect();
+    if wide.is_empty() {
+        return Ok(None);
+    }
+    let bounds = wide.iter().flat_map(|name| {
+        let column = Expr::Column(Column::from_name(*name));
+        [min(column.clone()), max(column)]
+    });
+    let plan = LogicalPlanBuilder::scan("csv", provider_as_source(table), None)?
+        .aggregate(Vec::<Expr>::new(), bounds)?
+        .build()?;
+    let physical = state.create_physical_plan(&plan).await?;
+    let batches = datafusion::physical_plan::collect(physical, state.task_ctx()).await?;
+    let Some(row) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
+    let fits = |i: usize| {
+        let value = |j: usize| row.column(j).as_any().downcast_ref::<Int64Array>().filter(|a| a.is_valid(0)).map(|a| a.value(0));
+        matches!((value(2 * i), value(2 * i + 1)), (Some(low), Some(high)) if low >= i32::MIN.into() && high <= i32::MAX.into())
+    };
+    let narrow: Vec<&str> = wide.iter().enumerate().filter(|(i, _)| fits(*i)).map(|(_, name)| *name).collect();
+    if narrow.is_empty() {
+        return Ok(None);
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if narrow.contains(&f.name().as_str()) {
+                Field::new(f.name(), DataType::Int32, f.is_nullable())
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    Ok(Some(Arc::new(Schema::new(fields))))
 }
 
 /// `schema` with every column a nullable string.

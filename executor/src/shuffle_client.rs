@@ -6,7 +6,8 @@ use crate::shuffle_service::ticket;
 use arrow_flight::FlightClient;
 use arrow_flight::flight_service_client::FlightServiceClient;
 use flint_engine::ids::ShuffleBlockId;
-use flint_engine::shuffle::{BlockError, BlockStream, RemoteBlocks};
+use datafusion::physical_plan::metrics::Count;
+use flint_engine::shuffle::{BLOCK_BYTES_HEADER, BlockError, BlockStream, RemoteBlocks};
 use flint_proto::auth::AddSecret;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -45,7 +46,7 @@ impl FlightBlocks {
 }
 
 impl RemoteBlocks for FlightBlocks {
-    fn fetch(&self, block: ShuffleBlockId, address: &str) -> BlockStream {
+    fn fetch(&self, block: ShuffleBlockId, address: &str, bytes: Count) -> BlockStream {
         let channel = self.channel(address);
         let address = address.to_string();
         let secret = self.secret.clone();
@@ -55,6 +56,8 @@ impl RemoteBlocks for FlightBlocks {
                 .do_get(ticket(&block))
                 .await
                 .map_err(|e| BlockError::from(format!("fetching from {address}: {e}")))?;
+            let size = batches.headers().get(BLOCK_BYTES_HEADER).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+            bytes.add(size.unwrap_or(0));
             Ok::<_, BlockError>(batches.map_err(move |e| BlockError::from(format!("fetching {block}: {e}"))))
         });
         stream.try_flatten().boxed()

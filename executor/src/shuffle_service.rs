@@ -15,7 +15,7 @@ use arrow_flight::{
     PollInfo, PutResult, SchemaResult, Ticket,
 };
 use flint_engine::ids::{JobId, ShuffleBlockId, StageId};
-use flint_engine::shuffle::{layout, read_block_file};
+use flint_engine::shuffle::{BLOCK_BYTES_HEADER, layout, read_block_file};
 use flint_proto::ShuffleBlockTicket;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
@@ -111,9 +111,12 @@ impl FlightService for ShuffleService {
         let options = IpcWriteOptions::default()
             .try_with_compression(self.compress.then_some(CompressionType::LZ4_FRAME))
             .map_err(|e| Status::internal(e.to_string()))?;
+        let size = std::fs::metadata(&path).map_err(|e| Status::internal(format!("{block}: {e}")))?.len();
         let batches = read_block_file(path).map_err(FlightError::ExternalError);
         let data = FlightDataEncoderBuilder::new().with_options(options).build(batches).map_err(Status::from);
-        Ok(Response::new(data.boxed()))
+        let mut response = Response::new(data.boxed());
+        response.metadata_mut().insert(BLOCK_BYTES_HEADER, size.into());
+        Ok(response)
     }
 
     async fn handshake(

@@ -12,10 +12,10 @@ use datafusion::physical_plan::common::collect;
 use crate::shuffle_client::FlightBlocks;
 use flint_engine::FlintSession;
 use flint_engine::ids::{ExecutorId, JobId, StageId};
-use flint_engine::progress::spilled_bytes;
+use flint_engine::progress::{plan_metrics, spilled_bytes};
 use flint_engine::proto::decode_plan;
-use flint_engine::shuffle::{ShuffleEnv, ShuffleOutput, ShuffleWriterExec, fetch_failure};
-use flint_proto::{FetchFailure, TaskDefinition, TaskRef, TaskStatusUpdate};
+use flint_engine::shuffle::{ShuffleEnv, ShuffleOutput, ShuffleReadTotals, ShuffleWriterExec, fetch_failure, shuffle_read};
+use flint_proto::{FetchFailure, OperatorMetric, OperatorMetrics, TaskDefinition, TaskRef, TaskStatusUpdate};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -28,6 +28,8 @@ pub struct TaskRunner {
     session: FlintSession,
     shuffle: ShuffleEnv,
     slots: Arc<Semaphore>,
+    /// How many tasks run at once (the size of `slots`).
+    cores: usize,
     driver: DriverClient,
     running: Mutex<HashMap<(u64, u64, u64, u32), tokio::task::AbortHandle>>,
     killed: Mutex<Vec<TaskRef>>,
@@ -94,6 +96,7 @@ impl TaskRunner {
                 .with_compression(config.shuffle_compress)
                 .with_remote(Arc::new(FlightBlocks::new(config.client_auth()?))),
             slots: Arc::new(Semaphore::new(config.cores.max(1))),
+            cores: config.cores.max(1),
             driver,
             running: Mutex::new(HashMap::new()),
             killed: Mutex::new(Vec::new()),
@@ -149,6 +152,10 @@ impl TaskRunner {
                     update.rows = output.rows;
                     update.bytes = output.bytes;
                     update.spill_bytes = output.spill_bytes;
+                    update.shuffle_read_records = output.shuffle_read.records;
+                    update.shuffle_local_bytes_read = output.shuffle_read.local_bytes;
+                    update.shuffle_remote_bytes_read = output.shuffle_read.remote_bytes;
+                    update.operator_metrics = output.operators;
                 }
                 Err(error) => {
                     update.fetch_failure = fetch_failure(&error).map(|(block, executor)| FetchFailure {
@@ -213,7 +220,8 @@ impl TaskRunner {
         let ctx = Arc::new(TaskContext::from(&*self.session.context().state_ref().read()).with_runtime(runtime));
         let started = std::time::Instant::now();
         let mut plan = decode_plan(&definition.plan, &ctx, self.shuffle.clone())?;
-        plan = flint_engine::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit())?;
+        plan = flint_engine::spillable_join::with_spillable_joins(plan, ctx.memory_pool().memory_limit(), self.cores)?;
+        let fragment = Arc::clone(&plan);
         if definition.result_stage {
             let writer =
                 ShuffleWriterExec::new(plan, JobId(task.job), StageId(task.stage as usize), ShuffleOutput::Single, self.shuffle.work_dir.clone());
@@ -223,6 +231,7 @@ impl TaskRunner {
         let batches = collect(plan.execute(task.partition as usize, ctx)?).await?;
         tracing::debug!("task {}.{}: decoded in {decoded:?}, ran in {:?}", task.stage, task.partition, started.elapsed() - decoded);
         let spill_bytes = spilled_bytes(&plan);
+        let shuffle_read = shuffle_read(&plan);
         let (mut rows, mut bytes) = (0, 0);
         for batch in &batches {
             let column = |i: usize| {
@@ -236,7 +245,13 @@ impl TaskRunner {
             rows += column(1)?;
             bytes += column(2)?;
         }
-        Ok(TaskOutput { rows, bytes, spill_bytes })
+        let operators = plan_metrics(fragment.as_ref())
+            .into_iter()
+            .map(|metrics| OperatorMetrics {
+                metrics: metrics.into_iter().map(|(name, value)| OperatorMetric { name, value }).collect(),
+            })
+            .collect();
+        Ok(TaskOutput { rows, bytes, spill_bytes, shuffle_read, operators })
     }
 }
 
@@ -245,6 +260,8 @@ struct TaskOutput {
     rows: u64,
     bytes: u64,
     spill_bytes: u64,
+    shuffle_read: ShuffleReadTotals,
+    operators: Vec<OperatorMetrics>,
 }
 
 /// The gauges `/metrics` reads at each scrape.

@@ -15,7 +15,10 @@ ORACLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spark-o
 sys.path.insert(0, ORACLE)
 from oracle import load_cases, outcome  # noqa: E402
 
-CASE_FILES = ["bad_input", "udf"]
+CASE_FILES = [
+    "bad_input", "udf", "select", "aggregate", "functions", "filter_sort", "session", "na", "setops", "window", "types",
+    "join", "sql", "stats", "io", "catalog", "errors",
+]
 MASTERS = ["local[2]", "local-cluster[2,1,512]"]
 
 

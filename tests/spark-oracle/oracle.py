@@ -22,6 +22,8 @@ def _plain(value):
     """A JSON value for a cell, keeping what comparing answers needs."""
     if isinstance(value, decimal.Decimal):
         return {"decimal": str(value)}
+    if isinstance(value, (bytes, bytearray)):
+        return {"binary": value.hex()}
     if isinstance(value, (datetime.date, datetime.datetime)):
         return {"time": value.isoformat()}
     if isinstance(value, (list, tuple)):

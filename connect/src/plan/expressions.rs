@@ -104,16 +104,30 @@ impl ExprConverter<'_> {
         }
     }
 
-    /// The expression, aliased with Spark's column name unless it already is a column
-    /// or an alias (what `select` and `agg` produce).
+    /// The expression, aliased with Spark's column name unless it already is an alias
+    /// (what `select` and `agg` produce).
+    ///
+    /// As Spark's analyzer (`ResolveAliases`) does, a column keeps the query's spelling
+    /// (`select("NAME")` of a column `name` is `NAME`), and a cast of a column or of an
+    /// alias is named by it (`col("s").cast("int")` is `s`; `(col("a") + 1).cast("int")`
+    /// is `CAST((a + 1) AS INT)`).
     pub fn named(&self, expr: &Expression) -> Result<Expr> {
         let converted = self.expr(expr)?;
-        Ok(match converted {
-            Expr::Column(_) | Expr::Alias(_) => converted,
-            other => match expr.expr_type {
-                Some(ExprType::ExpressionString(_)) => other,
-                _ => other.alias(spark_name(expr)),
-            },
+        let name = match (&converted, expr.expr_type.as_ref()) {
+            (Expr::Alias(_), _) | (_, Some(ExprType::ExpressionString(_))) => None,
+            (Expr::Column(column), Some(ExprType::UnresolvedAttribute(_))) => {
+                let spelled = spark_name(expr);
+                (spelled != column.name && spelled.eq_ignore_ascii_case(&column.name)).then_some(spelled)
+            }
+            (Expr::Column(_), _) => None,
+            (Expr::Cast(cast), Some(ExprType::Cast(c))) if matches!(*cast.expr, Expr::Column(_) | Expr::Alias(_)) => {
+                c.expr.as_deref().map(spark_name)
+            }
+            _ => Some(spark_name(expr)),
+        };
+        Ok(match name {
+            Some(name) => converted.alias(name),
+            None => converted,
         })
     }
 

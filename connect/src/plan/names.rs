@@ -109,7 +109,9 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
         ("and", 2) => binary("AND"),
         ("or", 2) => binary("OR"),
         ("not", 1) => format!("(NOT {})", args[0]),
-        ("negative", 1) => format!("(- {})", args[0]),
+        // `-col` reaches Spark Connect as the function `negative`, which Spark names as
+        // such; only SQL's `-a` prints as `(- a)`.
+        ("negative", 1) => format!("negative({})", args[0]),
         ("isnull", 1) => format!("({} IS NULL)", args[0]),
         ("isnotnull", 1) => format!("({} IS NOT NULL)", args[0]),
         ("like", 2) => format!("{} LIKE {}", args[0], args[1]),
@@ -184,6 +186,7 @@ mod tests {
         assert_eq!(function_name("+", &["a".into(), "b".into()], false), "(a + b)");
         assert_eq!(function_name("count", &["x".into()], true), "count(DISTINCT x)");
         assert_eq!(function_name("count", &["*".into()], false), "count(1)");
+        assert_eq!(function_name("negative", &["a".into()], false), "negative(a)");
         // Spark's doctests of pyspark.sql.functions.
         assert_eq!(function_name("acos", &["value".into()], false), "ACOS(value)");
         assert_eq!(function_name("ceil", &["-0.1".into()], false), "CEIL(-0.1)");

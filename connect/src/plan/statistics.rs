@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
-use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, avg, count, max, min, stddev};
-use datafusion::logical_expr::{Expr, SortExpr, cast, lit};
+use datafusion::functions::expr_fn::greatest;
+use datafusion::functions::math::expr_fn::ceil;
+use datafusion::functions_aggregate::expr_fn::{array_agg, avg, count, max, min, stddev};
+use datafusion::functions_nested::expr_fn::{array_element, array_sort};
+use datafusion::logical_expr::{Expr, cast, lit};
 use datafusion::scalar::ScalarValue;
 use flint_engine::DataFrame;
 
@@ -52,8 +55,7 @@ pub async fn statistics(df: &DataFrame, columns: &[String], stats: &[String]) ->
                     let fraction = percent.trim_end_matches('%').parse::<f64>().map_err(|_| {
                         ConnectError::IllegalArgument { reason: format!("{percent} is not a valid percentile") }
                     })? / 100.0;
-                    let sort = SortExpr::new(cast(column.clone(), DataType::Float64), true, true);
-                    cast(approx_percentile_cont(sort, lit(fraction), None), DataType::Utf8)
+                    cast(percentile_element(column.clone(), fraction), DataType::Utf8)
                 }
                 "mean" | "stddev" => Expr::Literal(ScalarValue::Utf8(None), None),
                 percent if percent.ends_with('%') => Expr::Literal(ScalarValue::Utf8(None), None),
@@ -83,6 +85,16 @@ pub async fn statistics(df: &DataFrame, columns: &[String], stats: &[String]) ->
     let schema = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
     Ok((schema, batch))
+}
+
+/// The `fraction` percentile of `column` as Spark's `summary()` computes it with
+/// `percentile_approx`: a value of the column, never an interpolation, the one at rank
+/// `ceil(fraction * n)` of its `n` non-null values in order (25% of 1, 2, 3 is 1; Spark's
+/// `QuantileSummaries.query`). Exact, so it holds the column's values while it runs.
+fn percentile_element(column: Expr, fraction: f64) -> Expr {
+    let sorted = array_sort(array_agg(column.clone()), lit("ASC"), lit("NULLS LAST"));
+    let rank = ceil(lit(fraction) * cast(count(column), DataType::Float64));
+    array_element(sorted, greatest(vec![cast(rank, DataType::Int64), lit(1i64)]))
 }
 
 fn is_string(data_type: &DataType) -> bool {

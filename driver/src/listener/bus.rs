@@ -5,13 +5,16 @@
 use super::events::ListenerEvent;
 use tokio::sync::{mpsc, oneshot};
 
-/// Something that reads the application's events in the order they were posted.
+/// Something that reads the application's events in the order they were posted. Its
+/// methods may wait (an upload to object storage): the bus hands it the next event once
+/// the last one returned, and a [`ListenerBus::flush`] returns once every listener's did.
+#[async_trait::async_trait]
 pub trait Listener: Send {
     /// One event.
-    fn on_event(&mut self, event: &ListenerEvent);
+    async fn on_event(&mut self, event: &ListenerEvent);
 
     /// Everything read so far is to be kept (the application is ending).
-    fn flush(&mut self) {}
+    async fn flush(&mut self) {}
 }
 
 enum Message {
@@ -45,12 +48,12 @@ impl ListenerBus {
                 match message {
                     Message::Event(event) => {
                         for listener in &mut listeners {
-                            listener.on_event(&event);
+                            listener.on_event(&event).await;
                         }
                     }
                     Message::Flush(done) => {
                         for listener in &mut listeners {
-                            listener.flush();
+                            listener.flush().await;
                         }
                         let _ = done.send(());
                     }
@@ -90,11 +93,12 @@ mod tests {
 
     struct Recorder(Arc<Mutex<Vec<ListenerEvent>>>, Arc<Mutex<usize>>);
 
+    #[async_trait::async_trait]
     impl Listener for Recorder {
-        fn on_event(&mut self, event: &ListenerEvent) {
+        async fn on_event(&mut self, event: &ListenerEvent) {
             self.0.lock().map(|mut events| events.push(event.clone())).ok();
         }
-        fn flush(&mut self) {
+        async fn flush(&mut self) {
             self.1.lock().map(|mut n| *n += 1).ok();
         }
     }

@@ -116,6 +116,10 @@ pub enum ListenerEvent {
         error: Option<String>,
         /// What it did (zero when it failed).
         metrics: TaskEndMetrics,
+        /// Each operator's metrics, in the pre-order of its stage's fragment, when the
+        /// task ran on an executor and succeeded.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        operator_metrics: Vec<Vec<(String, u64)>>,
     },
     /// A query started: its physical plan.
     #[serde(rename = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart", rename_all = "camelCase")]
@@ -141,7 +145,8 @@ pub enum ListenerEvent {
         /// `None` when it succeeded.
         error: Option<String>,
         /// Each operator's metrics, in the plan's pre-order (as `spark_plan_info`'s
-        /// nodes), where the driver has them (local runs).
+        /// nodes), when the plan ran whole in the driver (local runs); empty for a job on
+        /// executors, whose tasks report them ([`ListenerEvent::TaskEnd`]).
         node_metrics: Vec<Vec<(String, u64)>>,
     },
 }
@@ -160,6 +165,11 @@ pub struct StageInfo {
     pub parent_ids: Vec<usize>,
     /// The fragment's plan as text.
     pub details: String,
+    /// For each operator of the fragment in pre-order, its position in the pre-order of
+    /// the SQL execution's plan (`None`: a shuffle writer or reader the split added);
+    /// empty when the plan ran whole in the driver.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plan_positions: Vec<Option<usize>>,
 }
 
 /// One attempt of one task.
@@ -188,6 +198,33 @@ pub struct TaskEndMetrics {
     pub run_time_ms: u64,
     /// Bytes its operators spilled to disk.
     pub spill_bytes: u64,
+    /// Rows its shuffle readers read (Spark's `recordsRead`).
+    #[serde(default)]
+    pub shuffle_read_records: u64,
+    /// Bytes of shuffle blocks it read from its executor's disk (`localBytesRead`).
+    #[serde(default)]
+    pub shuffle_local_bytes_read: u64,
+    /// Bytes of shuffle blocks it fetched from other executors (`remoteBytesRead`).
+    #[serde(default)]
+    pub shuffle_remote_bytes_read: u64,
+}
+
+impl TaskEndMetrics {
+    /// Bytes of shuffle blocks it read, local and fetched (Spark's `shuffleReadBytes`).
+    pub fn shuffle_read_bytes(&self) -> u64 {
+        self.shuffle_local_bytes_read + self.shuffle_remote_bytes_read
+    }
+
+    /// Adds `other`'s counts (a stage's totals over its tasks).
+    pub fn add(&mut self, other: &Self) {
+        self.records += other.records;
+        self.bytes += other.bytes;
+        self.run_time_ms += other.run_time_ms;
+        self.spill_bytes += other.spill_bytes;
+        self.shuffle_read_records += other.shuffle_read_records;
+        self.shuffle_local_bytes_read += other.shuffle_local_bytes_read;
+        self.shuffle_remote_bytes_read += other.shuffle_remote_bytes_read;
+    }
 }
 
 /// One operator of a physical plan and its inputs (Spark's `SparkPlanInfo`).
@@ -221,25 +258,4 @@ impl PlanNode {
         }
         nodes
     }
-}
-
-/// Each operator's metrics of an executed plan, in pre-order, summed over partitions.
-pub fn plan_metrics(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> Vec<Vec<(String, u64)>> {
-    let mine = plan
-        .metrics()
-        .map(|metrics| {
-            metrics
-                .aggregate_by_name()
-                .sorted_for_display()
-                .timestamps_removed()
-                .iter()
-                .map(|metric| (metric.value().name().to_string(), metric.value().as_usize() as u64))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut all = vec![mine];
-    for child in plan.children() {
-        all.extend(plan_metrics(child.as_ref()));
-    }
-    all
 }

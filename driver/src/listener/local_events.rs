@@ -4,13 +4,13 @@
 //! in the SQL execution's end.
 
 use super::ListenerBus;
-use super::events::{ListenerEvent, PlanNode, StageInfo, now_millis, plan_metrics};
+use super::events::{ListenerEvent, PlanNode, StageInfo, now_millis};
 use super::scheduler_events::{job_finished, stage_name, task_ended, task_started};
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties, displayable};
 use flint_engine::ids::{JobId, StageId, TaskId};
 use flint_engine::job_runner::JobProperties;
 use flint_engine::local_listener::LocalJobListener;
-use flint_engine::progress::TaskMetrics;
+use flint_engine::progress::{TaskMetrics, plan_metrics};
 use std::sync::Arc;
 
 /// The executor id of the driver, which runs `local[N]`'s tasks (Spark's `driver`).
@@ -38,7 +38,15 @@ impl LocalJobListener for LocalJobEvents {
             physical_plan_description: details.clone(),
             spark_plan_info: PlanNode::of(plan.as_ref()),
         });
-        let stage = StageInfo { stage_id: 0, name: stage_name(plan.as_ref()), num_tasks: partitions, parent_ids: Vec::new(), details };
+        // The plan runs whole in the driver: its metrics come with the job's end.
+        let stage = StageInfo {
+            stage_id: 0,
+            name: stage_name(plan.as_ref()),
+            num_tasks: partitions,
+            parent_ids: Vec::new(),
+            details,
+            plan_positions: Vec::new(),
+        };
         self.0.post(ListenerEvent::JobStart {
             time,
             job_id: job.0,
@@ -53,7 +61,7 @@ impl LocalJobListener for LocalJobEvents {
     }
 
     fn task_ended(&self, job: JobId, partition: usize, outcome: Result<TaskMetrics, String>) {
-        self.0.post(task_ended(&task(job, partition), DRIVER_EXECUTOR, outcome));
+        self.0.post(task_ended(&task(job, partition), DRIVER_EXECUTOR, outcome, Vec::new()));
     }
 
     fn job_ended(&self, job: JobId, plan: &Arc<dyn ExecutionPlan>, error: Option<String>) {

@@ -5,24 +5,28 @@ use super::events::{ListenerEvent, PlanNode, StageInfo, TaskAttempt, TaskEndMetr
 use datafusion::physical_plan::{ExecutionPlan, displayable};
 use flint_engine::ids::TaskId;
 use flint_engine::job_runner::JobProperties;
-use flint_engine::planner::StagePlan;
+use flint_engine::planner::{StagePlan, stage_origins};
 use flint_engine::progress::TaskMetrics;
+use std::sync::Arc;
 
 /// A job's SQL execution start (one per job: the execution's id is the job's) and its
 /// job start: `plan` is the physical plan before it was split into `stages`.
-pub fn job_submitted(plan: &dyn ExecutionPlan, stages: &StagePlan, properties: &JobProperties) -> [ListenerEvent; 2] {
+pub fn job_submitted(plan: &Arc<dyn ExecutionPlan>, stages: &StagePlan, properties: &JobProperties) -> [ListenerEvent; 2] {
     let time = now_millis();
     let job = stages.job.0;
     let description = properties.description.clone().unwrap_or_else(|| plan.name().to_string());
+    let positions = stage_origins(plan, stages);
     let stage_infos = stages
         .stages
         .iter()
-        .map(|stage| StageInfo {
+        .zip(positions)
+        .map(|(stage, plan_positions)| StageInfo {
             stage_id: stage.id.0,
             name: stage_name(stage.plan.as_ref()),
             num_tasks: stage.partitions,
             parent_ids: stage.parents.iter().map(|p| p.0).collect(),
             details: displayable(stage.plan.as_ref()).indent(true).to_string(),
+            plan_positions,
         })
         .collect();
     [
@@ -30,8 +34,8 @@ pub fn job_submitted(plan: &dyn ExecutionPlan, stages: &StagePlan, properties: &
             time,
             execution_id: job,
             description: description.clone(),
-            physical_plan_description: displayable(plan).indent(true).to_string(),
-            spark_plan_info: PlanNode::of(plan),
+            physical_plan_description: displayable(plan.as_ref()).indent(true).to_string(),
+            spark_plan_info: PlanNode::of(plan.as_ref()),
         },
         ListenerEvent::JobStart {
             time,
@@ -79,8 +83,14 @@ pub fn task_started(task: &TaskId, executor: &str) -> ListenerEvent {
     ListenerEvent::TaskStart { time: now_millis(), task: attempt(task), executor_id: executor.to_string() }
 }
 
-/// An attempt ended on `executor`: with `metrics` when it succeeded, else `error`.
-pub fn task_ended(task: &TaskId, executor: &str, outcome: Result<TaskMetrics, String>) -> ListenerEvent {
+/// An attempt ended on `executor`: with `metrics` when it succeeded, else `error`, and
+/// its operators' metrics (`operator_metrics`, pre-order of its stage's fragment).
+pub fn task_ended(
+    task: &TaskId,
+    executor: &str,
+    outcome: Result<TaskMetrics, String>,
+    operator_metrics: Vec<Vec<(String, u64)>>,
+) -> ListenerEvent {
     let (error, metrics) = match outcome {
         Ok(m) => (
             None,
@@ -89,9 +99,12 @@ pub fn task_ended(task: &TaskId, executor: &str, outcome: Result<TaskMetrics, St
                 bytes: m.bytes,
                 run_time_ms: m.duration.as_millis() as u64,
                 spill_bytes: m.spill_bytes,
+                shuffle_read_records: m.shuffle_read.records,
+                shuffle_local_bytes_read: m.shuffle_read.local_bytes,
+                shuffle_remote_bytes_read: m.shuffle_read.remote_bytes,
             },
         ),
         Err(error) => (Some(error), TaskEndMetrics::default()),
     };
-    ListenerEvent::TaskEnd { time: now_millis(), task: attempt(task), executor_id: executor.to_string(), error, metrics }
+    ListenerEvent::TaskEnd { time: now_millis(), task: attempt(task), executor_id: executor.to_string(), error, metrics, operator_metrics }
 }

@@ -7,7 +7,7 @@ use super::conf::SchedulerConf;
 use super::executors::{ExecutorInfo, Incarnation};
 use super::results::{JobEvent, JobEvents, ResultPartitions, driver_blocks, result_stream};
 use super::service::DriverServiceImpl;
-use super::state::{Action, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
+use super::state::{Action, LAUNCH_FAILED, MapOutputs, NewJob, SchedulerState, TaskOutcome, TaskUpdate};
 use super::tasks::Assignment;
 use crate::cluster::{BackendError, BackendEvent, ClusterBackend, DriverEndpoint};
 use crate::listener::{ListenerBus, ListenerEvent, scheduler_events};
@@ -18,7 +18,7 @@ use flint_engine::ids::{CacheId, ExecutorId, JobId, StageId, TaskId};
 use flint_engine::job_runner::{JobProperties, JobRunner, JobSelector};
 use flint_engine::planner::{Stage, resolve_shuffle_reads, split_into_stages};
 use flint_engine::progress::{JobProgress, TaskMetrics};
-use flint_engine::shuffle::ShuffleEnv;
+use flint_engine::shuffle::{ShuffleEnv, ShuffleReadTotals};
 use flint_engine::proto::encode_plan;
 use flint_proto::auth::{AddSecret, AppSecret, RequireSecret, SecretError};
 use flint_proto::driver_service_server::DriverServiceServer;
@@ -234,7 +234,7 @@ impl JobRunner for ClusterScheduler {
             let (events, results) = mpsc::unbounded_channel();
             let properties = JobProperties::current();
             if self.listener.is_enabled() {
-                for event in scheduler_events::job_submitted(physical.as_ref(), &plan, &properties) {
+                for event in scheduler_events::job_submitted(&physical, &plan, &properties) {
                     self.listener.post(event);
                 }
             }
@@ -296,13 +296,16 @@ impl EventLoop {
                     let _ = reply.send(known);
                     actions
                 }
-                Event::Status(update) => match task_update(update) {
-                    Some(update) => {
-                        self.post_task_end(&update);
-                        self.state.status(update)
+                Event::Status(update) => {
+                    let operators = operator_metrics(&update);
+                    match task_update(update) {
+                        Some(update) => {
+                            self.post_task_end(&update, operators);
+                            self.state.status(update)
+                        }
+                        None => Vec::new(),
                     }
-                    None => Vec::new(),
-                },
+                }
                 Event::Backend(event) => self.backend_event(event),
                 Event::Tick => self.state.tick(Instant::now()),
                 Event::Submit(job, reply) => {
@@ -336,6 +339,13 @@ impl EventLoop {
             };
             self.carry_out(actions);
         }
+    }
+
+    /// Tells the listeners `executor` is gone, with the reason last recorded for it.
+    fn post_executor_removed(&self, executor: &ExecutorId) {
+        let reason = self.state.exit_reason(executor).unwrap_or("lost").to_string();
+        let time = crate::listener::events::now_millis();
+        self.listener.post(ListenerEvent::ExecutorRemoved { time, executor_id: executor.0.clone(), reason });
     }
 
     /// What the backend reports: exits are lost executors, and once it gives up, jobs
@@ -426,10 +436,9 @@ impl EventLoop {
                         per_executor.entry(executor.clone()).or_default().push(Request::Cleanup(job));
                     }
                 }
+                Action::ExitReason(executor) => self.post_executor_removed(&executor),
                 Action::Disconnect(executor) => {
-                    let reason = self.state.exit_reason(&executor).unwrap_or("lost").to_string();
-                    let time = crate::listener::events::now_millis();
-                    self.listener.post(ListenerEvent::ExecutorRemoved { time, executor_id: executor.0.clone(), reason });
+                    self.post_executor_removed(&executor);
                     self.clients.remove(&executor);
                     let backend = Arc::clone(&self.backend);
                     tokio::spawn(async move {
@@ -475,13 +484,13 @@ impl EventLoop {
         }
     }
 
-    /// Tells the listeners an attempt ended.
-    fn post_task_end(&self, update: &TaskUpdate) {
+    /// Tells the listeners an attempt ended (with its operators' metrics).
+    fn post_task_end(&self, update: &TaskUpdate, operators: Vec<Vec<(String, u64)>>) {
         let outcome = match &update.outcome {
             TaskOutcome::Succeeded { metrics } => Ok(*metrics),
             TaskOutcome::Failed { error, .. } => Err(error.clone()),
         };
-        self.listener.post(scheduler_events::task_ended(&update.task, &update.executor.0, outcome));
+        self.listener.post(scheduler_events::task_ended(&update.task, &update.executor.0, outcome, operators));
     }
 
     /// Encodes each launched stage once and sends each executor its attempts in one
@@ -521,7 +530,7 @@ impl EventLoop {
             let events = self.events.clone();
             tokio::spawn(async move {
                 if let Err(status) = client.launch_tasks(LaunchTasksRequest { tasks }).await {
-                    let reason = format!("task launch failed: {}", status.message());
+                    let reason = format!("{LAUNCH_FAILED}{}", status.message());
                     let _ = events.send(Event::Backend(BackendEvent::Exited { executor, reason }));
                 }
             });
@@ -558,6 +567,11 @@ fn encode_stage(stage: &Stage, outputs: &MapOutputs) -> Result<Vec<u8>> {
     Ok(plan)
 }
 
+/// The operators' metrics an executor reported with a task, in its fragment's pre-order.
+fn operator_metrics(update: &TaskStatusUpdate) -> Vec<Vec<(String, u64)>> {
+    update.operator_metrics.iter().map(|operator| operator.metrics.iter().map(|m| (m.name.clone(), m.value)).collect()).collect()
+}
+
 /// An executor's report as the core's [`TaskUpdate`]; `None` without a task.
 fn task_update(update: TaskStatusUpdate) -> Option<TaskUpdate> {
     let task = task_id(update.task.as_ref()?);
@@ -567,6 +581,11 @@ fn task_update(update: TaskStatusUpdate) -> Option<TaskUpdate> {
             bytes: update.bytes,
             duration: Duration::from_millis(update.duration_ms),
             spill_bytes: update.spill_bytes,
+            shuffle_read: ShuffleReadTotals {
+                records: update.shuffle_read_records,
+                local_bytes: update.shuffle_local_bytes_read,
+                remote_bytes: update.shuffle_remote_bytes_read,
+            },
         };
         TaskOutcome::Succeeded { metrics }
     } else {

@@ -45,6 +45,9 @@ pub enum Action {
     Cleanup(JobId),
     /// Drop the connection to an executor that is gone.
     Disconnect(ExecutorId),
+    /// A gone executor's exit status arrived after a failed task launch had reported it
+    /// gone: its removal reason is now that status ([`SchedulerState::exit_reason`]).
+    ExitReason(ExecutorId),
     /// A result partition's block was lost before the job's caller reached it: the
     /// caller forgets where it was; it is computed again and reported anew.
     Withdrawn {
@@ -70,6 +73,10 @@ pub enum Action {
         outcome: Result<(), JobError>,
     },
 }
+
+/// How the reason starts when the driver could not launch tasks on an executor (it takes
+/// the executor for gone); a later exit status of its process replaces that reason.
+pub const LAUNCH_FAILED: &str = "task launch failed: ";
 
 /// Why a job ended without its result.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -320,9 +327,12 @@ impl SchedulerState {
     /// failed, or it registered again): its running attempts run elsewhere and the map
     /// outputs and cached partitions it held are computed again.
     pub fn executor_gone(&mut self, executor: &ExecutorId, reason: &str) -> Vec<Action> {
+        let launch_failed = self.exit_reason(executor).is_some_and(|earlier| earlier.starts_with(LAUNCH_FAILED));
         self.exits.push(format!("{executor}: {reason}"));
         if !self.registry.remove(executor) {
-            return Vec::new();
+            // The driver saw the launch fail before the backend saw the process exit: the
+            // exit status says better why the executor is gone.
+            return if launch_failed && !reason.starts_with(LAUNCH_FAILED) { vec![Action::ExitReason(executor.clone())] } else { Vec::new() };
         }
         eprintln!("flint: lost {executor}: {reason}");
         let requeued = self.tasks.remove_executor(executor);
@@ -915,6 +925,19 @@ mod tests {
         let actions = state.executor_gone(&e("a"), "exited with signal 9");
         let [(JobId(0), Err(JobError::Failed { message, .. }))] = &finished(&actions)[..] else { panic!("{actions:?}") };
         assert!(message.contains("cannot rollback the ResultStage 1"), "{message}");
+    }
+
+    /// A failed task launch reports an executor gone first; its exit status, arriving
+    /// after, becomes the reason, and an exit after any other reason changes nothing.
+    #[test]
+    fn an_exit_status_after_a_failed_launch_replaces_its_reason() {
+        let mut state = cluster(Pools::default(), 1);
+        assert!(state.executor_gone(&e("a"), &format!("{LAUNCH_FAILED}transport error")).contains(&Action::Disconnect(e("a"))));
+        assert_eq!(state.executor_gone(&e("a"), "exited with signal 9"), vec![Action::ExitReason(e("a"))]);
+        assert_eq!(state.exit_reason(&e("a")), Some("exited with signal 9"));
+        state.executor_gone(&e("b"), "no heartbeat");
+        assert!(state.executor_gone(&e("b"), "exited with signal 9").is_empty(), "the first reason that is no launch failure stays");
+        assert!(state.executor_gone(&e("a"), "exited with signal 15").is_empty(), "replaced once");
     }
 
     /// Every executor of a running job is lost; a replacement under a new id joins the

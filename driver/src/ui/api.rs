@@ -15,11 +15,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The applications an API serves: the live driver's one, or the history server's.
+#[async_trait::async_trait]
 pub trait Applications: Send + Sync + 'static {
     /// Every application, newest first.
-    fn list(&self) -> Vec<super::store::SharedStore>;
+    async fn list(&self) -> Vec<super::store::SharedStore>;
     /// The application with this id.
-    fn get(&self, id: &str) -> Option<super::store::SharedStore>;
+    async fn get(&self, id: &str) -> Option<super::store::SharedStore>;
 }
 
 /// The routes of `/api/v1`.
@@ -69,8 +70,8 @@ fn json(value: impl Serialize) -> ApiResult {
     serde_json::to_value(value).map(Json).map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
-fn with_app<T: Serialize>(apps: &Arc<dyn Applications>, id: &str, view: impl FnOnce(&AppStatusStore) -> Option<T>) -> ApiResult {
-    let store = apps.get(id).ok_or_else(|| not_found(format!("application {id}")))?;
+async fn with_app<T: Serialize>(apps: &Arc<dyn Applications>, id: &str, view: impl FnOnce(&AppStatusStore) -> Option<T>) -> ApiResult {
+    let store = apps.get(id).await.ok_or_else(|| not_found(format!("application {id}")))?;
     let store = store.read();
     json(view(&store).ok_or_else(|| not_found(format!("that object of application {id}")))?)
 }
@@ -122,11 +123,11 @@ pub fn application_info(store: &AppStatusStore) -> ApplicationInfo {
 }
 
 async fn applications(State(apps): State<Arc<dyn Applications>>) -> ApiResult {
-    json(apps.list().iter().map(|store| application_info(&store.read())).collect::<Vec<_>>())
+    json(apps.list().await.iter().map(|store| application_info(&store.read())).collect::<Vec<_>>())
 }
 
 async fn application(State(apps): State<Arc<dyn Applications>>, Path(app): Path<String>) -> ApiResult {
-    with_app(&apps, &app, |store| Some(application_info(store)))
+    with_app(&apps, &app, |store| Some(application_info(store))).await
 }
 
 /// Spark's `JobData`.
@@ -190,11 +191,11 @@ fn job_data(store: &AppStatusStore, job: &Job) -> JobData {
 }
 
 async fn jobs(State(apps): State<Arc<dyn Applications>>, Path(app): Path<String>) -> ApiResult {
-    with_app(&apps, &app, |store| Some(store.jobs.values().rev().map(|job| job_data(store, job)).collect::<Vec<_>>()))
+    with_app(&apps, &app, |store| Some(store.jobs.values().rev().map(|job| job_data(store, job)).collect::<Vec<_>>())).await
 }
 
 async fn job(State(apps): State<Arc<dyn Applications>>, Path((app, job)): Path<(String, u64)>) -> ApiResult {
-    with_app(&apps, &app, |store| store.jobs.get(&job).map(|j| job_data(store, j)))
+    with_app(&apps, &app, |store| store.jobs.get(&job).map(|j| job_data(store, j))).await
 }
 
 /// Spark's `StageData` (the fields Flint measures).
@@ -216,6 +217,10 @@ struct StageData {
     failure_reason: Option<String>,
     output_bytes: u64,
     output_records: u64,
+    shuffle_read_bytes: u64,
+    shuffle_read_records: u64,
+    shuffle_local_bytes_read: u64,
+    shuffle_remote_bytes_read: u64,
     shuffle_write_bytes: u64,
     shuffle_write_records: u64,
     memory_bytes_spilled: u64,
@@ -262,6 +267,10 @@ fn stage_data(store: &AppStatusStore, stage: &Stage, with_tasks: bool) -> StageD
         failure_reason: stage.failure_reason.clone(),
         output_bytes: output.bytes,
         output_records: output.records,
+        shuffle_read_bytes: stage.totals.shuffle_read_bytes(),
+        shuffle_read_records: stage.totals.shuffle_read_records,
+        shuffle_local_bytes_read: stage.totals.shuffle_local_bytes_read,
+        shuffle_remote_bytes_read: stage.totals.shuffle_remote_bytes_read,
         shuffle_write_bytes: shuffle.bytes,
         shuffle_write_records: shuffle.records,
         memory_bytes_spilled: stage.totals.spill_bytes,
@@ -291,21 +300,21 @@ async fn stages(State(apps): State<Arc<dyn Applications>>, Path(app): Path<Strin
                 .filter(|stage| wanted.as_deref().is_none_or(|w| w == stage.status))
                 .collect::<Vec<_>>(),
         )
-    })
+    }).await
 }
 
 async fn stage(State(apps): State<Arc<dyn Applications>>, Path((app, stage)): Path<(String, usize)>) -> ApiResult {
     with_app(&apps, &app, |store| {
         let attempts: Vec<StageData> = store.stage_attempts(stage).map(|s| stage_data(store, s, true)).collect();
         (!attempts.is_empty()).then_some(attempts)
-    })
+    }).await
 }
 
 async fn stage_attempt(
     State(apps): State<Arc<dyn Applications>>,
     Path((app, stage, attempt)): Path<(String, usize, u32)>,
 ) -> ApiResult {
-    with_app(&apps, &app, |store| store.stages.get(&(stage, attempt)).map(|s| stage_data(store, s, true)))
+    with_app(&apps, &app, |store| store.stages.get(&(stage, attempt)).map(|s| stage_data(store, s, true))).await
 }
 
 /// Spark's `TaskData`.
@@ -334,7 +343,16 @@ struct TaskMetricsData {
     result_size: u64,
     memory_bytes_spilled: u64,
     disk_bytes_spilled: u64,
+    shuffle_read_metrics: ShuffleReadMetrics,
     shuffle_write_metrics: ShuffleWriteMetrics,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ShuffleReadMetrics {
+    remote_bytes_read: u64,
+    local_bytes_read: u64,
+    records_read: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -368,6 +386,11 @@ fn task_data(task: &Task) -> TaskData {
             result_size: task.metrics.bytes,
             memory_bytes_spilled: task.metrics.spill_bytes,
             disk_bytes_spilled: task.metrics.spill_bytes,
+            shuffle_read_metrics: ShuffleReadMetrics {
+                remote_bytes_read: task.metrics.shuffle_remote_bytes_read,
+                local_bytes_read: task.metrics.shuffle_local_bytes_read,
+                records_read: task.metrics.shuffle_read_records,
+            },
             shuffle_write_metrics: ShuffleWriteMetrics { bytes_written: task.metrics.bytes, records_written: task.metrics.records },
         },
     }
@@ -382,7 +405,7 @@ async fn task_list(
         let mut tasks: Vec<&Task> = store.tasks.get(&(stage, attempt)).map(|t| t.values().collect()).unwrap_or_default();
         tasks.sort_by_key(|t| t.id);
         Some(tasks.into_iter().map(task_data).collect::<Vec<_>>())
-    })
+    }).await
 }
 
 /// `?quantiles=0.05,0.5`.
@@ -421,7 +444,7 @@ async fn task_summary(
             "quantiles": wanted,
             "executorRunTime": quantiles(&mut run_times, &wanted),
         }))
-    })
+    }).await
 }
 
 /// Spark's `ExecutorSummary`.
@@ -438,6 +461,7 @@ struct ExecutorSummary {
     completed_tasks: usize,
     total_tasks: usize,
     total_duration: u64,
+    total_shuffle_read: u64,
     total_shuffle_write: u64,
     memory_bytes_spilled: u64,
     add_time: String,
@@ -457,6 +481,7 @@ fn executor_summary(executor: &Executor) -> ExecutorSummary {
         completed_tasks: executor.completed_tasks,
         total_tasks: executor.active_tasks + executor.failed_tasks + executor.completed_tasks,
         total_duration: executor.total_duration_ms,
+        total_shuffle_read: executor.shuffle_read_bytes,
         total_shuffle_write: executor.shuffle_write_bytes,
         memory_bytes_spilled: executor.spill_bytes,
         add_time: spark_time(executor.added),
@@ -468,11 +493,11 @@ fn executor_summary(executor: &Executor) -> ExecutorSummary {
 async fn executors(State(apps): State<Arc<dyn Applications>>, Path(app): Path<String>) -> ApiResult {
     with_app(&apps, &app, |store| {
         Some(store.executors.values().filter(|e| e.removed.is_none()).map(executor_summary).collect::<Vec<_>>())
-    })
+    }).await
 }
 
 async fn all_executors(State(apps): State<Arc<dyn Applications>>, Path(app): Path<String>) -> ApiResult {
-    with_app(&apps, &app, |store| Some(store.executors.values().map(executor_summary).collect::<Vec<_>>()))
+    with_app(&apps, &app, |store| Some(store.executors.values().map(executor_summary).collect::<Vec<_>>())).await
 }
 
 /// Spark's `ExecutionData` of `/sql`.
@@ -579,11 +604,11 @@ fn spark_metric_name(name: &str) -> String {
 }
 
 async fn sql(State(apps): State<Arc<dyn Applications>>, Path(app): Path<String>) -> ApiResult {
-    with_app(&apps, &app, |store| Some(store.executions.values().rev().map(|e| execution_data(store, e)).collect::<Vec<_>>()))
+    with_app(&apps, &app, |store| Some(store.executions.values().rev().map(|e| execution_data(store, e)).collect::<Vec<_>>())).await
 }
 
 async fn sql_execution(State(apps): State<Arc<dyn Applications>>, Path((app, id)): Path<(String, u64)>) -> ApiResult {
-    with_app(&apps, &app, |store| store.executions.get(&id).map(|e| execution_data(store, e)))
+    with_app(&apps, &app, |store| store.executions.get(&id).map(|e| execution_data(store, e))).await
 }
 
 async fn environment(State(apps): State<Arc<dyn Applications>>, Path(app): Path<String>) -> ApiResult {
@@ -592,7 +617,7 @@ async fn environment(State(apps): State<Arc<dyn Applications>>, Path(app): Path<
             "runtime": store.runtime.iter().cloned().collect::<HashMap<_, _>>(),
             "sparkProperties": store.spark_properties,
         }))
-    })
+    }).await
 }
 
 #[cfg(test)]

@@ -37,13 +37,13 @@ pub const EVENT_LOG_ENABLED: ConfigKey = ConfigKey {
 pub const EVENT_LOG_DIR: ConfigKey = ConfigKey {
     name: "spark.eventLog.dir",
     default: Some("/tmp/spark-events"),
-    doc: "The folder event logs are written to, one file per application (a local path or file:// URL).",
+    doc: "The folder event logs are written to, one file per application: a local path or file:// URL, or a prefix in object storage (s3a://bucket/prefix, with the spark.hadoop.fs.s3a.* keys), where a log appears when its application ends.",
 };
 /// `spark.history.fs.logDirectory`.
 pub const HISTORY_LOG_DIRECTORY: ConfigKey = ConfigKey {
     name: "spark.history.fs.logDirectory",
     default: Some("/tmp/spark-events"),
-    doc: "The folder of event logs the history server serves.",
+    doc: "The folder of event logs the history server serves: a local path or file:// URL, or a prefix in object storage (s3a://bucket/prefix; pass the spark.hadoop.fs.s3a.* keys with --conf).",
 };
 /// `spark.history.ui.port`.
 pub const HISTORY_UI_PORT: ConfigKey = ConfigKey {

@@ -3,7 +3,7 @@
 
 use super::api::Applications;
 use super::conf::{self, BadValue};
-use super::event_log::{EventLogError, EventLogWriter, local_dir};
+use super::event_log::{EventLogError, create_writer};
 use super::redaction::{BadRedactionRegex, redact, redactor};
 use super::server;
 use super::store::{AppStatusStore, SharedStore, StoreListener};
@@ -41,11 +41,12 @@ pub struct LiveUi {
 /// The live driver's one application.
 struct LiveApp(SharedStore);
 
+#[async_trait::async_trait]
 impl Applications for LiveApp {
-    fn list(&self) -> Vec<SharedStore> {
+    async fn list(&self) -> Vec<SharedStore> {
         vec![Arc::clone(&self.0)]
     }
-    fn get(&self, id: &str) -> Option<SharedStore> {
+    async fn get(&self, id: &str) -> Option<SharedStore> {
         (self.0.read().app.id == id).then(|| Arc::clone(&self.0))
     }
 }
@@ -63,8 +64,8 @@ impl LiveUi {
         let app_id = conf.get("spark.app.id").map(str::to_string).unwrap_or_else(new_app_id);
         let mut listeners: Vec<Box<dyn Listener>> = vec![Box::new(StoreListener(Arc::clone(&store)))];
         if event_log {
-            let dir = local_dir(conf.get_or_default(&conf::EVENT_LOG_DIR).unwrap_or_default())?;
-            listeners.push(Box::new(EventLogWriter::create(&dir, &app_id)?));
+            let dir = conf.get_or_default(&conf::EVENT_LOG_DIR).unwrap_or_default();
+            listeners.push(create_writer(conf, dir, &app_id).await?);
         }
         let regex = redactor(conf)?;
         let address = if ui {

@@ -89,6 +89,7 @@ pub fn encode_store(store: &AppStatusStore) -> Result<String, std::fmt::Error> {
     registry.register("flint_jobs_finished", "Jobs finished since the start, by how they ended", ended);
     seconds_counter(&mut registry, "flint_task_run_time_seconds", "Run time of finished task attempts on executors", t.task_run_time_ms);
     counter(&mut registry, "flint_shuffle_write_bytes", "Bytes map tasks wrote to shuffle blocks", t.shuffle_write_bytes);
+    counter(&mut registry, "flint_shuffle_read_bytes", "Bytes of shuffle blocks tasks read", t.shuffle_read_bytes);
     counter(&mut registry, "flint_result_bytes", "Bytes result tasks returned", t.result_bytes);
     counter(&mut registry, "flint_spill_bytes", "Bytes task operators spilled to disk", t.spill_bytes);
     let executors = Family::<Labels, Gauge>::default();

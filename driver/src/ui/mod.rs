@@ -15,5 +15,5 @@ pub mod redaction;
 pub mod server;
 pub mod store;
 
-pub use history::HistoryApps;
+pub use history::{HistoryApps, HistoryError};
 pub use live::{LiveUi, UiError};

@@ -70,7 +70,7 @@ pub fn serve(listener: TcpListener, apps: Arc<dyn Applications>, live: bool) -> 
 }
 
 async fn metrics_page(State(apps): State<Arc<dyn Applications>>) -> Response {
-    let Some(store) = apps.list().into_iter().next() else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(store) = apps.list().await.into_iter().next() else { return StatusCode::NOT_FOUND.into_response() };
     let text = metrics::encode_store(&store.read());
     match text {
         Ok(text) => ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response(),

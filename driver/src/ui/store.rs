@@ -127,6 +127,9 @@ pub struct Stage {
     pub is_map: bool,
     /// Every successful attempt's run time, for the distribution.
     pub run_times: Vec<u64>,
+    /// Where each operator of its fragment stands in its SQL execution's plan
+    /// ([`StageInfo::plan_positions`]).
+    pub plan_positions: Vec<Option<usize>>,
 }
 
 /// One task attempt.
@@ -177,6 +180,8 @@ pub struct Executor {
     pub total_duration_ms: u64,
     /// Shuffle bytes its map tasks wrote.
     pub shuffle_write_bytes: u64,
+    /// Shuffle bytes its tasks read.
+    pub shuffle_read_bytes: u64,
     /// Bytes its tasks spilled.
     pub spill_bytes: u64,
 }
@@ -224,6 +229,8 @@ pub struct Totals {
     pub task_run_time_ms: u64,
     /// Bytes map tasks wrote to shuffle blocks.
     pub shuffle_write_bytes: u64,
+    /// Bytes of shuffle blocks tasks read.
+    pub shuffle_read_bytes: u64,
     /// Bytes result tasks returned.
     pub result_bytes: u64,
     /// Bytes tasks spilled.
@@ -313,6 +320,7 @@ impl AppStatusStore {
                         completed_tasks: 0,
                         total_duration_ms: 0,
                         shuffle_write_bytes: 0,
+                        shuffle_read_bytes: 0,
                         spill_bytes: 0,
                     },
                 );
@@ -357,6 +365,7 @@ impl AppStatusStore {
                             totals: TaskEndMetrics::default(),
                             is_map: position != last,
                             run_times: Vec::new(),
+                            plan_positions: info.plan_positions.clone(),
                         },
                     );
                 }
@@ -388,9 +397,12 @@ impl AppStatusStore {
                 self.touch(*time);
                 self.task_started(*time, *task, executor_id);
             }
-            ListenerEvent::TaskEnd { time, task, executor_id, error, metrics } => {
+            ListenerEvent::TaskEnd { time, task, executor_id, error, metrics, operator_metrics } => {
                 self.touch(*time);
                 self.task_ended(*time, *task, executor_id, error.as_deref(), *metrics);
+                if error.is_none() {
+                    self.add_operator_metrics(task, operator_metrics);
+                }
             }
             ListenerEvent::SqlExecutionStart { time, execution_id, description, physical_plan_description, spark_plan_info } => {
                 self.touch(*time);
@@ -417,7 +429,32 @@ impl AppStatusStore {
                     execution.completed = Some(*time);
                     execution.status = if error.is_some() { Status::Failed } else { Status::Succeeded };
                     execution.error = error.clone();
-                    execution.node_metrics = node_metrics.clone();
+                    // A job on executors summed its operators' metrics from its tasks.
+                    if !node_metrics.is_empty() {
+                        execution.node_metrics = node_metrics.clone();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds a successful task's operator metrics (its fragment's pre-order) to the
+    /// operators of its SQL execution's plan they ran.
+    fn add_operator_metrics(&mut self, task: &TaskAttempt, operators: &[Vec<(String, u64)>]) {
+        let Some(key) = self.stage_ids.get(&(task.job_id, task.stage_id)) else { return };
+        let Some(stage) = self.stages.get(key) else { return };
+        let execution = self.jobs.get(&task.job_id).and_then(|job| job.execution);
+        let Some(execution) = execution.and_then(|id| self.executions.get_mut(&id)) else { return };
+        if operators.is_empty() || stage.plan_positions.len() != operators.len() {
+            return;
+        }
+        execution.node_metrics.resize(execution.plan.pre_order().len(), Vec::new());
+        for (position, metrics) in stage.plan_positions.iter().zip(operators) {
+            let Some(node) = position.and_then(|p| execution.node_metrics.get_mut(p)) else { continue };
+            for (name, value) in metrics {
+                match node.iter_mut().find(|(known, _)| known == name) {
+                    Some((_, sum)) => *sum += value,
+                    None => node.push((name.clone(), *value)),
                 }
             }
         }
@@ -517,6 +554,9 @@ impl AppStatusStore {
         let totals = &mut self.totals;
         totals.task_run_time_ms += metrics.run_time_ms;
         totals.spill_bytes += metrics.spill_bytes;
+        if status == Status::Succeeded {
+            totals.shuffle_read_bytes += metrics.shuffle_read_bytes();
+        }
         match status {
             Status::Succeeded => totals.tasks_succeeded += 1,
             Status::Failed => totals.tasks_failed += 1,
@@ -530,10 +570,7 @@ impl AppStatusStore {
         match status {
             Status::Succeeded => {
                 stage.succeeded_partitions.insert(task.index);
-                stage.totals.records += metrics.records;
-                stage.totals.bytes += metrics.bytes;
-                stage.totals.run_time_ms += metrics.run_time_ms;
-                stage.totals.spill_bytes += metrics.spill_bytes;
+                stage.totals.add(&metrics);
                 stage.run_times.push(metrics.run_time_ms);
                 if stage.is_map
                     && let Some(executor) = self.executors.get_mut(&executor_id)
@@ -542,6 +579,7 @@ impl AppStatusStore {
                 }
                 if let Some(executor) = self.executors.get_mut(&executor_id) {
                     executor.spill_bytes += metrics.spill_bytes;
+                    executor.shuffle_read_bytes += metrics.shuffle_read_bytes();
                 }
             }
             Status::Failed => stage.failed += 1,
@@ -561,11 +599,13 @@ impl AppStatusStore {
     }
 
     fn executor_removed(&mut self, time: Millis, executor_id: &str, reason: &str) {
-        if let Some(executor) = self.executors.get_mut(executor_id)
-            && executor.removed.is_none()
-        {
-            self.totals.executors_lost += 1;
-            executor.removed = Some(time);
+        if let Some(executor) = self.executors.get_mut(executor_id) {
+            // Removed again: the scheduler learnt a better reason (the exit status that
+            // came after a failed task launch).
+            if executor.removed.is_none() {
+                self.totals.executors_lost += 1;
+                executor.removed = Some(time);
+            }
             executor.remove_reason = Some(reason.to_string());
         }
         let running: Vec<TaskAttempt> = self
@@ -652,8 +692,9 @@ pub type SharedStore = Arc<parking_lot::RwLock<AppStatusStore>>;
 #[derive(Debug)]
 pub struct StoreListener(pub SharedStore);
 
+#[async_trait::async_trait]
 impl Listener for StoreListener {
-    fn on_event(&mut self, event: &ListenerEvent) {
+    async fn on_event(&mut self, event: &ListenerEvent) {
         self.0.write().apply(event);
     }
 }
@@ -661,10 +702,10 @@ impl Listener for StoreListener {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::listener::events::StageInfo;
+    use crate::listener::events::{PlanNode, StageInfo};
 
     fn stage(id: usize, tasks: usize, parents: Vec<usize>) -> StageInfo {
-        StageInfo { stage_id: id, name: format!("s{id}"), num_tasks: tasks, parent_ids: parents, details: String::new() }
+        StageInfo { stage_id: id, name: format!("s{id}"), num_tasks: tasks, parent_ids: parents, details: String::new(), plan_positions: vec![] }
     }
 
     fn task(stage: usize, index: usize, attempt: u32) -> TaskAttempt {
@@ -672,11 +713,49 @@ mod tests {
     }
 
     fn ok(records: u64) -> TaskEndMetrics {
-        TaskEndMetrics { records, bytes: records * 10, run_time_ms: 5, spill_bytes: 0 }
+        TaskEndMetrics { records, bytes: records * 10, run_time_ms: 5, ..Default::default() }
+    }
+
+    /// On a cluster the tasks of each stage report their fragment's operators; the SQL
+    /// execution's operators get their sums through the stages' plan positions (a failed
+    /// attempt's count nothing), and the execution's end keeps them.
+    #[test]
+    fn task_operator_metrics_add_up_to_the_execution_s_operators() {
+        let node = |name: &str, children| PlanNode { node_name: name.into(), simple_string: name.into(), children };
+        let plan = node("Final", vec![node("RepartitionExec", vec![node("Partial", vec![])])]);
+        let mut store = AppStatusStore::default();
+        let rows = |n: u64| vec![("output_rows".to_string(), n)];
+        let map = StageInfo { plan_positions: vec![None, Some(2)], ..stage(0, 2, vec![]) };
+        let result = StageInfo { plan_positions: vec![Some(0), None], ..stage(1, 1, vec![0]) };
+        let end = |t: TaskAttempt, error: Option<&str>, operator_metrics| ListenerEvent::TaskEnd {
+            time: 3,
+            task: t,
+            executor_id: "1".into(),
+            error: error.map(str::to_string),
+            metrics: ok(1),
+            operator_metrics,
+        };
+        let events = vec![
+            ListenerEvent::SqlExecutionStart { time: 1, execution_id: 4, description: "q".into(), physical_plan_description: String::new(), spark_plan_info: plan },
+            ListenerEvent::JobStart { time: 1, job_id: 0, stage_infos: vec![map, result], execution_id: Some(4), description: "q".into(), job_group: None },
+            end(task(0, 0, 0), None, vec![vec![], rows(5)]),
+            end(task(0, 1, 0), Some("lost"), vec![vec![], rows(100)]),
+            end(task(0, 1, 1), None, vec![vec![], rows(6)]),
+            end(task(1, 0, 0), None, vec![vec![("output_rows".to_string(), 2), ("elapsed_compute".to_string(), 7)], vec![]]),
+            ListenerEvent::JobEnd { time: 4, job_id: 0, error: None },
+            ListenerEvent::SqlExecutionEnd { time: 4, execution_id: 4, error: None, node_metrics: vec![] },
+        ];
+        for event in &events {
+            store.apply(event);
+        }
+        let expected = vec![vec![("output_rows".to_string(), 2), ("elapsed_compute".to_string(), 7)], vec![], rows(11)];
+        assert_eq!(store.executions[&4].node_metrics, expected);
+        assert_eq!(store.executions[&4].status, Status::Succeeded);
     }
 
     /// A two-stage job on two executors, one lost mid-stage with a task on it: the task
-    /// fails with the executor's reason, runs again, the job succeeds.
+    /// fails with the executor's reason, runs again, the job succeeds; the reducer read
+    /// what the maps wrote, and a later reason for the lost executor replaces the first.
     #[test]
     fn a_lost_executor_fails_its_tasks_and_the_job_still_succeeds() {
         let mut store = AppStatusStore::new(Retention::default());
@@ -693,12 +772,19 @@ mod tests {
             },
             ListenerEvent::TaskStart { time: 3, task: task(0, 0, 0), executor_id: "1".into() },
             ListenerEvent::TaskStart { time: 3, task: task(0, 1, 0), executor_id: "2".into() },
-            ListenerEvent::TaskEnd { time: 4, task: task(0, 0, 0), executor_id: "1".into(), error: None, metrics: ok(7) },
+            ListenerEvent::TaskEnd { time: 4, task: task(0, 0, 0), executor_id: "1".into(), error: None, metrics: ok(7), operator_metrics: vec![] },
             ListenerEvent::ExecutorRemoved { time: 5, executor_id: "2".into(), reason: "killed by signal 9".into() },
             ListenerEvent::TaskStart { time: 6, task: task(0, 1, 1), executor_id: "1".into() },
-            ListenerEvent::TaskEnd { time: 7, task: task(0, 1, 1), executor_id: "1".into(), error: None, metrics: ok(3) },
+            ListenerEvent::TaskEnd { time: 7, task: task(0, 1, 1), executor_id: "1".into(), error: None, metrics: ok(3), operator_metrics: vec![] },
             ListenerEvent::TaskStart { time: 8, task: task(1, 0, 0), executor_id: "1".into() },
-            ListenerEvent::TaskEnd { time: 9, task: task(1, 0, 0), executor_id: "1".into(), error: None, metrics: ok(1) },
+            ListenerEvent::TaskEnd {
+                time: 9,
+                task: task(1, 0, 0),
+                executor_id: "1".into(),
+                error: None,
+                metrics: TaskEndMetrics { shuffle_read_records: 10, shuffle_local_bytes_read: 60, shuffle_remote_bytes_read: 40, ..ok(1) },
+                operator_metrics: vec![],
+            },
             ListenerEvent::JobEnd { time: 10, job_id: 0, error: None },
         ];
         for event in &events {
@@ -714,6 +800,14 @@ mod tests {
         let gone = &store.executors["2"];
         assert_eq!((gone.removed, gone.remove_reason.as_deref(), gone.failed_tasks), (Some(5), Some("killed by signal 9"), 1));
         assert_eq!((store.executors["1"].completed_tasks, store.executors["1"].shuffle_write_bytes), (3, 100));
+        let reduce = &store.stages[&(1, 0)].totals;
+        assert_eq!((reduce.shuffle_read_records, reduce.shuffle_read_bytes()), (10, 100), "the reducer read the 10 rows the maps wrote");
+        assert_eq!((store.executors["1"].shuffle_read_bytes, store.totals.shuffle_read_bytes), (100, 100));
+        let lost_before = store.totals.executors_lost;
+        store.apply(&ListenerEvent::ExecutorRemoved { time: 11, executor_id: "2".into(), reason: "exited with signal 9".into() });
+        let gone = &store.executors["2"];
+        assert_eq!((gone.removed, gone.remove_reason.as_deref()), (Some(5), Some("exited with signal 9")), "a later reason replaces the first");
+        assert_eq!(store.totals.executors_lost, lost_before, "one executor lost once");
     }
 
     #[test]
@@ -729,7 +823,7 @@ mod tests {
         });
         for (time, attempt) in [(1, 0), (3, 1)] {
             store.apply(&ListenerEvent::TaskStart { time, task: task(0, 0, attempt), executor_id: "1".into() });
-            store.apply(&ListenerEvent::TaskEnd { time, task: task(0, 0, attempt), executor_id: "1".into(), error: None, metrics: ok(1) });
+            store.apply(&ListenerEvent::TaskEnd { time, task: task(0, 0, attempt), executor_id: "1".into(), error: None, metrics: ok(1), operator_metrics: vec![] });
         }
         store.apply(&ListenerEvent::JobEnd { time: 5, job_id: 0, error: None });
         assert_eq!(store.stage_attempts(0).map(|s| (s.attempt, s.num_tasks, s.status)).collect::<Vec<_>>(),

@@ -177,11 +177,11 @@ impl Splitter {
 
 /// An exchange's input, how the map side writes, how the reduce side reads, and whether
 /// the exchange node stays above the reader.
-type Exchange = (Arc<dyn ExecutionPlan>, ShuffleOutput, ShuffleRead, bool);
+pub(super) type Exchange = (Arc<dyn ExecutionPlan>, ShuffleOutput, ShuffleRead, bool);
 
 /// If `node` is an exchange: its input, how the map side writes, how the reduce side
 /// reads, and whether `node` itself stays above the reader.
-fn exchange(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Exchange>> {
+pub(super) fn exchange(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Exchange>> {
     if let Some(repartition) = node.downcast_ref::<RepartitionExec>() {
         if repartition.preserve_order() {
             return Err(DataFusionError::NotImplemented(

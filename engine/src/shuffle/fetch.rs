@@ -8,15 +8,31 @@ use super::reader::MapOutputLocation;
 use crate::ids::{ExecutorId, ShuffleBlockId};
 use arrow::array::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::metrics::Count;
 use futures::stream::{BoxStream, StreamExt};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The response header in which a block service gives the size of the block file it
+/// streams, so that a reducer counts the bytes it read as the map task counted them.
+pub const BLOCK_BYTES_HEADER: &str = "flint-block-bytes";
+
 /// Fetches blocks that other executors wrote.
 pub trait RemoteBlocks: std::fmt::Debug + Send + Sync {
-    /// Streams `block` from the block service at `address` (`host:port`). Connection
-    /// errors surface as the stream's first item.
-    fn fetch(&self, block: ShuffleBlockId, address: &str) -> BlockStream;
+    /// Streams `block` from the block service at `address` (`host:port`), adding the
+    /// block's size ([`BLOCK_BYTES_HEADER`]) to `bytes`. Connection errors surface as the
+    /// stream's first item.
+    fn fetch(&self, block: ShuffleBlockId, address: &str, bytes: Count) -> BlockStream;
+}
+
+/// Where a reader counts the bytes of the blocks it opens (block file sizes, as map tasks
+/// count what they write): read from its own executor's disk, or fetched from others'.
+#[derive(Debug, Clone, Default)]
+pub struct BlockBytes {
+    /// Bytes of blocks read from local disk (Spark's `localBytesRead`).
+    pub local: Count,
+    /// Bytes of blocks fetched from other executors (Spark's `remoteBytesRead`).
+    pub remote: Count,
 }
 
 /// The process a task's shuffle nodes run in: which executor it is, where its map tasks
@@ -54,10 +70,23 @@ impl ShuffleEnv {
     /// executor wrote it, else over the network. Every error, including one in the middle
     /// of the stream, is a [`ShuffleError::FetchFailed`] naming the block and its writer.
     pub fn open_block(&self, block: ShuffleBlockId, location: &MapOutputLocation) -> BoxStream<'static, Result<RecordBatch>> {
+        self.open_counted(block, location, &BlockBytes::default())
+    }
+
+    /// [`ShuffleEnv::open_block`], adding the block's size to `bytes`.
+    pub fn open_counted(
+        &self,
+        block: ShuffleBlockId,
+        location: &MapOutputLocation,
+        bytes: &BlockBytes,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
         let stream = if location.executor == self.executor {
-            read_block_file(layout::block_path(&location.work_dir, &block))
+            let path = layout::block_path(&location.work_dir, &block);
+            // A missing file is the stream's error; its size then counts nothing.
+            bytes.local.add(std::fs::metadata(&path).map_or(0, |meta| meta.len() as usize));
+            read_block_file(path)
         } else if let Some(remote) = &self.remote {
-            remote.fetch(block, &location.address)
+            remote.fetch(block, &location.address, bytes.remote.clone())
         } else {
             let message = format!("{} cannot fetch blocks from other executors", self.executor);
             Box::pin(futures::stream::once(async move { Err(message.into()) }))

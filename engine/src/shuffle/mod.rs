@@ -12,8 +12,8 @@ pub mod reader;
 pub mod writer;
 
 pub use block_file::{BlockError, BlockStream, read_block_file};
-pub use fetch::{RemoteBlocks, ShuffleEnv};
-pub use reader::{MapOutputLocation, ShuffleRead, ShuffleReaderExec};
+pub use fetch::{BLOCK_BYTES_HEADER, BlockBytes, RemoteBlocks, ShuffleEnv};
+pub use reader::{MapOutputLocation, ShuffleRead, ShuffleReadTotals, ShuffleReaderExec, shuffle_read};
 pub use writer::{ShuffleOutput, ShuffleWriterExec};
 
 use crate::ids::{ExecutorId, ShuffleBlockId};

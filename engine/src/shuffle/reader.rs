@@ -1,13 +1,14 @@
 //! `ShuffleReaderExec`: a leaf of a consuming stage that reads a map stage's blocks.
 
 use super::ShuffleError;
-use super::fetch::ShuffleEnv;
+use super::fetch::{BlockBytes, ShuffleEnv};
 use crate::ids::{ExecutorId, JobId, ShuffleBlockId, StageId};
 use arrow::datatypes::SchemaRef;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
@@ -53,6 +54,46 @@ pub struct ShuffleReaderExec {
     locations: Vec<Option<MapOutputLocation>>,
     env: Option<ShuffleEnv>,
     properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+/// The metric of the bytes a reader read from its own executor's disk.
+pub const LOCAL_BYTES_READ: &str = "local_bytes_read";
+/// The metric of the bytes a reader fetched from other executors.
+pub const REMOTE_BYTES_READ: &str = "remote_bytes_read";
+
+/// What the shuffle readers of an executed plan read (Spark's shuffle read metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShuffleReadTotals {
+    /// Rows read.
+    pub records: u64,
+    /// Bytes of blocks read from the executor's own disk.
+    pub local_bytes: u64,
+    /// Bytes of blocks fetched from other executors.
+    pub remote_bytes: u64,
+}
+
+/// The sum of what every [`ShuffleReaderExec`] in `plan` read, once it ran.
+pub fn shuffle_read(plan: &Arc<dyn ExecutionPlan>) -> ShuffleReadTotals {
+    let mut totals = ShuffleReadTotals::default();
+    if let Some(metrics) = plan.downcast_ref::<ShuffleReaderExec>().and_then(|reader| reader.metrics()) {
+        let sum = |name: &str| metrics.sum_by_name(name).map_or(0, |m| m.as_usize() as u64);
+        totals.records = metrics.output_rows().unwrap_or(0) as u64;
+        totals.local_bytes = sum(LOCAL_BYTES_READ);
+        totals.remote_bytes = sum(REMOTE_BYTES_READ);
+    }
+    for child in plan.children() {
+        totals += shuffle_read(child);
+    }
+    totals
+}
+
+impl std::ops::AddAssign for ShuffleReadTotals {
+    fn add_assign(&mut self, other: Self) {
+        self.records += other.records;
+        self.local_bytes += other.local_bytes;
+        self.remote_bytes += other.remote_bytes;
+    }
 }
 
 impl ShuffleReaderExec {
@@ -68,7 +109,7 @@ impl ShuffleReaderExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        Self { job, stage, maps, read, locations: vec![None; maps], env: None, properties }
+        Self { job, stage, maps, read, locations: vec![None; maps], env: None, properties, metrics: ExecutionPlanMetricsSet::new() }
     }
 
     /// The job this reader belongs to.
@@ -101,9 +142,10 @@ impl ShuffleReaderExec {
         Self { locations, ..self.clone() }
     }
 
-    /// The same reader running in the process described by `env`.
+    /// The same reader running in the process described by `env` (with metrics of its
+    /// own: what it reads there).
     pub fn with_env(&self, env: ShuffleEnv) -> Self {
-        Self { env: Some(env), ..self.clone() }
+        Self { env: Some(env), metrics: ExecutionPlanMetricsSet::new(), ..self.clone() }
     }
 
     fn blocks(&self, partition: usize) -> Vec<ShuffleBlockId> {
@@ -126,6 +168,10 @@ impl DisplayAs for ShuffleReaderExec {
 impl ExecutionPlan for ShuffleReaderExec {
     leaf_exec_methods!("ShuffleReaderExec");
 
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
         let env = self.env.clone().ok_or_else(|| {
             DataFusionError::Internal(format!(
@@ -143,8 +189,19 @@ impl ExecutionPlan for ShuffleReaderExec {
                 .ok_or_else(|| DataFusionError::External(Box::new(ShuffleError::Unresolved { block })))?;
             sources.push((block, location));
         }
+        let bytes = BlockBytes {
+            local: MetricBuilder::new(&self.metrics).counter(LOCAL_BYTES_READ, partition),
+            remote: MetricBuilder::new(&self.metrics).counter(REMOTE_BYTES_READ, partition),
+        };
+        let records = MetricBuilder::new(&self.metrics).output_rows(partition);
         // One block open at a time: the next opens when the previous one ends.
-        let stream = futures::stream::iter(sources).flat_map(move |(block, location)| env.open_block(block, &location));
+        let stream = futures::stream::iter(sources)
+            .flat_map(move |(block, location)| env.open_counted(block, &location, &bytes))
+            .inspect(move |batch| {
+                if let Ok(batch) = batch {
+                    records.add(batch.num_rows());
+                }
+            });
         Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)))
     }
 }

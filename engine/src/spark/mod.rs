@@ -9,6 +9,7 @@ pub mod divide;
 pub mod extract_value;
 pub mod format;
 pub mod higher_order;
+pub mod integer_literals;
 pub mod quantile_summaries;
 pub mod range;
 pub mod regexp;

@@ -102,10 +102,11 @@ pub fn show_vertical(schema: &Schema, batches: &[RecordBatch], num_rows: usize, 
     out
 }
 
-/// Spark's footer when rows were left out.
+/// Spark's footer when rows were left out: the last line, with no newline after it
+/// (Spark's `showString`; pyspark's `show()` prints the text with one).
 fn footer(num_rows: usize) -> String {
     let noun = if num_rows == 1 { "row" } else { "rows" };
-    format!("only showing top {num_rows} {noun}\n")
+    format!("only showing top {num_rows} {noun}")
 }
 
 /// Spark's cut: longer cells keep `truncate - 3` characters and gain `...`.
@@ -189,7 +190,7 @@ mod tests {
     fn footer_when_rows_are_left_out() {
         let (schema, batch) = batch();
         let text = show_string(&schema, &[batch], 1, 0);
-        assert!(text.ends_with("|1  |a   |\n+---+----+\nonly showing top 1 row\n"), "{text}");
+        assert!(text.ends_with("|1  |a   |\n+---+----+\nonly showing top 1 row"), "{text}");
     }
 
     #[test]

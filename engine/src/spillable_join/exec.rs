@@ -35,6 +35,8 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct SpillableHashJoinExec {
     join: Arc<HashJoinExec>,
+    /// The bytes one partition's build side may hold before it falls back.
+    build_cap: usize,
     /// The joins built at run time, for their metrics.
     ran: Arc<Mutex<Vec<Arc<dyn ExecutionPlan>>>>,
 }
@@ -47,7 +49,8 @@ impl SpillableHashJoinExec {
     /// an inner join and failed an outer one with "declared as non-nullable but contains
     /// null values"), or a join whose output order comes from its probe side (a
     /// sort-merge join's output is ordered by the join keys instead).
-    pub fn try_wrap(join: &HashJoinExec) -> Result<Option<Self>> {
+    /// A partition's build side holds at most `build_cap` bytes as a hash join.
+    pub fn try_wrap(join: &HashJoinExec, build_cap: usize) -> Result<Option<Self>> {
         let falls_back = *join.partition_mode() == PartitionMode::Partitioned
             && !join.null_aware
             && *join.join_type() != JoinType::RightMark
@@ -57,7 +60,7 @@ impl SpillableHashJoinExec {
         if !falls_back {
             return Ok(None);
         }
-        Ok(Some(Self { join: Arc::new(join.builder().build()?), ran: Arc::default() }))
+        Ok(Some(Self { join: Arc::new(join.builder().build()?), build_cap, ran: Arc::default() }))
     }
 
     /// The hash join this runs.
@@ -95,13 +98,13 @@ impl ExecutionPlan for SpillableHashJoinExec {
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
         let join = self.join.builder().with_new_children(children)?.recompute_properties().build()?;
-        Ok(Arc::new(Self { join: Arc::new(join), ran: Arc::default() }))
+        Ok(Arc::new(Self { join: Arc::new(join), build_cap: self.build_cap, ran: Arc::default() }))
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
         let build = self.join.left().execute(partition, Arc::clone(&context))?;
         let probe = self.join.right().execute(partition, Arc::clone(&context))?;
-        let run = PartitionJoin { join: Arc::clone(&self.join), partition, context, ran: Arc::clone(&self.ran) };
+        let run = PartitionJoin { join: Arc::clone(&self.join), build_cap: self.build_cap, partition, context, ran: Arc::clone(&self.ran) };
         let stream = futures::stream::once(run.start(build, probe)).try_flatten();
         Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)))
     }
@@ -129,6 +132,7 @@ fn add_metrics(plan: &Arc<dyn ExecutionPlan>, set: &mut MetricsSet) {
 /// One partition of a [`SpillableHashJoinExec`] being run.
 struct PartitionJoin {
     join: Arc<HashJoinExec>,
+    build_cap: usize,
     partition: usize,
     context: Arc<TaskContext>,
     ran: Arc<Mutex<Vec<Arc<dyn ExecutionPlan>>>>,
@@ -143,13 +147,18 @@ impl PartitionJoin {
         probe: SendableRecordBatchStream,
     ) -> Result<SendableRecordBatchStream> {
         let consumer = format!("SpillableHashJoinExec[partition={}]", self.partition);
-        let reservation = MemoryConsumer::new(consumer).with_can_spill(true).register(self.context.memory_pool());
+        // Unspillable, as DataFusion's own hash join build is: a spillable consumer of a
+        // `FairSpillPool` gets only its share among every spillable consumer, which sent
+        // q18 at SF1 to sort-merge with gigabytes free. `build_cap` leaves the rest of the
+        // pool to the sorts and aggregations beside the join (and to its fallback).
+        let reservation = MemoryConsumer::new(consumer).register(self.context.memory_pool());
+        let cap = self.build_cap;
+        let grow = |bytes: usize| reservation.size().saturating_add(bytes) <= cap && reservation.try_grow(bytes).is_ok();
         let mut batches: Vec<RecordBatch> = Vec::new();
         let (mut rows, mut concatenation) = (0, 0);
         while let Some(batch) = build.next().await.transpose()? {
             // The hash join concatenates its build batches: twice their size at the peak.
-            let bytes = 2 * batch.get_array_memory_size();
-            if reservation.try_grow(bytes).is_err() {
+            if !grow(2 * batch.get_array_memory_size()) {
                 batches.push(batch);
                 return self.sort_merge(batches, reservation, Some(build), probe);
             }
@@ -158,7 +167,7 @@ impl PartitionJoin {
             batches.push(batch);
         }
         let table = estimate_memory_size::<(u64, u64)>(rows, rows * size_of::<u64>() + rows.div_ceil(8))?;
-        if reservation.try_grow(table).is_err() {
+        if !grow(table) {
             return self.sort_merge(batches, reservation, None, probe);
         }
         self.hash_join(batches, concatenation, reservation, probe)

@@ -25,10 +25,22 @@ use std::sync::Arc;
 /// the dynamic filter it pushes into its probe side in local mode).
 const SMALL_BUILD_SHARE_OF_POOL: usize = 8;
 
+/// The builds of a join's running partitions together hold at most this share of the
+/// pool left beside [`SPILLING_OPERATORS_HEADROOM`].
+const BUILD_SHARE_OF_POOL: usize = 4;
+
+/// What the sorts and aggregations beside a join keep at the least: each needs a working
+/// set that does not shrink with the pool (a sort's 10 MiB merge reservation, a batch per
+/// input). TPC-H SF1 q18 at 256m failed an external sort when the builds could take a
+/// quarter of the whole pool; at 8g it ran as sort-merge (twice as slow) when they could
+/// take an eighth. At most half the pool.
+const SPILLING_OPERATORS_HEADROOM: usize = 128 << 20;
+
 /// `plan` with every partitioned hash join whose build side is not known to be small
-/// beside a pool of `limit` made a [`SpillableHashJoinExec`]. An unbounded pool never
-/// refuses a build, so nothing changes then.
-pub fn with_spillable_joins(plan: Arc<dyn ExecutionPlan>, limit: MemoryLimit) -> Result<Arc<dyn ExecutionPlan>> {
+/// beside a pool of `limit` made a [`SpillableHashJoinExec`]; at most `concurrent` of a
+/// join's partitions run at once in the pool (an executor's task slots; every partition
+/// in a local job). An unbounded pool never refuses a build, so nothing changes then.
+pub fn with_spillable_joins(plan: Arc<dyn ExecutionPlan>, limit: MemoryLimit, concurrent: usize) -> Result<Arc<dyn ExecutionPlan>> {
     let MemoryLimit::Finite(pool) = limit else { return Ok(plan) };
     Ok(plan
         .transform_up(|node| {
@@ -36,12 +48,20 @@ pub fn with_spillable_joins(plan: Arc<dyn ExecutionPlan>, limit: MemoryLimit) ->
             if known_small(join, pool / SMALL_BUILD_SHARE_OF_POOL)? {
                 return Ok(Transformed::no(node));
             }
-            Ok(match SpillableHashJoinExec::try_wrap(join)? {
+            let partitions = join.properties().output_partitioning().partition_count().min(concurrent);
+            Ok(match SpillableHashJoinExec::try_wrap(join, build_cap(pool, partitions))? {
                 Some(wrapped) => Transformed::yes(Arc::new(wrapped) as Arc<dyn ExecutionPlan>),
                 None => Transformed::no(node),
             })
         })?
         .data)
+}
+
+/// The bytes one partition's build side may hold in a pool of `pool` bytes where
+/// `partitions` partitions build at once.
+fn build_cap(pool: usize, partitions: usize) -> usize {
+    let headroom = SPILLING_OPERATORS_HEADROOM.min(pool / 2);
+    (pool - headroom) / BUILD_SHARE_OF_POOL / partitions.max(1)
 }
 
 /// Whether the statistics say the build side of `join` is at most `bytes`.
@@ -106,7 +126,7 @@ mod tests {
     async fn wrapped(sql: &str, limit: MemoryLimit) -> usize {
         let session = session("1g").await;
         let plan = session.context().sql(sql).await.unwrap().create_physical_plan().await.unwrap();
-        let plan = with_spillable_joins(plan, limit).unwrap();
+        let plan = with_spillable_joins(plan, limit, 2).unwrap();
         let mut count = 0;
         plan.apply(|node| {
             count += usize::from(node.downcast_ref::<SpillableHashJoinExec>().is_some());
@@ -114,6 +134,15 @@ mod tests {
         })
         .unwrap();
         count
+    }
+
+    #[test]
+    fn a_build_may_hold_a_share_of_what_the_spilling_operators_leave() {
+        const MIB: usize = 1 << 20;
+        assert_eq!(build_cap(8192 * MIB, 2), (8192 - 128) * MIB / 8, "q18 at SF1 and 8g needs more than 512 MiB");
+        assert_eq!(build_cap(256 * MIB, 2), 16 * MIB);
+        assert_eq!(build_cap(24 * MIB, 2), 12 * MIB / 8, "a small pool keeps half for the others");
+        assert_eq!(build_cap(1024 * MIB, 0), (1024 - 128) * MIB / 4);
     }
 
     #[tokio::test]

@@ -4,28 +4,26 @@
 
 use bytes::Bytes;
 use object_store::ObjectStoreExt;
-use object_store::path::Path;
 use url::Url;
 
-use super::{HadoopConf, ObjectStores, StorageError};
+use super::{StorageError, open_url};
 use crate::config::SparkConf;
 
 /// The content of the object at `url`, fetched through the stores `conf`'s
 /// `spark.hadoop.*` keys (and the cloud environment variables) configure.
 pub async fn fetch_application_file(conf: &SparkConf, url: &str) -> Result<Bytes, StorageError> {
-    let parsed = Url::parse(url).map_err(|e| StorageError::UnsupportedUrl { url: url.to_string(), reason: e.to_string() })?;
+    let unsupported = || StorageError::UnsupportedUrl {
+        url: url.to_string(),
+        reason: "an application file in object storage is scheme://bucket/key, such as s3a://bucket/jobs/app.py".to_string(),
+    };
+    let parsed = Url::parse(url).map_err(|_| unsupported())?;
     let bucket = parsed.host_str().unwrap_or_default().to_string();
     let key = parsed.path().trim_start_matches('/').to_string();
     if bucket.is_empty() || key.is_empty() {
-        return Err(StorageError::UnsupportedUrl {
-            url: url.to_string(),
-            reason: "an application file in object storage is scheme://bucket/key, such as s3a://bucket/jobs/app.py".to_string(),
-        });
+        return Err(unsupported());
     }
-    let hadoop = HadoopConf::from_spark(conf);
-    let store = ObjectStores::new(hadoop.clone()).build(&hadoop, &parsed)?;
+    let (store, location) = open_url(conf, url)?;
     let read = |source| StorageError::ReadApplicationFile { url: url.to_string(), source };
-    let location = Path::from_url_path(parsed.path()).map_err(|e| read(e.into()))?;
     match store.get(&location).await {
         Ok(object) => {
             let content = object.bytes().await.map_err(read)?;

@@ -39,6 +39,22 @@ pub fn is_object_store_path(path: &str) -> bool {
     path.split_once("://").is_some_and(|(scheme, _)| OBJECT_STORE_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()))
 }
 
+/// The store holding `url` (`s3a://bucket/prefix`, or another of the
+/// [`OBJECT_STORE_SCHEMES`]), built from `conf`'s `spark.hadoop.*` keys and the cloud
+/// environment variables, and the location of `url` in it: what a driver opens for a file
+/// of its own there (an application file, an event log).
+pub fn open_url(conf: &crate::config::SparkConf, url: &str) -> Result<(Arc<dyn ObjectStore>, object_store::path::Path), StorageError> {
+    let unsupported = |reason: String| StorageError::UnsupportedUrl { url: url.to_string(), reason };
+    let parsed = Url::parse(url).map_err(|e| unsupported(e.to_string()))?;
+    if parsed.host_str().unwrap_or_default().is_empty() {
+        return Err(unsupported("an object store URL is scheme://bucket/key, such as s3a://bucket/logs".to_string()));
+    }
+    let location = object_store::path::Path::from_url_path(parsed.path()).map_err(|e| unsupported(e.to_string()))?;
+    let hadoop = HadoopConf::from_spark(conf);
+    let store = ObjectStores::new(hadoop.clone()).build(&hadoop, &parsed)?;
+    Ok((store, location))
+}
+
 /// Environment variables the object stores read (credentials, regions, web identity).
 const ENV_PREFIXES: [&str; 3] = ["AWS_", "GOOGLE_", "AZURE_"];
 

@@ -78,16 +78,19 @@ function stageRow(s) {
     `<td>${esc(s.submissionTime)}</td><td>${duration(s.submissionTime, s.completionTime)}</td>` +
     `<td>${progress(s.numCompleteTasks, s.numTasks)}${s.numFailedTasks ? ` (${s.numFailedTasks} failed)` : ""}</td>` +
     `<td>${s.outputRecords} rows / ${bytes(s.outputBytes)}</td>` +
+    `<td class="shuffle-read" data-records="${s.shuffleReadRecords}" data-bytes="${s.shuffleReadBytes}">` +
+    `${s.shuffleReadRecords} rows / ${bytes(s.shuffleReadBytes)}</td>` +
     `<td>${s.shuffleWriteRecords} rows / ${bytes(s.shuffleWriteBytes)}</td>` +
     `<td>${bytes(s.diskBytesSpilled)}</td><td>${ms(s.executorRunTime)}</td>` +
     `<td class="error">${esc(s.failureReason)}</td></tr>`;
 }
 
+const STAGE_COLUMNS = ["Stage", "Job", "Name", "Status", "Submitted", "Duration", "Tasks", "Output", "Shuffle read",
+  "Shuffle write", "Spill", "Task time", "Failure"];
+
 async function stagesPage() {
   const stages = await get("/stages");
-  return `<h2>Stages (${stages.length})</h2>` + table("stages-table",
-    ["Stage", "Job", "Name", "Status", "Submitted", "Duration", "Tasks", "Output", "Shuffle write", "Spill", "Task time", "Failure"],
-    stages.map(stageRow));
+  return `<h2>Stages (${stages.length})</h2>` + table("stages-table", STAGE_COLUMNS, stages.map(stageRow));
 }
 
 async function stagePage(id, attempt) {
@@ -97,15 +100,18 @@ async function stagePage(id, attempt) {
   const rows = tasks.map((t) => `<tr data-task-id="${t.taskId}">` +
     `<td>${t.taskId}</td><td>${t.index}</td><td>${t.attempt}</td><td class="task-status">${status(t.status)}</td>` +
     `<td>${esc(t.executorId)}</td><td>${esc(t.host)}</td><td>${esc(t.launchTime)}</td><td>${ms(t.duration)}</td>` +
+    `<td class="shuffle-read-records">${t.taskMetrics.shuffleReadMetrics.recordsRead}</td>` +
+    `<td class="shuffle-read-bytes">${t.taskMetrics.shuffleReadMetrics.localBytesRead + t.taskMetrics.shuffleReadMetrics.remoteBytesRead}</td>` +
     `<td>${t.taskMetrics.shuffleWriteMetrics.recordsWritten}</td><td>${bytes(t.taskMetrics.shuffleWriteMetrics.bytesWritten)}</td>` +
     `<td>${bytes(t.taskMetrics.diskBytesSpilled)}</td><td class="error">${esc(t.errorMessage)}</td></tr>`);
   const quantiles = summary.quantiles.map((q) => `<th>${q * 100}%</th>`).join("");
   const times = summary.executorRunTime.map((v) => `<td>${ms(v)}</td>`).join("");
   return `<h2>Stage ${stage.stageId} (attempt ${stage.attemptId}) of job ${stage.jobId}: ${status(stage.status)}</h2>` +
-    table("stage-summary", ["Stage", "Job", "Name", "Status", "Submitted", "Duration", "Tasks", "Output", "Shuffle write", "Spill", "Task time", "Failure"], [stageRow(stage)]) +
+    table("stage-summary", STAGE_COLUMNS, [stageRow(stage)]) +
     `<h2>Task time distribution</h2><table id="task-quantiles"><tr><th>quantile</th>${quantiles}</tr><tr><td>run time</td>${times}</tr></table>` +
     `<h2>Tasks (${tasks.length})</h2>` +
-    table("tasks-table", ["Task", "Index", "Attempt", "Status", "Executor", "Host", "Launched", "Duration", "Rows", "Bytes", "Spill", "Error"], rows) +
+    table("tasks-table", ["Task", "Index", "Attempt", "Status", "Executor", "Host", "Launched", "Duration", "Shuffle read rows",
+      "Shuffle read bytes", "Rows", "Bytes", "Spill", "Error"], rows) +
     `<h2>Plan fragment</h2><pre>${esc(stage.details)}</pre>`;
 }
 
@@ -114,11 +120,11 @@ async function executorsPage() {
   const rows = executors.map((e) => `<tr data-executor-id="${esc(e.id)}">` +
     `<td>${esc(e.id)}</td><td>${esc(e.hostPort)}</td><td class="executor-status">${status(e.isActive ? "Active" : "Dead")}</td>` +
     `<td>${e.totalCores}</td><td>${e.activeTasks}</td><td>${e.failedTasks}</td><td>${e.completedTasks}</td>` +
-    `<td>${ms(e.totalDuration)}</td><td>${bytes(e.totalShuffleWrite)}</td><td>${bytes(e.memoryBytesSpilled)}</td>` +
+    `<td>${ms(e.totalDuration)}</td><td>${bytes(e.totalShuffleRead)}</td><td>${bytes(e.totalShuffleWrite)}</td><td>${bytes(e.memoryBytesSpilled)}</td>` +
     `<td>${esc(e.addTime)}</td><td>${esc(e.removeTime)}</td><td class="remove-reason">${esc(e.removeReason)}</td></tr>`);
   return `<h2>Executors (${executors.filter((e) => e.isActive).length} active, ${executors.filter((e) => !e.isActive).length} dead)</h2>` +
     table("executors-table", ["Executor", "Address", "Status", "Cores", "Active tasks", "Failed tasks", "Completed tasks",
-      "Task time", "Shuffle write", "Spill", "Added", "Removed", "Reason"], rows);
+      "Task time", "Shuffle read", "Shuffle write", "Spill", "Added", "Removed", "Reason"], rows);
 }
 
 async function sqlPage() {
