@@ -26,7 +26,9 @@ const LIST_PREFIX: &str = "__flint_generator_list_";
 
 /// A generator call: the lists it unnests and the columns it outputs from them.
 struct Generator {
-    /// The lists unnested together; the `i`th is named `LIST_PREFIX{i}` while unnested.
+    /// The generator's place among the select's generators, which names its lists.
+    id: usize,
+    /// The lists unnested together; the `i`th is named `list_name(id, i)` while unnested.
     lists: Vec<Expr>,
     /// The output columns, as expressions over the unnested lists, with their names.
     outputs: Vec<(Expr, String)>,
@@ -53,57 +55,85 @@ fn call(expr: &Expression) -> Option<(&spark_connect_proto::expression::Unresolv
     }
 }
 
-/// `select(exprs)` over `input` where `exprs` holds one generator call: the other
-/// expressions keep their places, the generator's output columns take its place.
+/// `select(exprs)` over `input` where `exprs` holds generator calls: the other
+/// expressions keep their places, each generator's output columns take its place. Several
+/// generators nest as Spark 4.2 nests them: each row of the first is repeated for every
+/// row of the second, and so on.
 pub fn select(planner: &RelationPlanner, input: &DataFrame, exprs: &[Expression]) -> Result<DataFrame> {
-    let positions: Vec<usize> = exprs.iter().enumerate().filter(|(_, e)| is_generator(e)).map(|(i, _)| i).collect();
-    let &[index] = positions.as_slice() else {
-        let names: Vec<String> = positions.iter().map(|&i| format!("\"{}\"", spark_name(&exprs[i]))).collect();
-        return Err(ConnectError::Analysis {
-            condition: "UNSUPPORTED_GENERATOR.MULTI_GENERATOR",
-            message: format!(
-                "The generator is not supported: only one generator allowed per SELECT clause but found {}: {}.",
-                positions.len(),
-                names.join(", ")
-            ),
-        });
-    };
-    let (before, generator, after) = planner.with_exprs(input, |c| {
-        let before = crate::plan::relations::projection(c, input, &exprs[..index])?;
-        let after = crate::plan::relations::projection(c, input, &exprs[index + 1..])?;
-        Ok((before, Generator::new(c, &exprs[index])?, after))
+    // Each item of the select: the columns it projects, or the generator it calls.
+    let items = planner.with_exprs(input, |c| {
+        let mut generators = 0;
+        exprs
+            .iter()
+            .map(|expr| {
+                if is_generator(expr) {
+                    generators += 1;
+                    Generator::new(c, expr, generators - 1).map(Item::Generator)
+                } else {
+                    crate::plan::relations::projection(c, input, std::slice::from_ref(expr)).map(Item::Columns)
+                }
+            })
+            .collect::<Result<Vec<_>>>()
     })?;
-    let list_names: Vec<String> = (0..generator.lists.len()).map(|i| format!("{LIST_PREFIX}{i}")).collect();
-    let lists = generator.lists.into_iter().zip(&list_names).map(|(list, name)| list.alias(name));
-    let (before_count, after_count) = (before.len(), after.len());
-    let selected = input.inner().clone().select(before.into_iter().chain(lists).chain(after))?;
-    let null_handling = if generator.outer { NullHandling::PreserveAndExpandEmpty } else { NullHandling::Drop };
-    let names: Vec<&str> = list_names.iter().map(String::as_str).collect();
-    let unnested =
-        selected.unnest_columns_with_options(&names, UnnestOptions::new().with_null_handling(null_handling))?;
-    let columns: Vec<Expr> = unnested
+    let mut passed = Vec::new();
+    let mut lists = Vec::new();
+    for item in &items {
+        match item {
+            Item::Columns(columns) => passed.extend(columns.iter().cloned()),
+            Item::Generator(generator) => lists.extend(generator.named_lists()),
+        }
+    }
+    let passed_count = passed.len();
+    let mut df = input.inner().clone().select(passed.into_iter().chain(lists))?;
+    for item in &items {
+        if let Item::Generator(generator) = item {
+            let null_handling = if generator.outer { NullHandling::PreserveAndExpandEmpty } else { NullHandling::Drop };
+            let names: Vec<String> = (0..generator.lists.len()).map(|i| list_name(generator.id, i)).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            df = df.unnest_columns_with_options(&names, UnnestOptions::new().with_null_handling(null_handling))?;
+        }
+    }
+    let mut columns = df
         .schema()
         .iter()
+        .take(passed_count)
         .map(|(qualifier, field)| Expr::Column(Column::new(qualifier.cloned(), field.name())))
-        .collect();
-    let outputs = generator.outputs.into_iter().map(|(expr, name)| expr.alias(name));
-    let projected: Vec<Expr> = columns[..before_count]
-        .iter()
-        .cloned()
-        .chain(outputs)
-        .chain(columns[columns.len() - after_count..].iter().cloned())
-        .collect();
-    Ok(planner.wrap(unnested.select(projected)?))
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut projected = Vec::new();
+    for item in items {
+        match item {
+            Item::Columns(exprs) => projected.extend(columns.by_ref().take(exprs.len())),
+            Item::Generator(generator) => {
+                projected.extend(generator.outputs.into_iter().map(|(expr, name)| expr.alias(name)));
+            }
+        }
+    }
+    Ok(planner.wrap(df.select(projected)?))
 }
 
-/// The unnested value of list `i`.
-fn list(i: usize) -> Expr {
-    Expr::Column(Column::from_name(format!("{LIST_PREFIX}{i}")))
+/// One item of a select with generators.
+enum Item {
+    /// The columns a non-generator expression projects (`*` projects several).
+    Columns(Vec<Expr>),
+    /// A generator call.
+    Generator(Generator),
+}
+
+/// The name of list `i` of generator `id` while it is unnested.
+fn list_name(id: usize, i: usize) -> String {
+    format!("{LIST_PREFIX}{id}_{i}")
+}
+
+/// The unnested value of list `i` of generator `id`.
+fn list(id: usize, i: usize) -> Expr {
+    Expr::Column(Column::from_name(list_name(id, i)))
 }
 
 impl Generator {
-    /// The generator `expr` calls, its arguments resolved by `c`.
-    fn new(c: &ExprConverter<'_>, expr: &Expression) -> Result<Self> {
+    /// The generator `expr` calls, its arguments resolved by `c`; `id` is its place among
+    /// the select's generators.
+    fn new(c: &ExprConverter<'_>, expr: &Expression, id: usize) -> Result<Self> {
         let Some((f, aliases)) = call(expr) else {
             return Err(ConnectError::InvalidPlan { reason: format!("{} is not a generator", spark_name(expr)) });
         };
@@ -111,10 +141,10 @@ impl Generator {
         let args = f.arguments.iter().map(|a| c.expr(a)).collect::<Result<Vec<_>>>()?;
         let outer = name.ends_with("_outer");
         let mut generator = match (name.trim_end_matches("_outer"), args.as_slice()) {
-            ("explode", [arg]) => collection(c, &name, arg.clone(), false)?,
-            ("posexplode", [arg]) => collection(c, &name, arg.clone(), true)?,
-            ("inline", [arg]) => inline(c, arg.clone())?,
-            ("stack", [n, values @ ..]) if !values.is_empty() => stack(c, n, values)?,
+            ("explode", [arg]) => collection(c, id, &name, arg.clone(), false)?,
+            ("posexplode", [arg]) => collection(c, id, &name, arg.clone(), true)?,
+            ("inline", [arg]) => inline(c, id, arg.clone())?,
+            ("stack", [n, values @ ..]) if !values.is_empty() => stack(c, id, n, values)?,
             _ => {
                 return Err(ConnectError::Analysis {
                     condition: "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
@@ -144,18 +174,23 @@ impl Generator {
         }
         Ok(generator)
     }
+
+    /// The lists to unnest, each named as `list` refers to it.
+    fn named_lists(&self) -> impl Iterator<Item = Expr> + '_ {
+        self.lists.iter().enumerate().map(|(i, list)| list.clone().alias(list_name(self.id, i)))
+    }
 }
 
 /// `explode(arg)` / `posexplode(arg)`: an array's elements as `col`, a map's entries as
 /// `key` and `value`, after the 0-based position `pos` when `with_position`.
-fn collection(c: &ExprConverter<'_>, name: &str, arg: Expr, with_position: bool) -> Result<Generator> {
+fn collection(c: &ExprConverter<'_>, id: usize, name: &str, arg: Expr, with_position: bool) -> Result<Generator> {
     let (mut lists, mut outputs) = match arg.get_type(c.schema)? {
         DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
-            (vec![arg], vec![(list(0), "col".to_string())])
+            (vec![arg], vec![(list(id, 0), "col".to_string())])
         }
         DataType::Map(..) => (
             vec![map_keys(arg.clone()), map_values(arg)],
-            vec![(list(0), "key".to_string()), (list(1), "value".to_string())],
+            vec![(list(id, 0), "key".to_string()), (list(id, 1), "value".to_string())],
         ),
         other => return Err(type_mismatch(name, &arg, "\"ARRAY\" or \"MAP\"", &other)),
     };
@@ -163,13 +198,13 @@ fn collection(c: &ExprConverter<'_>, name: &str, arg: Expr, with_position: bool)
         let count = cast(cardinality(lists[0].clone()), DataType::Int64);
         let positions = lists.len();
         lists.push(range(lit(0i64), count, lit(1i64)));
-        outputs.insert(0, (cast(list(positions), DataType::Int32), "pos".to_string()));
+        outputs.insert(0, (cast(list(id, positions), DataType::Int32), "pos".to_string()));
     }
-    Ok(Generator { lists, outputs, outer: false })
+    Ok(Generator { id, lists, outputs, outer: false })
 }
 
 /// `inline(arg)`: an array of structs as one row per struct, one column per field.
-fn inline(c: &ExprConverter<'_>, arg: Expr) -> Result<Generator> {
+fn inline(c: &ExprConverter<'_>, id: usize, arg: Expr) -> Result<Generator> {
     let data_type = arg.get_type(c.schema)?;
     let fields = match &data_type {
         DataType::List(item) | DataType::LargeList(item) | DataType::FixedSizeList(item, _) => match item.data_type() {
@@ -178,13 +213,13 @@ fn inline(c: &ExprConverter<'_>, arg: Expr) -> Result<Generator> {
         },
         _ => return Err(type_mismatch("inline", &arg, "\"ARRAY<STRUCT>\"", &data_type)),
     };
-    let outputs = fields.iter().map(|field| (get_field(list(0), field.name().as_str()), field.name().clone())).collect();
-    Ok(Generator { lists: vec![arg], outputs, outer: false })
+    let outputs = fields.iter().map(|field| (get_field(list(id, 0), field.name().as_str()), field.name().clone())).collect();
+    Ok(Generator { id, lists: vec![arg], outputs, outer: false })
 }
 
 /// `stack(n, v…)`: the values in `n` rows of `ceil(len / n)` columns `col0…`, the last
 /// row padded with nulls; the values of one column must share a type, as in Spark.
-fn stack(c: &ExprConverter<'_>, n: &Expr, values: &[Expr]) -> Result<Generator> {
+fn stack(c: &ExprConverter<'_>, id: usize, n: &Expr, values: &[Expr]) -> Result<Generator> {
     let rows = match n {
         Expr::Literal(value, _) => match value {
             ScalarValue::Int8(Some(v)) => i64::from(*v),
@@ -223,8 +258,8 @@ fn stack(c: &ExprConverter<'_>, n: &Expr, values: &[Expr]) -> Result<Generator> 
         let padded = (0..rows).map(|row| values.get(row * width + column).cloned().unwrap_or_else(|| null.clone()));
         lists.push(make_array(padded.collect()));
     }
-    let outputs = (0..width).map(|i| (list(i), format!("col{i}"))).collect();
-    Ok(Generator { lists, outputs, outer: false })
+    let outputs = (0..width).map(|i| (list(id, i), format!("col{i}"))).collect();
+    Ok(Generator { id, lists, outputs, outer: false })
 }
 
 /// Spark's error for a generator argument of the wrong type.

@@ -14,7 +14,8 @@ use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::functions::expr_fn::random;
 use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::expr::Case;
-use datafusion::logical_expr::{Expr, cast, col, lit};
+use datafusion::functions::expr_fn::coalesce;
+use datafusion::logical_expr::{Expr, cast, lit};
 use flint_engine::DataFrame;
 use flint_engine::spark::quantile_summaries::QuantileSummaries;
 use futures::StreamExt;
@@ -62,7 +63,11 @@ pub async fn approx_quantile(planner: &RelationPlanner, input: &DataFrame, stat:
     let columns = stat
         .cols
         .iter()
-        .map(|name| numeric_column(input, name, "Quantile calculation").map(|c| cast(c, DataType::Float64)))
+        .map(|name| {
+            let unsupported =
+                |type_name: &str| format!("Quantile calculation for column {name} with data type {type_name} is not supported.");
+            numeric_column(input, name, unsupported).map(|c| cast(c, DataType::Float64))
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut summaries: Vec<QuantileSummaries> =
         stat.cols.iter().map(|_| QuantileSummaries::new(stat.relative_error)).collect();
@@ -91,7 +96,7 @@ pub async fn approx_quantile(planner: &RelationPlanner, input: &DataFrame, stat:
 pub async fn crosstab(planner: &RelationPlanner, input: &DataFrame, stat: &StatCrosstab) -> Result<DataFrame> {
     let as_text = |name: &str| -> Result<Expr> {
         let column = planner.with_exprs(input, |c| c.column(name, None))?;
-        Ok(datafusion::functions::expr_fn::coalesce(vec![cast(Expr::Column(column), DataType::Utf8), lit("null")]))
+        Ok(coalesce(vec![cast(Expr::Column(column), DataType::Utf8), lit("null")]))
     };
     let (left, right) = (as_text(&stat.col1)?, as_text(&stat.col2)?);
     let grouped = input.group_by(vec![left.alias("left"), right.alias("right")]).agg(vec![count(lit(1)).alias("n")])?;
@@ -223,14 +228,16 @@ impl CoMoments {
     }
 }
 
-/// The co-moments of two numeric columns over the rows where both are non-null.
+/// The co-moments of two numeric columns over all rows. Spark reads a null as 0 here (it
+/// takes `getDouble` of each row), so a null counts as 0 rather than being left out.
 async fn co_moments(input: &DataFrame, names: [&str; 2], what: &str) -> Result<CoMoments> {
     let [x, y] = names.map(|name| {
-        numeric_column(input, name, &format!("Currently {what}")).map(|c| cast(c, DataType::Float64))
+        numeric_column(input, name, |type_name| {
+            format!("Currently {what} calculation for columns with dataType {type_name} not supported.")
+        })
+            .map(|c| coalesce(vec![cast(c, DataType::Float64), lit(0.0)]))
     });
-    let (x, y) = (x?, y?);
-    let pairs = input.select(vec![x.alias("x"), y.alias("y")])?;
-    let pairs = pairs.filter(col("x").is_not_null().and(col("y").is_not_null()))?;
+    let pairs = input.select(vec![x?.alias("x"), y?.alias("y")])?;
     let mut moments = CoMoments::default();
     let mut batches = pairs.execute_stream().await?;
     while let Some(batch) = batches.next().await {
@@ -243,20 +250,17 @@ async fn co_moments(input: &DataFrame, names: [&str; 2], what: &str) -> Result<C
     Ok(moments)
 }
 
-/// Column `name` of `input`, which must be numeric for `what`.
-fn numeric_column(input: &DataFrame, name: &str, what: &str) -> Result<Expr> {
+/// Column `name` of `input`, which must be numeric; `unsupported` words the error for
+/// another type from its Spark name.
+fn numeric_column(input: &DataFrame, name: &str, unsupported: impl Fn(&str) -> String) -> Result<Expr> {
     let schema = input.schema();
     let field = schema.fields().iter().find(|f| f.name() == name).ok_or_else(|| ConnectError::UnresolvedColumn {
         name: name.to_string(),
         suggestions: schema.fields().iter().map(|f| format!("`{}`", f.name())).collect::<Vec<_>>().join(", "),
     })?;
     if !field.data_type().is_numeric() {
-        return Err(ConnectError::IllegalArgument {
-            reason: format!(
-                "requirement failed: {what} for column {name} with data type {} is not supported.",
-                flint_engine::spark::type_names::type_name(field.data_type())
-            ),
-        });
+        let type_name = flint_engine::spark::type_names::type_name(field.data_type());
+        return Err(ConnectError::IllegalArgument { reason: format!("requirement failed: {}", unsupported(&type_name)) });
     }
     Ok(Expr::Column(datafusion::common::Column::new_unqualified(name)))
 }
