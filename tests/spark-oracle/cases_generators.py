@@ -32,6 +32,9 @@ CASES = {
     "posexplode_outer_array": lambda spark: _arrays(spark).select("i", F.posexplode_outer("a")),
     "posexplode_map": lambda spark: _maps(spark).select("i", F.posexplode("m")),
     "posexplode_outer_map": lambda spark: _maps(spark).select(F.posexplode_outer("m"), "i"),
+    "inline_with_null_struct": lambda spark: _structs(spark).select("i", F.inline("s")),
+    "inline_outer": lambda spark: _structs(spark).select("i", F.inline_outer("s")),
+    "inline_aliases": lambda spark: _structs(spark).select(F.inline("s").alias("x", "y")),
     "stack_pads_with_nulls": lambda spark: spark.createDataFrame([(1, 2, 3)], "a int, b int, c int").select(
         "a", F.stack(F.lit(2), "a", "b", "c")
     ),
@@ -60,6 +63,7 @@ CASES = {
     "alias_count_mismatch_fails": lambda spark: _maps(spark).select(F.explode("m").alias("only_one")),
     "tvf_explode": lambda spark: spark.tvf.explode(F.array(F.lit(1), F.lit(2), F.lit(3))),
     "tvf_explode_outer_empty": lambda spark: spark.tvf.explode_outer(F.array().cast("array<int>")),
+    "tvf_posexplode_map": lambda spark: spark.tvf.posexplode(F.create_map(F.lit("a"), F.lit("b"))),
     "tvf_inline": lambda spark: spark.tvf.inline(
         F.array(
             F.struct(F.lit(1).alias("a"), F.lit("x").alias("b")), F.struct(F.lit(2).alias("a"), F.lit("y").alias("b"))
@@ -81,4 +85,5 @@ CASES = {
     "two_generators_columns": lambda spark: columns(
         _arrays(spark).select("i", F.explode("a").alias("x"), F.posexplode("a").alias("p", "y"))
     ),
+    "tvf_posexplode_map_columns": lambda spark: columns(spark.tvf.posexplode(F.create_map(F.lit("a"), F.lit("b")))),
 }

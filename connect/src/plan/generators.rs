@@ -7,7 +7,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::{Column, NullHandling, ScalarValue, UnnestOptions};
 use datafusion::functions::core::expr_fn::get_field;
 use datafusion::functions_nested::expr_fn::{cardinality, make_array, map_keys, map_values, range};
-use datafusion::logical_expr::{Expr, ExprSchemable, cast, lit};
+use datafusion::logical_expr::{Expr, ExprSchemable, cast, lit, when};
 use flint_engine::DataFrame;
 use spark_connect_proto::Expression;
 use spark_connect_proto::expression::ExprType;
@@ -18,8 +18,8 @@ use crate::plan::names::spark_name;
 use crate::plan::relations::RelationPlanner;
 
 /// The generator functions Spark allows in a select.
-const GENERATORS: &[&str] =
-    &["explode", "explode_outer", "posexplode", "posexplode_outer", "inline", "inline_outer", "stack"];
+pub const GENERATORS: &[&str] =
+    &["explode", "explode_outer", "posexplode", "posexplode_outer", "inline", "inline_outer", "stack", "json_tuple"];
 
 /// The prefix of the temporary columns that hold the lists being unnested.
 const LIST_PREFIX: &str = "__flint_generator_list_";
@@ -145,12 +145,13 @@ impl Generator {
             ("posexplode", [arg]) => collection(c, id, &name, arg.clone(), true)?,
             ("inline", [arg]) => inline(c, id, arg.clone())?,
             ("stack", [n, values @ ..]) if !values.is_empty() => stack(c, id, n, values)?,
+            ("json_tuple", [_, fields @ ..]) if !fields.is_empty() => json_tuple(c, id, args.clone())?,
             _ => {
                 return Err(ConnectError::Analysis {
                     condition: "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
                     message: format!(
                         "The `{name}` requires {} parameters but the actual number is {}.",
-                        if name == "stack" { "> 1" } else { "1" },
+                        if matches!(name.as_str(), "stack" | "json_tuple") { "> 1" } else { "1" },
                         args.len()
                     ),
                 });
@@ -213,8 +214,30 @@ fn inline(c: &ExprConverter<'_>, id: usize, arg: Expr) -> Result<Generator> {
         },
         _ => return Err(type_mismatch("inline", &arg, "\"ARRAY<STRUCT>\"", &data_type)),
     };
-    let outputs = fields.iter().map(|field| (get_field(list(id, 0), field.name().as_str()), field.name().clone())).collect();
+    // A null struct's fields are null (Arrow keeps whatever its children hold there).
+    let outputs = fields
+        .iter()
+        .map(|field| {
+            let value = when(list(id, 0).is_not_null(), get_field(list(id, 0), field.name().as_str())).end()?;
+            Ok((value, field.name().clone()))
+        })
+        .collect::<Result<_>>()?;
     Ok(Generator { id, lists: vec![arg], outputs, outer: false })
+}
+
+/// `json_tuple(json, f…)`: one row per input row, the string value of each field `f` of
+/// the JSON object in columns `c0…` (nulls when `json` is null or not an object).
+fn json_tuple(c: &ExprConverter<'_>, id: usize, args: Vec<Expr>) -> Result<Generator> {
+    let width = args.len() - 1;
+    let values = crate::plan::functions::call(c.state, "json_tuple", args, false, c.schema)?;
+    let outputs = (0..width)
+        .map(|i| {
+            let name = format!("c{i}");
+            let value = when(list(id, 0).is_not_null(), get_field(list(id, 0), name.as_str())).end()?;
+            Ok((value, name))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Generator { id, lists: vec![make_array(vec![values])], outputs, outer: false })
 }
 
 /// `stack(n, v…)`: the values in `n` rows of `ceil(len / n)` columns `col0…`, the last
