@@ -21,6 +21,13 @@ def _structs(spark):
     )
 
 
+def _json(spark):
+    return spark.createDataFrame(
+        [("1", '{"f1": "value1", "f2": "value2"}'), ("2", '{"f1": "value12"}'), ("3", None), ("4", "not json")],
+        "key string, j string",
+    )
+
+
 CASES = {
     "explode_array_drops_null_and_empty": lambda spark: _arrays(spark).select("i", F.explode("a")),
     "explode_outer_array_keeps_null_and_empty": lambda spark: _arrays(spark).select("i", F.explode_outer("a")),
@@ -86,4 +93,9 @@ CASES = {
         _arrays(spark).select("i", F.explode("a").alias("x"), F.posexplode("a").alias("p", "y"))
     ),
     "tvf_posexplode_map_columns": lambda spark: columns(spark.tvf.posexplode(F.create_map(F.lit("a"), F.lit("b")))),
+    "json_tuple": lambda spark: _json(spark).select("key", F.json_tuple("j", "f1", "f2")),
+    "json_tuple_columns": lambda spark: columns(_json(spark).select("key", F.json_tuple("j", "f1", "f2"))),
+    "tvf_json_tuple": lambda spark: spark.tvf.json_tuple(
+        F.lit('{"f1": "value1", "f2": "value2"}'), F.lit("f1"), F.lit("f2")
+    ),
 }
