@@ -78,9 +78,10 @@ pub fn call(state: &SessionState, name: &str, args: Vec<Expr>, distinct: bool, _
         args.push(datafusion::logical_expr::lit(if asc { "NULLS FIRST" } else { "NULLS LAST" }));
     }
     // map(k1, v1, k2, v2, …) → DataFusion's map(make_array(k…), make_array(v…)).
-    if lower == "map" && !args.is_empty() && args.len() % 2 == 0 {
+    if lower == "map" && !args.is_empty() && args.len().is_multiple_of(2) {
         let (keys, values): (Vec<_>, Vec<_>) = args.chunks(2).map(|kv| (kv[0].clone(), kv[1].clone())).unzip();
-        args = vec![datafusion::functions_nested::expr_fn::make_array(keys), datafusion::functions_nested::expr_fn::make_array(values)];
+        use datafusion::functions_nested::expr_fn::make_array;
+        args = vec![make_array(keys), make_array(values)];
     }
     if lower == "collect_set" {
         return aggregate(state, "array_agg", args, true, name);

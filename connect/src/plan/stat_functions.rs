@@ -64,8 +64,9 @@ pub async fn approx_quantile(planner: &RelationPlanner, input: &DataFrame, stat:
         .cols
         .iter()
         .map(|name| {
-            let unsupported =
-                |type_name: &str| format!("Quantile calculation for column {name} with data type {type_name} is not supported.");
+            let unsupported = |type_name: &str| {
+                format!("Quantile calculation for column {name} with data type {type_name} is not supported.")
+            };
             numeric_column(input, name, unsupported).map(|c| cast(c, DataType::Float64))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -147,7 +148,7 @@ pub async fn crosstab(planner: &RelationPlanner, input: &DataFrame, stat: &StatC
 /// values returned here.
 pub async fn freq_items(planner: &RelationPlanner, input: &DataFrame, stat: &StatFreqItems) -> Result<DataFrame> {
     let support = stat.support.unwrap_or(0.01);
-    if support < 1e-4 || support > 1.0 {
+    if !(1e-4..=1.0).contains(&support) {
         return Err(ConnectError::IllegalArgument {
             reason: format!("requirement failed: Support ({support}) must be greater than 1e-4 and at most 1."),
         });
