@@ -57,6 +57,14 @@ pub enum ConnectError {
         /// What was wrong.
         reason: String,
     },
+    /// A plan Spark's analyzer rejects, with Spark's error condition.
+    #[error("[{condition}] {message}")]
+    Analysis {
+        /// Spark's error condition (`UNSUPPORTED_GENERATOR.MULTI_GENERATOR`).
+        condition: &'static str,
+        /// What was wrong and where.
+        message: String,
+    },
     /// An `ExecutePlan` reuses the id of an operation the session still has.
     #[error("[INVALID_HANDLE.OPERATION_ALREADY_EXISTS] Operation {operation_id} already exists")]
     OperationExists {
@@ -166,6 +174,7 @@ impl ConnectError {
                 class(NO_SUCH_ELEMENT, Some("SQL_CONF_NOT_FOUND"), Code::InvalidArgument)
             }
             ConnectError::IllegalArgument { .. } => class(ILLEGAL_ARGUMENT, None, Code::InvalidArgument),
+            ConnectError::Analysis { condition, .. } => class(ANALYSIS, Some(condition), Code::InvalidArgument),
             ConnectError::OperationNotFound { .. } => {
                 class(SPARK, Some("INVALID_HANDLE.OPERATION_NOT_FOUND"), Code::NotFound)
             }

@@ -319,7 +319,6 @@ impl ExprConverter<'_> {
                 });
                 functions::call(self.state, "named_struct", pairs.collect(), false, self.schema)?
             }
-            ("explode", 1) => Expr::Unnest(datafusion::logical_expr::expr::Unnest::new(args.remove(0))),
             ("when", n) if n >= 2 => {
                 let otherwise = if n % 2 == 1 { args.pop().map(Box::new) } else { None };
                 let mut pairs = Vec::new();

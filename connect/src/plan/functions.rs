@@ -73,8 +73,14 @@ pub fn call(state: &SessionState, name: &str, args: Vec<Expr>, distinct: bool, _
         let treatment = if ignore_nulls { NullTreatment::IgnoreNulls } else { NullTreatment::RespectNulls };
         return Ok(udaf.call(args).null_treatment(treatment).build()?);
     }
-    let (target, args) = crate::plan::argument_order::to_datafusion(&lower, args);
+    let (target, mut args) = crate::plan::argument_order::to_datafusion(&lower, args);
     let lower = target.to_string();
+    // map(k1, v1, k2, v2, …) → DataFusion's map(make_array(k…), make_array(v…)).
+    if lower == "map" && !args.is_empty() && args.len().is_multiple_of(2) {
+        let (keys, values): (Vec<_>, Vec<_>) = args.chunks(2).map(|kv| (kv[0].clone(), kv[1].clone())).unzip();
+        use datafusion::functions_nested::expr_fn::make_array;
+        args = vec![make_array(keys), make_array(values)];
+    }
     if lower == "collect_set" {
         return aggregate(state, "array_agg", args, true, name);
     }

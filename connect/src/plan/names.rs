@@ -151,7 +151,6 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
         ("current_database", 0) => "current_schema()".into(),
         ("positive", 1) => format!("(+ {})", args[0]),
         ("~", 1) => format!("~{}", args[0]),
-        ("explode", 1) => "col".into(),
         ("mean", _) => format!("avg({})", args.join(", ")),
         // Spark names the pattern these functions take by default.
         ("unix_timestamp" | "to_unix_timestamp", 1) => format!("{lower}({}, yyyy-MM-dd HH:mm:ss)", args[0]),

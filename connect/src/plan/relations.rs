@@ -28,7 +28,7 @@ use crate::errors::{ConnectError, Result};
 use crate::plan::expressions::ExprConverter;
 use crate::plan::local_relation;
 use crate::plan::names::spark_name;
-use crate::plan::statistics;
+use crate::plan::{stat_functions, statistics};
 
 /// Plans the relations of one request. Remembers the qualifier given to each client plan
 /// id so that `df["col"]` references resolve after joins.
@@ -145,36 +145,11 @@ impl RelationPlanner {
                         &arrow::array::RecordBatchOptions::new().with_row_count(Some(1)),
                     )?)?),
                 };
-                let exprs = self.with_exprs(&input, |c| projection(c, &input, &project.expressions))?;
-                // explode(x) AS name: project x as name, then unnest that column.
-                let mut exploded = Vec::new();
-                let exprs: Vec<Expr> = exprs
-                    .into_iter()
-                    .map(|e| match e {
-                        Expr::Alias(alias) => {
-                            let datafusion::logical_expr::expr::Alias { expr, relation, name, metadata } = alias;
-                            match *expr {
-                                Expr::Unnest(unnest) => {
-                                    exploded.push(name.clone());
-                                    unnest.expr.alias(name)
-                                }
-                                other => Expr::Alias(datafusion::logical_expr::expr::Alias {
-                                    expr: Box::new(other),
-                                    relation,
-                                    name,
-                                    metadata,
-                                }),
-                            }
-                        }
-                        other => other,
-                    })
-                    .collect();
-                let selected = flint_engine::dataframe::select_with_aggregates(input.inner().clone(), exprs)?;
-                if exploded.is_empty() {
-                    self.wrap(selected)
+                if project.expressions.iter().any(crate::plan::generators::is_generator) {
+                    crate::plan::generators::select(self, &input, &project.expressions)?
                 } else {
-                    let names: Vec<&str> = exploded.iter().map(String::as_str).collect();
-                    self.wrap(selected.unnest_columns(&names)?)
+                    let exprs = self.with_exprs(&input, |c| projection(c, &input, &project.expressions))?;
+                    self.wrap(flint_engine::dataframe::select_with_aggregates(input.inner().clone(), exprs)?)
                 }
             }
             RelType::Filter(filter) => {
@@ -409,6 +384,30 @@ impl RelationPlanner {
                 let (schema, batch) = statistics::statistics(&input, &[], &stats).await?;
                 self.memory(schema, vec![batch])?
             }
+            RelType::Cov(stat) => {
+                let input = self.input(stat.input.as_deref(), "cov").await?;
+                stat_functions::cov(self, &input, &stat.col1, &stat.col2).await?
+            }
+            RelType::Corr(stat) => {
+                let input = self.input(stat.input.as_deref(), "corr").await?;
+                stat_functions::corr(self, &input, &stat.col1, &stat.col2, stat.method.as_deref()).await?
+            }
+            RelType::ApproxQuantile(stat) => {
+                let input = self.input(stat.input.as_deref(), "approxQuantile").await?;
+                stat_functions::approx_quantile(self, &input, stat).await?
+            }
+            RelType::Crosstab(stat) => {
+                let input = self.input(stat.input.as_deref(), "crosstab").await?;
+                stat_functions::crosstab(self, &input, stat).await?
+            }
+            RelType::FreqItems(stat) => {
+                let input = self.input(stat.input.as_deref(), "freqItems").await?;
+                stat_functions::freq_items(self, &input, stat).await?
+            }
+            RelType::SampleBy(stat) => {
+                let input = self.input(stat.input.as_deref(), "sampleBy").await?;
+                stat_functions::sample_by(self, &input, stat).await?
+            }
             RelType::UnresolvedTableValuedFunction(call) => {
                 crate::plan::table_functions::table_function(self, call).await?
             }
@@ -449,7 +448,8 @@ impl RelationPlanner {
         persisted.get(&prost::Message::encode_to_vec(relation)).cloned()
     }
 
-    fn memory(&self, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<DataFrame> {
+    /// A DataFrame of `batches` held in memory.
+    pub(crate) fn memory(&self, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<DataFrame> {
         let table = MemTable::try_new(schema, vec![batches])?;
         Ok(self.wrap(self.session.context().read_table(Arc::new(table))?))
     }
@@ -761,7 +761,8 @@ fn input_columns(df: &DataFrame) -> Vec<Column> {
 }
 
 /// `select` expressions with `*` expanded and Spark's column names.
-fn projection(c: &ExprConverter<'_>, input: &DataFrame, exprs: &[Expression]) -> Result<Vec<Expr>> {
+/// The expressions of a select, `*` and `s.*` expanded, each named as Spark names it.
+pub(crate) fn projection(c: &ExprConverter<'_>, input: &DataFrame, exprs: &[Expression]) -> Result<Vec<Expr>> {
     let mut out = Vec::new();
     for expr in exprs {
         match expr.expr_type.as_ref() {

@@ -10,14 +10,10 @@ use spark_connect_proto::{Expression, Project, Relation, UnresolvedTableValuedFu
 use crate::errors::{ConnectError, Result};
 use crate::plan::relations::RelationPlanner;
 
-/// The generators that are table-valued functions in Spark.
-const GENERATORS: &[&str] =
-    &["explode", "explode_outer", "posexplode", "posexplode_outer", "inline", "inline_outer", "stack", "json_tuple"];
-
 /// The rows of a table-valued function call.
 pub async fn table_function(planner: &RelationPlanner, call: &UnresolvedTableValuedFunction) -> Result<DataFrame> {
     let name = call.function_name.to_ascii_lowercase();
-    if !GENERATORS.contains(&name.as_str()) {
+    if !crate::plan::generators::GENERATORS.contains(&name.as_str()) {
         return Err(ConnectError::Unsupported { what: format!("the table-valued function {}", call.function_name) });
     }
     let generator = Expression {

@@ -31,6 +31,7 @@ pub mod months_between;
 pub mod murmur3_hash;
 pub mod null_handling;
 pub mod null_rows;
+pub mod quantile_summaries;
 pub mod range;
 pub mod regexp;
 pub mod rewrites;
