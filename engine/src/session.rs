@@ -178,6 +178,9 @@ impl FlintSession {
         ctx.register_udf(crate::spark::extract_value::spark_extract_value());
         let rewrites = crate::spark::rewrites::all().into_iter().chain(crate::spark::collections::all());
         let rewrites = rewrites.chain(crate::spark::cast_functions::all()).chain(crate::spark::regexp::all());
+        let rewrites = rewrites.chain(crate::spark::json_functions::all());
+        let rewrites = rewrites.chain(crate::spark::json_path::all());
+        let rewrites = rewrites.chain(crate::spark::csv::all());
         for function in rewrites {
             ctx.register_udf(function);
         }

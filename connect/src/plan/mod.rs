@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod catalog_rows;
 pub mod expressions;
+pub mod format_arguments;
 pub mod functions;
 pub mod identifiers;
 pub mod literals;
