@@ -56,7 +56,8 @@ CASES = {
         F.from_json("v", "ARRAY<STRUCT<a: INT>>").alias("xs")
     ),
     "from_json_unquoted_names": lambda spark: spark.createDataFrame([("{a:123}",)], "v STRING").select(
-        F.from_json("v", "a INT"), F.from_json("v", "a INT", {"allowUnquotedFieldNames": "true"})
+        F.from_json("v", "a INT").alias("strict"),
+        F.from_json("v", "a INT", {"allowUnquotedFieldNames": "true"}).alias("unquoted"),
     ),
     "to_json_struct": lambda spark: _typed(spark).select(F.to_json("v")),
     "to_json_array_and_map": lambda spark: spark.createDataFrame(
