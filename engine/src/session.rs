@@ -200,6 +200,9 @@ impl FlintSession {
         let rewrites = rewrites.chain(crate::spark::datetime::all()).chain(crate::spark::datetime_parse::all());
         let rewrites = rewrites.chain([crate::spark::intervals::make_ym_interval()]).chain(crate::spark::timestamp_units::all());
         let rewrites = rewrites.chain(crate::spark::make_timestamp::all()).chain([crate::spark::months_between::months_between()]);
+        let rewrites = rewrites.chain(crate::spark::json_functions::all());
+        let rewrites = rewrites.chain(crate::spark::json_path::all());
+        let rewrites = rewrites.chain(crate::spark::csv::all());
         for function in rewrites {
             ctx.register_udf(function);
         }

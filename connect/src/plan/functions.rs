@@ -54,7 +54,7 @@ const DISTINCT_BY_NAME: &[&str] = &["countDistinct", "count_distinct", "sumDisti
 pub fn call(state: &SessionState, name: &str, args: Vec<Expr>, distinct: bool, _schema: &DFSchema) -> Result<Expr> {
     let lower = name.to_ascii_lowercase();
     let distinct = distinct || DISTINCT_BY_NAME.contains(&name);
-    let mut args = args;
+    let mut args = crate::plan::format_arguments::prepare(&lower, args)?;
     // first(col, ignorenulls) / last(col, ignorenulls): DataFusion takes the column and
     // IGNORE NULLS.
     if matches!(lower.as_str(), "first" | "last" | "first_value" | "last_value") && args.len() == 2 {

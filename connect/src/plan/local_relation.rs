@@ -86,7 +86,8 @@ fn parse_ddl_type(column: &str) -> Option<&str> {
     Some(rest.strip_prefix(':').unwrap_or(rest).trim())
 }
 
-fn json_type(value: &serde_json::Value) -> Option<DataType> {
+/// The type a Spark JSON type (`"integer"`, `{"type":"struct",…}`, arrays, maps) names.
+pub fn json_type(value: &serde_json::Value) -> Option<DataType> {
     match value {
         serde_json::Value::String(name) => parse_type_name(name),
         serde_json::Value::Object(map) => match map.get("type")?.as_str()? {
@@ -108,6 +109,13 @@ fn json_type(value: &serde_json::Value) -> Option<DataType> {
                 let element = json_type(map.get("elementType")?)?;
                 let nullable = map.get("containsNull").and_then(|n| n.as_bool()).unwrap_or(true);
                 Some(DataType::List(Arc::new(Field::new("element", element, nullable))))
+            }
+            "map" => {
+                let key = Field::new("key", json_type(map.get("keyType")?)?, false);
+                let nullable = map.get("valueContainsNull").and_then(|n| n.as_bool()).unwrap_or(true);
+                let value = Field::new("value", json_type(map.get("valueType")?)?, nullable);
+                let entries = Field::new("entries", DataType::Struct(vec![key, value].into()), false);
+                Some(DataType::Map(Arc::new(entries), false))
             }
             _ => None,
         },

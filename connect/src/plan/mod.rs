@@ -4,6 +4,7 @@ pub mod argument_order;
 pub mod catalog;
 pub mod catalog_rows;
 pub mod expressions;
+pub mod format_arguments;
 pub mod functions;
 pub mod generators;
 pub mod identifiers;

@@ -157,6 +157,11 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
         ("dateadd", _) => format!("date_add({})", args.join(", ")),
         // Spark leaves the time zone out of this name.
         ("try_make_timestamp", 7) => format!("try_make_timestamp({})", args[..6].join(", ")),
+        // The schema and options of the JSON and CSV functions are not children of Spark's
+        // expression, so its name shows the input alone.
+        ("from_json" | "from_csv" | "to_json" | "to_csv" | "schema_of_json" | "schema_of_csv", n) if n >= 1 => {
+            format!("{lower}({})", args[0])
+        }
         _ => {
             let distinct = if distinct { "DISTINCT " } else { "" };
             format!("{name}({distinct}{})", args.join(", "))

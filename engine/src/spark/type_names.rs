@@ -70,6 +70,37 @@ pub fn catalog_string(data_type: &DataType) -> String {
     }
 }
 
+/// Spark's `sql` form of `data_type`, as `schema_of_json` and `schema_of_csv` write it:
+/// upper-case names, `STRUCT<a: BIGINT, `b c`: STRING>`, `ARRAY<INT>`, `MAP<STRING, INT>`.
+pub fn sql_name(data_type: &DataType) -> String {
+    match data_type {
+        DataType::List(element)
+        | DataType::LargeList(element)
+        | DataType::FixedSizeList(element, _)
+        | DataType::ListView(element) => format!("ARRAY<{}>", sql_name(element.data_type())),
+        DataType::Struct(fields) => {
+            let fields: Vec<String> =
+                fields.iter().map(|f| format!("{}: {}", quote_if_needed(f.name()), sql_name(f.data_type()))).collect();
+            format!("STRUCT<{}>", fields.join(", "))
+        }
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(kv) if kv.len() == 2 => {
+                format!("MAP<{}, {}>", sql_name(kv[0].data_type()), sql_name(kv[1].data_type()))
+            }
+            other => format!("MAP<{}>", sql_name(other)),
+        },
+        DataType::Dictionary(_, value) => sql_name(value),
+        other => catalog_string(other).to_uppercase(),
+    }
+}
+
+/// `name` in backticks unless it is a plain identifier (Spark's `quoteIfNeeded`).
+fn quote_if_needed(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain { name.to_string() } else { format!("`{}`", name.replace('`', "``")) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +129,8 @@ mod tests {
         let entries = DataType::Struct(vec![field("key", DataType::Utf8), field("value", DataType::Int64)].into());
         let map = DataType::Map(Arc::new(Field::new("entries", entries, false)), false);
         assert_eq!(catalog_string(&map), "map<string,bigint>");
+        assert_eq!(sql_name(&map), "MAP<STRING, BIGINT>");
+        let odd = DataType::Struct(vec![field("a b", list), field("_c0", DataType::Decimal128(10, 2))].into());
+        assert_eq!(sql_name(&odd), "STRUCT<`a b`: ARRAY<INT>, _c0: DECIMAL(10,2)>");
     }
 }
