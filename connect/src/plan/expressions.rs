@@ -11,7 +11,7 @@ use datafusion::execution::SessionState;
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::logical_expr::expr::{Case, InList, Lambda, LambdaVariable, Like, WindowFunction};
 use datafusion::logical_expr::{
-    BinaryExpr, Expr, ExprFunctionExt, ExprSchemable, Operator, SortExpr, WindowFrame, WindowFrameBound,
+    BinaryExpr, Expr, ExprFunctionExt, ExprSchemable, LogicalPlan, Operator, SortExpr, WindowFrame, WindowFrameBound,
     WindowFrameUnits, cast, lit,
 };
 use spark_connect_proto::Expression;
@@ -35,6 +35,8 @@ pub struct ExprConverter<'a> {
     pub state: &'a SessionState,
     /// Qualifiers of relations by their client plan id, for `df["col"]` references.
     pub plan_qualifiers: &'a HashMap<i64, String>,
+    /// Plans of the relations subquery expressions refer to, by their client plan id.
+    pub subqueries: &'a HashMap<i64, Arc<LogicalPlan>>,
 }
 
 impl ExprConverter<'_> {
@@ -100,6 +102,8 @@ impl ExprConverter<'_> {
             ExprType::UnresolvedNamedLambdaVariable(variable) => {
                 Ok(Expr::LambdaVariable(LambdaVariable::new(variable.name_parts.join("."), None)))
             }
+            ExprType::UpdateFields(update) => crate::plan::update_fields::convert(self, update),
+            ExprType::SubqueryExpression(subquery) => crate::plan::with_relations::subquery(self, subquery),
             other => Err(ConnectError::Unsupported { what: format!("expression {}", expr_kind(other)) }),
         }
     }

@@ -11,5 +11,8 @@ pub mod names;
 pub mod python_relations;
 pub mod python_udf;
 pub mod relations;
+pub mod sql_parameters;
 pub mod statistics;
 pub mod table_functions;
+pub mod update_fields;
+pub mod with_relations;
