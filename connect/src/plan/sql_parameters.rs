@@ -5,11 +5,13 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
+use arrow::datatypes::DataType;
 use datafusion::common::DFSchema;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{Expr, cast};
 use datafusion::sql::parser::Statement;
 use datafusion::sql::sqlparser::ast::{self, Value, ValueWithSpan, visit_expressions, visit_expressions_mut};
+use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Location;
 use datafusion::sql::unparser::expr_to_sql;
 use flint_engine::DataFrame;
@@ -60,16 +62,21 @@ pub(crate) async fn plan(planner: &RelationPlanner, sql: &Sql) -> Result<DataFra
     Ok(session.execute(statement).await?)
 }
 
-/// A parameter's value as SQL: literals typed as the client typed them (a SQL `1.5` is a
-/// decimal, a Python float a double), anything else as its expression.
+/// A parameter's value as SQL: a collection constructor (`map(...)`, `array(...)`) as the
+/// Spark SQL call it names, so that the query's analysis resolves it as Spark's does; a
+/// literal typed as the client typed it (a SQL `1.5` is a decimal, a Python float a double).
 fn argument_sql(converter: &ExprConverter<'_>, argument: &Expression) -> Result<ast::Expr> {
+    if let Some(ExprType::UnresolvedFunction(f)) = argument.expr_type.as_ref() {
+        let args = f.arguments.iter().map(|a| argument_sql(converter, a)).collect::<Result<Vec<_>>>()?;
+        let call = format!("{}({})", f.function_name, args.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+        let dialect = flint_engine::spark::sql_dialect::FlintSparkDialect::default();
+        let parsed = Parser::new(&dialect).try_with_sql(&call).and_then(|mut parser| parser.parse_expr());
+        return parsed.map_err(|e| ConnectError::InvalidPlan { reason: format!("parameter {call}: {e}") });
+    }
     let expr = match converter.expr(argument)? {
         Expr::Literal(value, _) => {
             let data_type = value.data_type();
-            let reads_back = matches!(
-                data_type,
-                arrow::datatypes::DataType::Int32 | arrow::datatypes::DataType::Utf8 | arrow::datatypes::DataType::Boolean
-            ) || value.is_null();
+            let reads_back = matches!(data_type, DataType::Int32 | DataType::Utf8 | DataType::Boolean) || value.is_null();
             let literal = Expr::Literal(value, None);
             if reads_back { literal } else { cast(literal, data_type) }
         }
