@@ -17,7 +17,7 @@ from oracle import load_cases, outcome  # noqa: E402
 
 CASE_FILES = [
     "bad_input", "udf", "select", "aggregate", "functions", "filter_sort", "session", "na", "setops", "window", "types",
-    "join", "sql", "stats", "io", "catalog", "errors", "relations",
+    "join", "sql", "stats", "io", "catalog", "errors", "relations", "conf_defaults",
 ]
 MASTERS = ["local[2]", "local-cluster[2,1,512]"]
 

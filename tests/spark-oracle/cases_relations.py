@@ -1,8 +1,8 @@
 """Relations and expressions that carry other relations or rebuild structs: `spark.sql`
 with parameters and DataFrame arguments (WithRelations over SQL), uncorrelated subquery
 expressions (`DataFrame.scalar`, `DataFrame.exists`, `Column.isin(df)`) and
-`Column.withField` / `Column.dropFields` (UpdateFields); `_columns` cases record the
-names and types."""
+`Column.withField` / `Column.dropFields` (UpdateFields), and struct fields by dotted
+names (`select("s.b")`); `_columns` cases record the names and types."""
 
 from pyspark.sql import Row
 from pyspark.sql import functions as F
@@ -66,4 +66,11 @@ CASES = {
     "with_field_null_struct": lambda spark: _nullable_struct(spark)
     .select("id", F.col("s").withField("r", F.lit(0)).alias("s"))
     .orderBy("id"),
+    "dotted_struct_fields": lambda spark: _nested(spark).select("s.b", "s.E.f", (F.col("s.c") + F.col("s.e.g")).alias("sum")),
+    "dotted_struct_fields_columns": lambda spark: columns(
+        _nested(spark).select("s.b", "s.E.f", F.col("s.e.g").alias("g2"))
+    ),
+    "dotted_struct_field_filter": lambda spark: _nested(spark).where(F.col("s.e.f") == 4).select("s.c"),
+    "dotted_struct_field_qualified": lambda spark: _nested(spark).alias("t").select("t.s.b"),
+    "unaliased_parameter_columns": lambda spark: columns(spark.sql("SELECT :x", {"x": 7})),
 }

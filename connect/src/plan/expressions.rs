@@ -8,6 +8,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{Column, DFSchema, ScalarValue, TableReference};
 use datafusion::execution::SessionState;
+use datafusion::functions::core::expr_fn::get_field;
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::logical_expr::expr::{Case, InList, Lambda, LambdaVariable, Like, WindowFunction};
 use datafusion::logical_expr::{
@@ -61,9 +62,10 @@ impl ExprConverter<'_> {
         };
         match expr_type {
             ExprType::Literal(literal) => Ok(Expr::Literal(literals::scalar(literal)?, None)),
-            ExprType::UnresolvedAttribute(attr) => {
-                self.column(&attr.unparsed_identifier, attr.plan_id).map(Expr::Column)
-            }
+            ExprType::UnresolvedAttribute(attr) => match self.column(&attr.unparsed_identifier, attr.plan_id) {
+                Ok(column) => Ok(Expr::Column(column)),
+                Err(error) => self.struct_field(&attr.unparsed_identifier).ok_or(error),
+            },
             ExprType::UnresolvedFunction(f) => self.function(f),
             ExprType::CallFunction(f) => self.function(&UnresolvedFunction {
                 function_name: f.function_name.clone(),
@@ -124,6 +126,13 @@ impl ExprConverter<'_> {
                 (spelled != column.name && spelled.eq_ignore_ascii_case(&column.name)).then_some(spelled)
             }
             (Expr::Column(_), _) => None,
+            // A struct field by a dotted name is named by the field, as in Spark.
+            (Expr::ScalarFunction(f), Some(ExprType::UnresolvedAttribute(_))) if f.name() == "get_field" => {
+                match f.args.last() {
+                    Some(Expr::Literal(ScalarValue::Utf8(Some(field)), _)) => Some(field.clone()),
+                    _ => Some(spark_name(expr)),
+                }
+            }
             (Expr::Cast(cast), Some(ExprType::Cast(c))) if matches!(*cast.expr, Expr::Column(_) | Expr::Alias(_)) => {
                 c.expr.as_deref().map(spark_name)
             }
@@ -180,6 +189,32 @@ impl ExprConverter<'_> {
             name: identifier.to_string(),
             suggestions: suggestions(self.schema, identifier),
         })
+    }
+
+    /// `a.b.c` as field `c` of field `b` of the struct column `a` (or of column `b` of
+    /// the relation aliased `a`), as Spark resolves a dotted name that is no column;
+    /// field names match case-insensitively unless exact.
+    fn struct_field(&self, identifier: &str) -> Option<Expr> {
+        let parts = parse_identifier(identifier);
+        let (column, fields) = match parts.as_slice() {
+            [qualifier, name, fields @ ..] if !fields.is_empty() && self.find(Some(qualifier), name).is_some() => {
+                (self.find(Some(qualifier), name)?, fields)
+            }
+            [name, fields @ ..] if !fields.is_empty() => (self.find(None, name)?, fields),
+            _ => return None,
+        };
+        let mut expr = Expr::Column(column);
+        for wanted in fields {
+            let DataType::Struct(struct_fields) = expr.get_type(self.schema).ok()? else {
+                return None;
+            };
+            let field = struct_fields
+                .iter()
+                .find(|f| f.name() == wanted)
+                .or_else(|| struct_fields.iter().find(|f| f.name().eq_ignore_ascii_case(wanted)))?;
+            expr = get_field(expr, field.name().as_str());
+        }
+        Some(expr)
     }
 
     fn find(&self, qualifier: Option<&String>, name: &str) -> Option<Column> {
