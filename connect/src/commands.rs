@@ -14,7 +14,7 @@ use spark_connect_proto::command::CommandType;
 use spark_connect_proto::execute_plan_response::{ResponseType, SqlCommandResult};
 use spark_connect_proto::relation::RelType;
 use spark_connect_proto::write_operation::{SaveMode, SaveType};
-use spark_connect_proto::{Command, LocalRelation, Relation, Sql};
+use spark_connect_proto::{Command, LocalRelation, Relation, Sql, SqlCommand};
 
 use crate::arrow_batches::ipc_stream;
 use crate::errors::{ConnectError, Result};
@@ -27,12 +27,7 @@ pub async fn run(session: &FlintSession, command: &Command) -> Result<Vec<Respon
     };
     match command_type {
         CommandType::SqlCommand(sql) => {
-            let query = match sql.input.as_ref().and_then(|r| r.rel_type.as_ref()) {
-                Some(RelType::Sql(s)) => s.query.clone(),
-                #[allow(deprecated)]
-                _ => sql.sql.clone(),
-            };
-            let relation = sql_command(session, &query).await?;
+            let relation = sql_command(session, sql).await?;
             Ok(vec![ResponseType::SqlCommandResult(SqlCommandResult { relation: Some(relation) })])
         }
         CommandType::WriteOperation(write) => {
@@ -55,17 +50,42 @@ pub async fn run(session: &FlintSession, command: &Command) -> Result<Vec<Respon
     }
 }
 
-/// `spark.sql(query)`: queries come back as a lazy `SQL` relation; DDL, DML and `SET`
-/// run now and come back as their (usually empty) result.
-async fn sql_command(session: &FlintSession, query: &str) -> Result<Relation> {
-    let statements = flint_engine::sql::parse_statements(query)?;
+/// `spark.sql(query)`: queries come back as a lazy relation (the `SQL` relation, or the
+/// client's own when it binds parameters or DataFrames); DDL, DML and `SET` run now and
+/// come back as their (usually empty) result.
+async fn sql_command(session: &FlintSession, command: &SqlCommand) -> Result<Relation> {
+    let (query, bound) = match command.input.as_ref() {
+        Some(input @ Relation { rel_type: Some(RelType::Sql(sql)), .. }) => {
+            #[allow(deprecated)]
+            let has_args = !(sql.pos_arguments.is_empty()
+                && sql.named_arguments.is_empty()
+                && sql.args.is_empty()
+                && sql.pos_args.is_empty());
+            (sql.query.clone(), has_args.then_some(input))
+        }
+        Some(input @ Relation { rel_type: Some(RelType::WithRelations(with)), .. }) => {
+            match with.root.as_deref().and_then(|r| r.rel_type.as_ref()) {
+                Some(RelType::Sql(sql)) => (sql.query.clone(), Some(input)),
+                _ => return Err(ConnectError::InvalidPlan { reason: "a SQL command's WithRelations without a SQL root".into() }),
+            }
+        }
+        #[allow(deprecated)]
+        _ => (command.sql.clone(), None),
+    };
+    let statements = flint_engine::sql::parse_statements(&query)?;
     let is_query = statements.len() == 1
         && matches!(statements.front(), Some(Statement::Statement(s)) if matches!(s.as_ref(), SqlStatement::Query(_)));
-    let df = session.sql(query).await?;
+    let df = match bound {
+        Some(input) => RelationPlanner::new(session.clone()).plan(input).await?,
+        None => session.sql(&query).await?,
+    };
     if is_query {
-        return Ok(Relation {
-            common: None,
-            rel_type: Some(RelType::Sql(Sql { query: query.to_string(), ..Default::default() })),
+        return Ok(match bound {
+            Some(input) => input.clone(),
+            None => Relation {
+                common: None,
+                rel_type: Some(RelType::Sql(Sql { query, ..Default::default() })),
+            },
         });
     }
     let schema = df.schema();

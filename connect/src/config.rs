@@ -33,6 +33,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("spark.sql.execution.pandas.structHandlingMode", "legacy"),
     ("spark.sql.execution.pyspark.binaryAsBytes", "true"),
     ("spark.sql.execution.pythonUDF.arrow.enabled", "false"),
+    ("spark.sql.execution.pythonUDTF.arrow.enabled", "true"),
     ("spark.sql.legacy.inferArrayTypeFromFirstElement.enabled", "false"),
     ("spark.sql.legacy.inferPandasDictAsMap", "false"),
     ("spark.sql.pyspark.inferNestedDictAsStruct.enabled", "false"),
@@ -48,6 +49,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("spark.sql.session.localRelationBatchOfChunksSizeBytes", "134217728"),
     ("spark.sql.session.timeZone", "UTC"),
     ("spark.sql.shuffle.partitions", "200"),
+    ("spark.sql.sources.partitionOverwriteMode", "STATIC"),
     ("spark.sql.timestampType", "TIMESTAMP_LTZ"),
 ];
 

@@ -8,10 +8,11 @@ use arrow::datatypes::DataType;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{Column, DFSchema, ScalarValue, TableReference};
 use datafusion::execution::SessionState;
+use datafusion::functions::core::expr_fn::get_field;
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::logical_expr::expr::{Case, InList, Lambda, LambdaVariable, Like, WindowFunction};
 use datafusion::logical_expr::{
-    BinaryExpr, Expr, ExprFunctionExt, ExprSchemable, Operator, SortExpr, WindowFrame, WindowFrameBound,
+    BinaryExpr, Expr, ExprFunctionExt, ExprSchemable, LogicalPlan, Operator, SortExpr, WindowFrame, WindowFrameBound,
     WindowFrameUnits, cast, lit,
 };
 use spark_connect_proto::Expression;
@@ -35,6 +36,8 @@ pub struct ExprConverter<'a> {
     pub state: &'a SessionState,
     /// Qualifiers of relations by their client plan id, for `df["col"]` references.
     pub plan_qualifiers: &'a HashMap<i64, String>,
+    /// Plans of the relations subquery expressions refer to, by their client plan id.
+    pub subqueries: &'a HashMap<i64, Arc<LogicalPlan>>,
 }
 
 impl ExprConverter<'_> {
@@ -59,9 +62,10 @@ impl ExprConverter<'_> {
         };
         match expr_type {
             ExprType::Literal(literal) => Ok(Expr::Literal(literals::scalar(literal)?, None)),
-            ExprType::UnresolvedAttribute(attr) => {
-                self.column(&attr.unparsed_identifier, attr.plan_id).map(Expr::Column)
-            }
+            ExprType::UnresolvedAttribute(attr) => match self.column(&attr.unparsed_identifier, attr.plan_id) {
+                Ok(column) => Ok(Expr::Column(column)),
+                Err(error) => self.struct_field(&attr.unparsed_identifier).ok_or(error),
+            },
             ExprType::UnresolvedFunction(f) => self.function(f),
             ExprType::CallFunction(f) => self.function(&UnresolvedFunction {
                 function_name: f.function_name.clone(),
@@ -100,6 +104,8 @@ impl ExprConverter<'_> {
             ExprType::UnresolvedNamedLambdaVariable(variable) => {
                 Ok(Expr::LambdaVariable(LambdaVariable::new(variable.name_parts.join("."), None)))
             }
+            ExprType::UpdateFields(update) => crate::plan::update_fields::convert(self, update),
+            ExprType::SubqueryExpression(subquery) => crate::plan::with_relations::subquery(self, subquery),
             other => Err(ConnectError::Unsupported { what: format!("expression {}", expr_kind(other)) }),
         }
     }
@@ -127,6 +133,13 @@ impl ExprConverter<'_> {
             // A function that returns its argument (`positive(x)`) is still named as a call.
             (Expr::Column(_), Some(ExprType::UnresolvedFunction(_))) => Some(spark_name(expr)),
             (Expr::Column(_), _) => None,
+            // A struct field by a dotted name is named by the field, as in Spark.
+            (Expr::ScalarFunction(f), Some(ExprType::UnresolvedAttribute(_))) if f.name() == "get_field" => {
+                match f.args.last() {
+                    Some(Expr::Literal(ScalarValue::Utf8(Some(field)), _)) => Some(field.clone()),
+                    _ => Some(spark_name(expr)),
+                }
+            }
             (Expr::Cast(cast), Some(ExprType::Cast(c))) if matches!(*cast.expr, Expr::Column(_) | Expr::Alias(_)) => {
                 c.expr.as_deref().map(spark_name)
             }
@@ -212,6 +225,32 @@ impl ExprConverter<'_> {
             name: identifier.to_string(),
             suggestions: suggestions(self.schema, identifier),
         })
+    }
+
+    /// `a.b.c` as field `c` of field `b` of the struct column `a` (or of column `b` of
+    /// the relation aliased `a`), as Spark resolves a dotted name that is no column;
+    /// field names match case-insensitively unless exact.
+    fn struct_field(&self, identifier: &str) -> Option<Expr> {
+        let parts = parse_identifier(identifier);
+        let (column, fields) = match parts.as_slice() {
+            [qualifier, name, fields @ ..] if !fields.is_empty() && self.find(Some(qualifier), name).is_some() => {
+                (self.find(Some(qualifier), name)?, fields)
+            }
+            [name, fields @ ..] if !fields.is_empty() => (self.find(None, name)?, fields),
+            _ => return None,
+        };
+        let mut expr = Expr::Column(column);
+        for wanted in fields {
+            let DataType::Struct(struct_fields) = expr.get_type(self.schema).ok()? else {
+                return None;
+            };
+            let field = struct_fields
+                .iter()
+                .find(|f| f.name() == wanted)
+                .or_else(|| struct_fields.iter().find(|f| f.name().eq_ignore_ascii_case(wanted)))?;
+            expr = get_field(expr, field.name().as_str());
+        }
+        Some(expr)
     }
 
     fn find(&self, qualifier: Option<&String>, name: &str) -> Option<Column> {

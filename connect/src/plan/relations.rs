@@ -11,7 +11,7 @@ use datafusion::datasource::MemTable;
 use datafusion::functions::expr_fn::{coalesce, random};
 use datafusion::logical_expr::expr::Case;
 use datafusion::logical_expr::{
-    Expr, ExprFunctionExt, ExprSchemable, GroupingSet, LogicalPlanBuilder, SortExpr, cast, col, lit,
+    Expr, ExprFunctionExt, ExprSchemable, GroupingSet, LogicalPlan, LogicalPlanBuilder, SortExpr, cast, col, lit,
 };
 use flint_engine::{DataFrame, FlintSession};
 use futures::future::BoxFuture;
@@ -37,6 +37,7 @@ pub struct RelationPlanner {
     artifacts: Option<crate::session_manager::Artifacts>,
     persisted: Option<crate::session_manager::Persisted>,
     qualifiers: Mutex<HashMap<i64, String>>,
+    subqueries: Mutex<HashMap<i64, Arc<LogicalPlan>>>,
     aliases: AtomicUsize,
 }
 
@@ -48,6 +49,7 @@ impl RelationPlanner {
             artifacts: None,
             persisted: None,
             qualifiers: Mutex::new(HashMap::new()),
+            subqueries: Mutex::new(HashMap::new()),
             aliases: AtomicUsize::new(0),
         }
     }
@@ -82,8 +84,25 @@ impl RelationPlanner {
     pub fn with_exprs<T>(&self, df: &DataFrame, f: impl FnOnce(&ExprConverter<'_>) -> Result<T>) -> Result<T> {
         let state = self.session.context().state();
         let qualifiers = self.qualifiers.lock().clone();
-        let converter = ExprConverter { schema: df.inner().schema(), state: &state, plan_qualifiers: &qualifiers };
+        let subqueries = self.subqueries.lock().clone();
+        let converter = ExprConverter {
+            schema: df.inner().schema(),
+            state: &state,
+            plan_qualifiers: &qualifiers,
+            subqueries: &subqueries,
+        };
         f(&converter)
+    }
+
+    /// The session the relations are planned in.
+    pub(crate) fn session(&self) -> &FlintSession {
+        &self.session
+    }
+
+    /// Makes the relation with client plan id `plan_id` available to subquery
+    /// expressions (`df.scalar()`, `df.exists()`, `col.isin(df)`).
+    pub(crate) fn add_subquery(&self, plan_id: i64, plan: LogicalPlan) {
+        self.subqueries.lock().insert(plan_id, Arc::new(plan));
     }
 
     /// The DataFrame of a relation's required input.
@@ -116,12 +135,10 @@ impl RelationPlanner {
                 self.session.sql(&format!("SELECT id FROM range({start}, {}, {step}{partitions})", range.end)).await?
             }
             RelType::Sql(sql) => {
-                if !sql.pos_arguments.is_empty() || !sql.named_arguments.is_empty() || !sql.args.is_empty() {
-                    return Err(ConnectError::Unsupported { what: "spark.sql with args".into() });
-                }
-                let df = self.session.sql(&sql.query).await?;
+                let df = crate::plan::sql_parameters::plan(self, sql).await?;
                 spark_sql_names(self, df)?
             }
+            RelType::WithRelations(with) => crate::plan::with_relations::plan(self, with).await?,
             RelType::LocalRelation(local) => local_relation::read(&self.session, local)?,
             RelType::CachedLocalRelation(cached) => {
                 let data = self.artifact(&cached.hash)?;
@@ -636,8 +653,13 @@ impl RelationPlanner {
             Some(condition) => {
                 let combined = left.inner().schema().join(right.inner().schema())?;
                 let qualifiers = self.qualifiers.lock().clone();
-                let converter =
-                    ExprConverter { schema: &combined, state: &state, plan_qualifiers: &qualifiers };
+                let subqueries = self.subqueries.lock().clone();
+                let converter = ExprConverter {
+                    schema: &combined,
+                    state: &state,
+                    plan_qualifiers: &qualifiers,
+                    subqueries: &subqueries,
+                };
                 let on = converter.expr(condition)?;
                 builder.join_on(right_plan, join_type, [on])?.build()?
             }
@@ -740,7 +762,7 @@ fn below_projection(input: Option<&Relation>, op: impl FnOnce(Relation) -> RelTy
 }
 
 /// `df` with its columns renamed as Spark names SQL output (see [`spark_sql_name`]).
-fn spark_sql_names(planner: &RelationPlanner, df: DataFrame) -> Result<DataFrame> {
+pub(crate) fn spark_sql_names(planner: &RelationPlanner, df: DataFrame) -> Result<DataFrame> {
     let columns = input_columns(&df);
     if columns.iter().all(|c| crate::plan::names::spark_sql_name(&c.name) == c.name) {
         return Ok(df);
