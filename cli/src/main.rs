@@ -263,10 +263,15 @@ fn init_logging(command: &Command) {
     }
 }
 
+/// The stack of each runtime thread.
+const RUNTIME_STACK_BYTES: usize = 16 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.command);
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Planning recurses over the query's tree; a long DataFrame chain in a debug build
+    // overflows tokio's 2 MiB default and aborts the whole server.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(RUNTIME_STACK_BYTES).build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("Error: cannot start the runtime: {error}");

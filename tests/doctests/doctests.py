@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -68,6 +69,10 @@ class RecordingRunner(doctest.DocTestRunner):
         return f"{self.module}::{test.name}::{test.examples.index(example)}"
 
     def report_start(self, out, test, example):
+        global _previous_example
+        if _server is not None and _server.poll() is not None:
+            raise ServerExited(f"flint connect-server exited with {_server.returncode} after {_previous_example}")
+        _previous_example = self._key(test, example)
         signal.alarm(EXAMPLE_TIMEOUT_S)
 
     def report_success(self, out, test, example, got):
@@ -85,6 +90,28 @@ class RecordingRunner(doctest.DocTestRunner):
         key = self._key(test, example)
         self.results[key] = False
         self.details[key] = f"{exc_info[0].__name__}: {exc_info[1]}"
+
+
+class ServerExited(Exception):
+    """The Flint server under test died: the examples left would only time out."""
+
+
+# The Flint server process under test (None for --remote), and the example started last.
+_server = None
+_previous_example = None
+# Set when every module has run: the server stopping after that is expected.
+_examples_done = threading.Event()
+
+
+def _exit_when_server_dies(process):
+    """Ends the run when the server dies inside an example: the client would retry its
+    call for ever, and the examples after it could only time out."""
+    process.wait()
+    time.sleep(2)  # let report_start say it, when the death fell between examples
+    if _examples_done.is_set():
+        return
+    print(f"ERROR: flint connect-server exited with {process.returncode} during {_previous_example}", flush=True)
+    os._exit(1)
 
 
 def recording_testmod(module_name, results, details):
@@ -196,12 +223,16 @@ def main():
         with open(os.environ.get("FLINT_SERVER_LOG", os.devnull), "w") as log:
             with connect_server(log, "--master", "local[2]", "--conf", "spark.sql.shuffle.partitions=4") as (process, url):
                 os.environ["SPARK_CONNECT_TESTING_REMOTE"] = url
+                global _server
+                _server = process
+                threading.Thread(target=_exit_when_server_dies, args=(process,), daemon=True).start()
                 for short in modules:
                     if error := run_module(short, results, details):
                         setup_errors[short] = error
                     if process.poll() is not None:
                         setup_errors[short] = f"flint connect-server exited with {process.returncode}"
                         break
+                _examples_done.set()
 
     failing = sorted(key for key, ok in results.items() if not ok)
     if args.details:
