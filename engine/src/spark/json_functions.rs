@@ -128,11 +128,10 @@ impl ScalarUDFImpl for FromJson {
         }
         let mut values: Vec<Option<&Json>> = Vec::with_capacity(parsed.len());
         for (row, value) in parsed.iter().enumerate() {
-            let shape_fits = match (value, &target) {
-                (Some(Json::Object(_)), DataType::Struct(_) | DataType::Map(..)) => true,
-                (Some(Json::Array(_)), DataType::List(_)) => true,
-                _ => false,
-            };
+            let shape_fits = matches!(
+                (value, &target),
+                (Some(Json::Object(_)), DataType::Struct(_) | DataType::Map(..)) | (Some(Json::Array(_)), DataType::List(_))
+            );
             let whole = value.as_ref().is_some_and(|value| shape_fits && fits(value, &target));
             values.push(match value {
                 _ if texts.is_null(row) => None,
