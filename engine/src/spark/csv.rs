@@ -222,8 +222,8 @@ impl ScalarUDFImpl for CsvFunction {
     }
 }
 
-/// Whether `from_csv` reads text into `data_type`.
-fn readable(data_type: &DataType) -> bool {
+/// Whether `from_csv` (and `from_json`, for a scalar) reads text into `data_type`.
+pub(crate) fn readable(data_type: &DataType) -> bool {
     matches!(
         data_type,
         DataType::Null

@@ -157,18 +157,7 @@ fn check_readable(data_type: &DataType) -> Result<()> {
             DataType::Struct(kv) if kv.len() == 2 => check_readable(kv[1].data_type()),
             other => plan_err!("from_json: bad map entries {other}"),
         },
-        DataType::Null
-        | DataType::Boolean
-        | DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::Float32
-        | DataType::Float64
-        | DataType::Utf8
-        | DataType::Decimal128(..)
-        | DataType::Date32
-        | DataType::Timestamp(..) => Ok(()),
+        scalar if crate::spark::csv::readable(scalar) => Ok(()),
         other => plan_err!("from_json: Flint cannot read JSON into {other} yet"),
     }
 }
