@@ -22,7 +22,7 @@ def test_server_survives_errors(spark):
 
 def test_unsupported_relation_is_clear(spark):
     with pytest.raises(Exception, match="not supported"):
-        spark.range(3).stat.crosstab("id", "id").collect()
+        spark.range(3).withWatermark("id", "10 minutes").collect()
 
 
 def test_error_message_names_the_problem(people):

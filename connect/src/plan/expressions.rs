@@ -120,12 +120,17 @@ impl ExprConverter<'_> {
     pub fn named(&self, expr: &Expression) -> Result<Expr> {
         let converted = self.expr(expr)?;
         let name = match (&converted, expr.expr_type.as_ref()) {
-            (Expr::Alias(_), _) => None,
+            // DataFusion's SQL planner aliases `count(*)` itself, so an expression string's
+            // alias is renamed too (a user's alias has no call in it and stays as written).
             (_, Some(ExprType::ExpressionString(_))) => {
                 let planned = converted.schema_name().to_string();
                 let spark = spark_sql_name(&planned);
-                (spark != planned).then_some(spark)
+                if spark != planned {
+                    return Ok(converted.unalias().alias(spark));
+                }
+                None
             }
+            (Expr::Alias(_), _) => None,
             (Expr::Column(column), Some(ExprType::UnresolvedAttribute(_))) => {
                 let spelled = spark_name(expr);
                 (spelled != column.name && spelled.eq_ignore_ascii_case(&column.name)).then_some(spelled)

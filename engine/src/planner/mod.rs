@@ -2,6 +2,7 @@
 
 pub mod cached_relation;
 pub mod distributed_joins;
+mod registries;
 pub mod in_process;
 pub mod stage_origins;
 pub mod stages;

@@ -14,7 +14,6 @@ use crate::ids::{JobId, StageId};
 use crate::shuffle::{MapOutputLocation, ShuffleOutput, ShuffleRead, ShuffleReaderExec, ShuffleWriterExec};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::SessionStateBuilder;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
@@ -85,7 +84,7 @@ pub fn configure_session_for_stages(ctx: &datafusion::prelude::SessionContext) {
     let planned_for_stages = state.physical_optimizers().len() == distributed.len()
         && state.physical_optimizers().iter().zip(&distributed).all(|(a, b)| a.name() == b.name());
     if !planned_for_stages {
-        *state = SessionStateBuilder::new_from_existing(state.clone()).with_physical_optimizer_rules(distributed).build();
+        *state = super::registries::with_physical_optimizer_rules(&state, distributed);
     }
     let options = state.config_mut().options_mut();
     options.optimizer.enable_dynamic_filter_pushdown = false;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::array::{AsArray, Float64Array};
 use arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
-use datafusion::functions::math::expr_fn::{ln, log2, log10};
+use datafusion::functions::math::expr_fn::{ln, log10};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility, cast, lit,
     when,
@@ -30,7 +30,8 @@ pub fn all() -> Vec<ScalarUDF> {
         }),
         Rewrite::new("log2", one(), double, |args, _| {
             let [x] = arguments("log2", args)?;
-            positive_only(std::slice::from_ref(&x), log2(as_double(x.clone())))
+            // Spark's Log2 is ln(x) / ln(2), which rounds differently from a native log2.
+            positive_only(std::slice::from_ref(&x), ln(as_double(x.clone())) / ln(lit(2.0)))
         }),
         Rewrite::new(
             "log",

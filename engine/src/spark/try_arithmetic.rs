@@ -125,10 +125,17 @@ fn try_op(op: Op, args: Vec<Expr>, info: &SimplifyContext) -> Result<Expr> {
         Op::Add if date_and_days(&lt, &rt) => Ok(spark_fn::date_add(left, days(right))),
         Op::Add if date_and_days(&rt, &lt) => Ok(spark_fn::date_add(right, days(left))),
         Op::Subtract if date_and_days(&lt, &rt) => Ok(spark_fn::date_sub(left, days(right))),
-        Op::Mod if rt.is_floating() || lt.is_floating() => {
-            Ok(when(right.clone().eq(lit(0)), lit(ScalarValue::Null)).otherwise(binary_expr(left, Operator::Modulo, right))?)
+        _ => {
+            // Rewritten after type coercion, so the operands are cast here as coercion would.
+            let (coerced_left, coerced_right) = BinaryTypeCoercer::new(&lt, &op.operator(), &rt).get_input_types()?;
+            let (left, right) = (cast_expr(left, coerced_left), cast_expr(right, coerced_right.clone()));
+            let result = binary_expr(left, op.operator(), right.clone());
+            if op == Op::Mod && coerced_right.is_floating() {
+                let (zero, null) = (ScalarValue::new_zero(&coerced_right)?, ScalarValue::try_from(&coerced_right)?);
+                return when(right.eq(lit(zero)), lit(null)).otherwise(result);
+            }
+            Ok(result)
         }
-        _ => Ok(binary_expr(left, op.operator(), right)),
     }
 }
 
