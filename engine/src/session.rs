@@ -28,8 +28,19 @@ use crate::spark::divide::SparkDivision;
 use crate::sql::parse_statements;
 use crate::storage::{HadoopConf, ObjectStores};
 
-/// Spill files one merge step of a sort reads at once; more are merged in steps.
-const SPILL_MERGE_FAN_IN: usize = 16;
+/// Spill files one merge step of a sort reads at most at once; more are merged in steps.
+const MAX_SPILL_MERGE_FAN_IN: usize = 16;
+
+/// Pool memory a partition's share must hold per spill file its merge reads: a merge
+/// reads a batch or two of each file and reserves twice their size.
+const SPILL_MERGE_BYTES_PER_FILE: usize = 1 << 20;
+
+/// How many spill files one merge step reads: as many as a partition's share of the pool
+/// holds, from 2 to [`MAX_SPILL_MERGE_FAN_IN`]. DataFusion's merge reserves greedily, so a
+/// fan-in the share cannot hold lets one sort's merge starve the merges beside it.
+fn spill_merge_fan_in(pool_bytes: usize, partitions: usize) -> usize {
+    (pool_bytes / partitions.max(1) / SPILL_MERGE_BYTES_PER_FILE).clamp(2, MAX_SPILL_MERGE_FAN_IN)
+}
 
 /// Spark's default catalog name.
 pub const DEFAULT_CATALOG: &str = "spark_catalog";
@@ -126,10 +137,10 @@ impl FlintSession {
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(caches)
             .with_memory_pool(Arc::new(pool))
-            // A merge of spill files reads a batch or two of each: unbounded, one sort's
-            // merge took the pool and starved the sorts beside it.
             .with_disk_manager_builder(
-                DiskManagerBuilder::default().with_mode(disk_mode).with_max_spill_merge_fan_in(SPILL_MERGE_FAN_IN),
+                DiskManagerBuilder::default()
+                    .with_mode(disk_mode)
+                    .with_max_spill_merge_fan_in(spill_merge_fan_in(pool_bytes, partitions)),
             )
             // s3a://, gs://, abfss://: a store per bucket from the spark.hadoop.* keys.
             .with_object_store_registry(stores.clone())
@@ -427,6 +438,13 @@ fn spark_set(statement: &Statement) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spill_merge_reads_what_a_partitions_share_of_the_pool_holds() {
+        assert_eq!(spill_merge_fan_in(8 << 20, 2), 4);
+        assert_eq!(spill_merge_fan_in(1 << 20, 8), 2, "a merge needs two files");
+        assert_eq!(spill_merge_fan_in(1 << 30, 2), MAX_SPILL_MERGE_FAN_IN);
+    }
 
     #[test]
     fn datafusion_settings_pass_through() {
