@@ -47,14 +47,20 @@ impl SpillableHashJoinExec {
     /// sort-merge join lacks), a join with a filter beside its keys (DataFusion 55's
     /// sort-merge join, given the filter of a swapped hash join, returned too few rows of
     /// an inner join and failed an outer one with "declared as non-nullable but contains
-    /// null values"), or a join whose output order comes from its probe side (a
-    /// sort-merge join's output is ordered by the join keys instead).
+    /// null values") unless it is a semi or anti join (which the sort-merge join runs
+    /// apart, keeping a bit per outer row: TPC-H q21's), or a join whose output order
+    /// comes from its probe side (a sort-merge join's output is ordered by the join keys
+    /// instead).
     /// A partition's build side holds at most `build_cap` bytes as a hash join.
     pub fn try_wrap(join: &HashJoinExec, build_cap: usize) -> Result<Option<Self>> {
+        let semi_or_anti = matches!(
+            join.join_type(),
+            JoinType::LeftSemi | JoinType::LeftAnti | JoinType::RightSemi | JoinType::RightAnti
+        );
         let falls_back = *join.partition_mode() == PartitionMode::Partitioned
             && !join.null_aware
             && *join.join_type() != JoinType::RightMark
-            && join.filter().is_none()
+            && (join.filter().is_none() || semi_or_anti)
             && join.properties().output_ordering().is_none()
             && join.right().output_ordering().is_none();
         if !falls_back {
@@ -251,7 +257,7 @@ impl PartitionJoin {
             left,
             right,
             self.join.on().to_vec(),
-            None, // joins with a filter are not wrapped (see `try_wrap`)
+            self.join.filter().cloned(), // only semi and anti joins have one here (see `try_wrap`)
             *self.join.join_type(),
             vec![SortOptions::default(); self.join.on().len()],
             self.join.null_equality(),

@@ -79,12 +79,14 @@ mod tests {
     use datafusion::arrow::util::pretty::pretty_format_batches;
 
     /// Joins of every kind the fallback covers, each summarised in one row.
-    const JOINS: [&str; 5] = [
+    const JOINS: [&str; 7] = [
         "select count(*), sum(a.v + b.w) from a join b on a.k = b.k",
         "select count(*), count(b.k), sum(a.v) from a left join b on a.k = b.k",
         "select count(*), count(a.k), count(b.k) from a full join b on a.k = b.k",
         "select count(*), sum(v) from a where exists (select 1 from b where b.k = a.k)",
         "select count(*), sum(v) from a where not exists (select 1 from b where b.k = a.k and b.w < 100)",
+        "select count(*), sum(v) from a where exists (select 1 from b where b.k = a.k and b.w <> a.v % 7)",
+        "select count(*), sum(v) from a where not exists (select 1 from b where b.k = a.k and b.w <> a.v % 7)",
     ];
 
     /// A local[2] session with `memory` of pool and no broadcast joins, over `a` (1.2M
