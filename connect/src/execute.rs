@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{Schema, SchemaRef};
 use futures::StreamExt;
 use spark_connect_proto::execute_plan_response::{ArrowBatch, ResponseType, ResultComplete};
 use spark_connect_proto::plan::OpType;
@@ -76,6 +76,17 @@ pub async fn execute(session: &ConnectSession, plan: &Plan, out: &Responses<'_>)
     Ok(())
 }
 
+/// `schema` with each field nullable where `executed`'s is: analysis may make a column
+/// nullable that the plan's schema declares not (`1 / 0` is NULL with ANSI off).
+fn nullable_as(schema: &SchemaRef, executed: &SchemaRef) -> SchemaRef {
+    if schema.fields().len() != executed.fields().len() {
+        return Arc::clone(schema);
+    }
+    let fields = schema.fields().iter().zip(executed.fields().iter());
+    let fields = fields.map(|(field, ran)| field.as_ref().clone().with_nullable(field.is_nullable() || ran.is_nullable()));
+    Arc::new(Schema::new_with_metadata(fields.collect::<Vec<_>>(), schema.metadata().clone()))
+}
+
 /// A result's Arrow batch messages, made as its batches come: each message a complete IPC
 /// stream of at most [`ROWS_PER_MESSAGE`] rows, with its offset in the result.
 struct ArrowMessages {
@@ -114,7 +125,7 @@ impl ArrowMessages {
         let row_count = i64::try_from(rows.num_rows()).unwrap_or(i64::MAX);
         let message = ArrowBatch {
             row_count,
-            data: ipc_stream(&self.schema, std::slice::from_ref(rows))?.into(),
+            data: ipc_stream(&nullable_as(&self.schema, &rows.schema()), std::slice::from_ref(rows))?.into(),
             start_offset: Some(self.offset),
             chunk_index: None,
             num_chunks_in_batch: None,

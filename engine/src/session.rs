@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider};
 use datafusion::common::config::Dialect;
-use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::{FunctionRegistry, SessionStateBuilder};
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
@@ -186,6 +186,8 @@ impl FlintSession {
         }
         crate::spark::central_moments::all().into_iter().for_each(|function| ctx.register_udaf(function));
         ctx.register_udtf("range", Arc::new(crate::spark::range::SparkRange));
+        crate::spark::non_ansi::all().into_iter().for_each(|function| ctx.register_udf(function));
+        ctx.state_ref().write().register_function_rewrite(Arc::new(crate::spark::non_ansi::NonAnsiSemantics))?;
         ctx.register_udf(crate::spark::split::spark_split());
         ctx.register_udf(crate::spark::type_of::spark_typeof());
         ctx.register_udf(crate::spark::extract_value::spark_extract_value());

@@ -6,9 +6,10 @@ use arrow::datatypes::DataType;
 use datafusion::common::{Result, internal_err};
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, cast,
+    ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
+use crate::spark::non_ansi::spark_cast;
 use crate::spark::rewrites::arguments;
 
 /// The function names and the types they cast to.
@@ -60,9 +61,10 @@ impl ScalarUDFImpl for CastFunction {
         Ok(self.to.clone())
     }
 
-    fn simplify(&self, args: Vec<Expr>, _info: &SimplifyContext) -> Result<ExprSimplifyResult> {
+    fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
         let [value] = arguments(self.name, args)?;
-        Ok(ExprSimplifyResult::Simplified(cast(value, self.to.clone())))
+        let from = value.get_type(info.schema())?;
+        Ok(ExprSimplifyResult::Simplified(spark_cast(value, &from, self.to.clone())))
     }
 
     fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -32,6 +32,7 @@ pub mod logarithms;
 pub mod make_timestamp;
 pub mod mask;
 pub mod months_between;
+pub mod non_ansi;
 pub mod murmur3_hash;
 pub mod null_handling;
 pub mod null_rows;
