@@ -142,7 +142,11 @@ const SPARK_RUNTIME: &[&str] = &["org.apache.spark.SparkRuntimeException"];
 /// Spark's runtime error conditions Flint raises while running a query (on an executor
 /// too, where only the text travels), with the exception classes Spark raises them as.
 const RUNTIME_CONDITIONS: &[(&str, &[&str])] =
-    &[("INVALID_ARRAY_INDEX_IN_ELEMENT_AT", ARRAY_INDEX), ("INVALID_INDEX_OF_ZERO", SPARK_RUNTIME)];
+    &[
+        ("INVALID_ARRAY_INDEX_IN_ELEMENT_AT", ARRAY_INDEX),
+        ("INVALID_INDEX_OF_ZERO", SPARK_RUNTIME),
+        ("INVALID_NUMERIC_LITERAL_RANGE", PARSE),
+    ];
 
 /// The exception classes and condition of a runtime error whose message names one of
 /// [`RUNTIME_CONDITIONS`] (as `[CONDITION]`).

@@ -172,12 +172,17 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
 /// Spark's name for a column DataFusion's SQL planner named: `count(*)` is `count(1)`,
 /// columns lose their table qualifier (`sum(t.x)` is `sum(x)`, `sum(range().id)` is
 /// `sum(id)`) and typed literals lose
-/// their type (`Int64(1)` is `1`). Aliased names pass through unchanged.
+/// their type (`Int64(1)` is `1`, `Decimal128(1.5,2,1)` is `1.5`). Aliased names pass
+/// through unchanged.
 pub fn spark_sql_name(name: &str) -> String {
     static QUALIFIER: std::sync::LazyLock<Option<regex::Regex>> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"\b[A-Za-z_][A-Za-z0-9_]*(?:\(\))?\.([A-Za-z_][A-Za-z0-9_]*)").ok());
     static LITERAL: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"\b(?:Int8|Int16|Int32|Int64|UInt8|UInt16|UInt32|UInt64|Float32|Float64|Boolean)\(([^()]*)\)|Utf8(?:View)?\("([^"]*)"\)"#).ok()
+        regex::Regex::new(concat!(
+            r#"\b(?:Int8|Int16|Int32|Int64|UInt8|UInt16|UInt32|UInt64|Float32|Float64|Boolean)\(([^()]*)\)"#,
+            r#"|Utf8(?:View)?\("([^"]*)"\)|\bDecimal128\(([^(),]*),\d+,\d+\)"#
+        ))
+        .ok()
     });
     if !name.contains('(') {
         return name.to_string();
@@ -187,7 +192,7 @@ pub fn spark_sql_name(name: &str) -> String {
         out = re.replace_all(&out, "$1").into_owned();
     }
     if let Some(re) = LITERAL.as_ref() {
-        out = re.replace_all(&out, "$1$2").into_owned();
+        out = re.replace_all(&out, "$1$2$3").into_owned();
     }
     out
 }
@@ -204,6 +209,7 @@ mod tests {
         assert_eq!(spark_sql_name("upper(t.name)"), "upper(name)");
         assert_eq!(spark_sql_name("round(t.x, Int64(2))"), "round(x, 2)");
         assert_eq!(spark_sql_name("answer"), "answer");
+        assert_eq!(spark_sql_name("Decimal128(1.5,2,1) + Int64(1)"), "1.5 + 1");
     }
 
     #[test]
