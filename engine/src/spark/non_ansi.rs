@@ -173,10 +173,10 @@ impl ScalarUDFImpl for CastString {
             StringTarget::Int => integral::<Int32Type>(text),
             StringTarget::BigInt => integral::<Int64Type>(text),
             StringTarget::Float => {
-                Arc::new(text.iter().map(|s| s.and_then(|s| floating(s))).collect::<PrimitiveArray<Float32Type>>())
+                Arc::new(text.iter().map(|s| s.and_then(floating)).collect::<PrimitiveArray<Float32Type>>())
             }
             StringTarget::Double => {
-                Arc::new(text.iter().map(|s| s.and_then(|s| floating(s))).collect::<PrimitiveArray<Float64Type>>())
+                Arc::new(text.iter().map(|s| s.and_then(floating)).collect::<PrimitiveArray<Float64Type>>())
             }
             StringTarget::Boolean => Arc::new(text.iter().map(|s| s.and_then(boolean)).collect::<BooleanArray>()),
         };
