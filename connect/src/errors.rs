@@ -146,6 +146,7 @@ const RUNTIME_CONDITIONS: &[(&str, &[&str])] =
         ("INVALID_ARRAY_INDEX_IN_ELEMENT_AT", ARRAY_INDEX),
         ("INVALID_INDEX_OF_ZERO", SPARK_RUNTIME),
         ("INVALID_NUMERIC_LITERAL_RANGE", PARSE),
+        ("USER_RAISED_EXCEPTION", SPARK_RUNTIME),
     ];
 
 /// The exception classes and condition of a runtime error whose message names one of

@@ -190,6 +190,7 @@ impl FlintSession {
         ctx.state_ref().write().register_function_rewrite(Arc::new(crate::spark::non_ansi::NonAnsiSemantics))?;
         ctx.register_udf(crate::spark::split::spark_split());
         ctx.register_udf(crate::spark::type_of::spark_typeof());
+        crate::spark::raise_error::all().into_iter().for_each(|function| ctx.register_udf(function));
         ctx.register_udf(crate::spark::extract_value::spark_extract_value());
         ctx.register_udf(crate::spark::bround::spark_bround());
         ctx.register_udf(crate::spark::mask::spark_mask());

@@ -149,6 +149,8 @@ pub fn function_name(name: &str, args: &[String], distinct: bool) -> String {
         ("round" | "bround", 1) => format!("{lower}({}, 0)", args[0]),
         ("locate" | "position", 2) => format!("{lower}({}, {}, 1)", args[0], args[1]),
         ("current_database", 0) => "current_schema()".into(),
+        // Spark names the default message assert_true fails with.
+        ("assert_true", 1) => format!("assert_true({0}, '{0}' is not true!)", args[0]),
         ("positive", 1) => format!("(+ {})", args[0]),
         ("~", 1) => format!("~{}", args[0]),
         ("mean", _) => format!("avg({})", args.join(", ")),

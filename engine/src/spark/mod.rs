@@ -37,6 +37,7 @@ pub mod murmur3_hash;
 pub mod null_handling;
 pub mod null_rows;
 pub mod quantile_summaries;
+pub mod raise_error;
 pub mod range;
 pub mod regexp;
 pub mod rewrites;
