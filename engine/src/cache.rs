@@ -6,20 +6,22 @@
 //! [`CachedRelationExec`], and the cluster scheduler computes only the partitions no live
 //! executor holds, from the relation's lineage.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::datasource::MemTable;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::listing::ListingTable;
+use datafusion::datasource::{MemTable, ViewTable, source_as_provider};
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, LogicalPlan, TableType};
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::projection::ProjectionExpr;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::{ExecutionPlan, collect_partitioned};
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 
 use crate::ids::CacheId;
 use crate::job_runner::JobRunner;
@@ -41,35 +43,100 @@ enum Storage {
     Driver(Mutex<Option<Arc<MemTable>>>),
     /// In the block managers of `runner`'s executors.
     Executors {
-        cache: CacheId,
         runner: Arc<dyn JobRunner>,
-        /// The physical plan computing the partitions, planned once so every job
-        /// computes a partition the same way.
-        lineage: OnceCell<Arc<dyn ExecutionPlan>>,
+        /// The id the executors keep the partitions under, and the physical plan
+        /// computing them, planned once so every job computes a partition the same way;
+        /// `None` until the first scan and after the partitions are dropped.
+        computed: Mutex<Option<(CacheId, Arc<dyn ExecutionPlan>)>>,
     },
+}
+
+/// Every live cache of this process, as Spark's shared cache manager knows them: a write
+/// to a path drops the partitions of the caches that read it ([`refresh_caches_reading`]).
+static LIVE_CACHES: std::sync::LazyLock<parking_lot::Mutex<Vec<Weak<CachedTable>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Drops the partitions of every cache whose plan reads files at or under `url` (a
+/// `file://` or object-store URL), so that its next scan reads the files as they are now:
+/// Spark's `recacheByPath` after a write.
+pub async fn refresh_caches_reading(url: &str) -> Result<()> {
+    let target = url.trim_end_matches('/');
+    let caches: Vec<Arc<CachedTable>> = {
+        let mut live = LIVE_CACHES.lock();
+        live.retain(|cache| cache.strong_count() > 0);
+        live.iter().filter_map(Weak::upgrade).collect()
+    };
+    for cache in caches {
+        if reads_under(&cache.plan, target)? {
+            tracing::info!(path = %url, "a write refreshed a cache reading it");
+            cache.drop_partitions().await?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `plan` scans files at or under `target` (views and caches inside it too).
+fn reads_under(plan: &LogicalPlan, target: &str) -> Result<bool> {
+    let mut found = false;
+    plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node
+            && let Ok(provider) = source_as_provider(&scan.source)
+        {
+            found |= provider_reads_under(provider.as_ref(), target)?;
+        }
+        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    })?;
+    Ok(found)
+}
+
+/// Whether `provider` is a file listing at or under `target`, or a view or cache over one.
+fn provider_reads_under(provider: &dyn TableProvider, target: &str) -> Result<bool> {
+    if let Some(listing) = provider.downcast_ref::<ListingTable>() {
+        return Ok(listing.table_paths().iter().any(|path| {
+            let path = path.as_str().trim_end_matches('/');
+            path == target || path.strip_prefix(target).is_some_and(|rest| rest.starts_with('/'))
+        }));
+    }
+    if let Some(view) = provider.downcast_ref::<ViewTable>() {
+        return reads_under(view.logical_plan(), target);
+    }
+    if let Some(cache) = provider.downcast_ref::<CachedTable>() {
+        return reads_under(&cache.plan, target);
+    }
+    Ok(false)
 }
 
 impl CachedTable {
     /// A cache of `plan`, empty until the first scan; kept by `runner` when it keeps
     /// cached partitions (a cluster's executors), in driver memory otherwise.
-    pub fn new(plan: LogicalPlan, runner: Option<Arc<dyn JobRunner>>) -> Self {
+    pub fn new(plan: LogicalPlan, runner: Option<Arc<dyn JobRunner>>) -> Arc<Self> {
         let schema = Arc::new(plan.schema().as_arrow().clone());
         let storage = match runner.filter(|runner| runner.keeps_cached_partitions()) {
-            Some(runner) => Storage::Executors { cache: CacheId::next(), runner, lineage: OnceCell::new() },
+            Some(runner) => Storage::Executors { runner, computed: Mutex::new(None) },
             None => Storage::Driver(Mutex::new(None)),
         };
-        Self { plan, schema, storage, released: AtomicBool::new(false) }
+        let table = Arc::new(Self { plan, schema, storage, released: AtomicBool::new(false) });
+        LIVE_CACHES.lock().push(Arc::downgrade(&table));
+        table
     }
 
     /// Drops the cached partitions (as `unpersist`); later scans compute the plan again.
     pub async fn release(&self) -> Result<()> {
         self.released.store(true, Ordering::Relaxed);
+        self.drop_partitions().await
+    }
+
+    /// Drops the partitions computed so far; the next scan computes them again.
+    async fn drop_partitions(&self) -> Result<()> {
         match &self.storage {
             Storage::Driver(memory) => {
                 memory.lock().await.take();
                 Ok(())
             }
-            Storage::Executors { cache, runner, .. } => runner.release_cache(*cache).await,
+            Storage::Executors { runner, computed } => match computed.lock().await.take() {
+                Some((cache, _)) => runner.release_cache(cache).await,
+                None => Ok(()),
+            },
         }
     }
 
@@ -108,9 +175,13 @@ impl TableProvider for CachedTable {
         }
         match &self.storage {
             Storage::Driver(memory) => self.in_memory(state, memory).await?.scan(state, projection, filters, limit).await,
-            Storage::Executors { cache, lineage, .. } => {
-                let lineage = lineage.get_or_try_init(|| state.create_physical_plan(&self.plan)).await?;
-                project(Arc::new(CachedRelationExec::new(*cache, Arc::clone(lineage))), projection)
+            Storage::Executors { computed, .. } => {
+                let mut computed = computed.lock().await;
+                let (cache, lineage) = match computed.as_ref() {
+                    Some(known) => known.clone(),
+                    None => computed.insert((CacheId::next(), state.create_physical_plan(&self.plan).await?)).clone(),
+                };
+                project(Arc::new(CachedRelationExec::new(cache, lineage)), projection)
             }
         }
     }

@@ -65,7 +65,7 @@ async fn cache_table(session: &FlintSession, name: &ObjectName, lazy: bool, quer
                 (table.logical_plan().clone(), ctx.table_provider(reference.as_str()).await?)
             }
         };
-        let cached = Arc::new(CachedTable::new(plan, session.job_runner()));
+        let cached = CachedTable::new(plan, session.job_runner());
         ctx.deregister_table(reference.as_str())?;
         ctx.register_table(reference.as_str(), Arc::clone(&cached) as _)?;
         session.cached_tables().lock().entries.insert(key(session, name), CachedName { reference: reference.clone(), original, cached });

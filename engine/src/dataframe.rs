@@ -175,7 +175,7 @@ impl DataFrame {
     /// and stores it, later ones read it.
     /// The columns keep their qualifiers, so `t.x` still resolves.
     pub fn cache(&self) -> Result<Self> {
-        let table = Arc::new(CachedTable::new(self.inner.logical_plan().clone(), self.session.job_runner()));
+        let table = CachedTable::new(self.inner.logical_plan().clone(), self.session.job_runner());
         let scan = self.session.context().read_table(Arc::clone(&table) as _)?;
         let columns = (0..scan.schema().fields().len()).map(|i| {
             let (qualifier, field) = self.inner.schema().qualified_field(i);

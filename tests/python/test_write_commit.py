@@ -5,7 +5,11 @@ Issue 10: `spark.read.parquet(p).filter(...).write.mode("overwrite").parquet(p)`
 nothing at p (the target was deleted before the query that reads it ran). Flint now takes
 Spark's dynamic-overwrite view: the new files are staged beside the target and swapped in
 once the job has finished. Every body runs on a local folder and on an S3 bucket (issue 12:
-object stores have no rename, so there the finished attempts' objects are copied in)."""
+object stores have no rename, so there the finished attempts' objects are copied in).
+
+What these writes leave, read back, is checked against real Spark on local folders in
+tests/spark-oracle/cases_writes.py; overwriting the path a query reads is where Flint
+differs on purpose (Spark refuses it: cases_writes_differences.py)."""
 
 import os
 import subprocess

@@ -24,6 +24,7 @@ use datafusion::execution::TaskContext;
 use datafusion::logical_expr::LogicalPlanBuilder;
 use datafusion::physical_plan::ExecutionPlan;
 
+use crate::cache::refresh_caches_reading;
 use crate::dataframe::DataFrame;
 use crate::error::{FlintError, Result};
 use crate::sources::{Format, SourceOptions};
@@ -130,7 +131,8 @@ impl DataFrameWriter {
         let task_outputs = self.run_write(&write).await?;
         let attempts = attempt_dirs(&task_outputs)?.iter().map(|url| local_path(url)).collect::<Result<Vec<_>>>()?;
         staged.adopt_task_attempts(&attempts)?;
-        staged.commit(mode)
+        staged.commit(mode)?;
+        Ok(refresh_caches_reading(datafusion::datasource::listing::ListingTableUrl::parse(path)?.as_str()).await?)
     }
 
     /// [`DataFrameWriter::save`] to an object store: the same tasks and attempt folders,
@@ -152,7 +154,10 @@ impl DataFrameWriter {
             staged.adopt_task_attempts(&attempt_dirs(&task_outputs)?).await
         };
         match written.await {
-            Ok(()) => staged.commit(mode).await,
+            Ok(()) => {
+                staged.commit(mode).await?;
+                Ok(refresh_caches_reading(target.as_str()).await?)
+            }
             Err(error) => {
                 staged.abort().await;
                 Err(error)

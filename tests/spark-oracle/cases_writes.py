@@ -1,0 +1,77 @@
+"""What writes leave behind, read back (formerly the values of
+tests/python/test_write_commit.py, which runs the same writes on S3 and with processes
+killed): a query appending to the path it reads, a partitioned append then overwrite
+(Spark's static partition overwrite), and CSV and JSON round trips with a NULL."""
+
+import os
+
+from frames import scratch
+
+
+def _append_to_the_path_read(spark):
+    path = scratch()
+    spark.range(0, 10).write.parquet(path)
+    spark.read.parquet(path).write.mode("append").parquet(path)
+    return spark.read.parquet(path).orderBy("id")
+
+
+def _partitions(spark, path):
+    """(folder, id) for every row, read folder by folder, and the folder's entries."""
+    entries = sorted(e for e in os.listdir(path) if not e.startswith("."))
+    frames = [
+        spark.read.parquet(os.path.join(path, folder)).selectExpr(f"'{folder}' AS folder", "id")
+        for folder in entries
+        if folder.startswith("k=")
+    ]
+    listing = spark.createDataFrame([(e, None) for e in entries], "folder STRING, id BIGINT")
+    result = listing
+    for frame in frames:
+        result = result.unionByName(frame)
+    return result.orderBy("folder", "id")
+
+
+def _partitioned_append(spark):
+    path = scratch()
+    spark.range(0, 20).selectExpr("id", "id % 2 AS k").write.partitionBy("k").parquet(path)
+    spark.range(100, 104).selectExpr("id", "id % 2 AS k").write.mode("append").partitionBy("k").parquet(path)
+    return _partitions(spark, path)
+
+
+def _partitioned_overwrite(spark):
+    path = scratch()
+    spark.range(0, 20).selectExpr("id", "id % 2 AS k").write.partitionBy("k").parquet(path)
+    spark.range(7, 9).selectExpr("id", "id % 2 AS k").write.mode("overwrite").partitionBy("k").parquet(path)
+    return _partitions(spark, path)
+
+
+def _partitioned_overwrite_of_one_partition(spark):
+    path = scratch()
+    spark.range(0, 4).selectExpr("id", "id % 2 AS k").write.partitionBy("k").parquet(path)
+    spark.range(10, 11).selectExpr("id", "id % 2 AS k").write.mode("overwrite").partitionBy("k").parquet(path)
+    return _partitions(spark, path)
+
+
+def _people(spark):
+    return spark.createDataFrame([(1, "Ann", 3.5), (2, "Bo", None)], "id INT, name STRING, score DOUBLE")
+
+
+def _csv_round_trip_with_null(spark):
+    path = scratch()
+    _people(spark).write.option("header", True).csv(path)
+    return spark.read.option("header", True).option("inferSchema", True).csv(path).orderBy("id")
+
+
+def _json_round_trip_with_null(spark):
+    path = scratch()
+    _people(spark).write.json(path)
+    return spark.read.json(path).select("id", "name", "score").orderBy("id")
+
+
+CASES = {
+    "append_to_the_path_read": _append_to_the_path_read,
+    "partitioned_append": _partitioned_append,
+    "partitioned_overwrite": _partitioned_overwrite,
+    "partitioned_overwrite_of_one_partition": _partitioned_overwrite_of_one_partition,
+    "csv_round_trip_with_null": _csv_round_trip_with_null,
+    "json_round_trip_with_null": _json_round_trip_with_null,
+}
