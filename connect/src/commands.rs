@@ -13,6 +13,7 @@ use flint_engine::session::DEFAULT_CATALOG;
 use spark_connect_proto::command::CommandType;
 use spark_connect_proto::execute_plan_response::{ResponseType, SqlCommandResult};
 use spark_connect_proto::relation::RelType;
+use spark_connect_proto::write_operation::save_table::TableSaveMethod;
 use spark_connect_proto::write_operation::{SaveMode, SaveType};
 use spark_connect_proto::{Command, LocalRelation, Relation, Sql, SqlCommand};
 
@@ -125,6 +126,14 @@ async fn write_operation(session: &FlintSession, write: &spark_connect_proto::Wr
         Some(SaveType::Table(table)) => {
             let ctx = session.context();
             let exists = ctx.table_exist(table.table_name.as_str())?;
+            let (df, mode) = match TableSaveMethod::try_from(table.save_method) {
+                Ok(TableSaveMethod::InsertInto) => {
+                    let target = session.table(&table.table_name).await?;
+                    // insertInto appends unless asked to overwrite, whatever the save mode.
+                    (by_position(df, &target, &table.table_name)?, if mode == "overwrite" { mode } else { "append" })
+                }
+                _ => (df, mode),
+            };
             let mut batches = df.collect().await?;
             if exists {
                 match mode {
@@ -151,6 +160,40 @@ async fn write_operation(session: &FlintSession, write: &spark_connect_proto::Wr
         None => return Err(ConnectError::InvalidPlan { reason: "write without a path or table".into() }),
     }
     Ok(())
+}
+
+/// `df`'s columns as `target`'s, matched by position and cast to its types, as Spark's
+/// `insertInto` takes them; a different number of columns is Spark's
+/// INSERT_COLUMN_ARITY_MISMATCH.
+fn by_position(df: flint_engine::DataFrame, target: &flint_engine::DataFrame, table: &str) -> Result<flint_engine::DataFrame> {
+    let (data, wanted) = (df.schema(), target.schema());
+    if data.fields().len() != wanted.fields().len() {
+        let names = |schema: &arrow::datatypes::Schema| {
+            schema.fields().iter().map(|f| format!("`{}`", f.name())).collect::<Vec<_>>().join(", ")
+        };
+        let reason = if data.fields().len() > wanted.fields().len() { "TOO_MANY" } else { "NOT_ENOUGH" };
+        return Err(ConnectError::Analysis {
+            condition: if reason == "TOO_MANY" {
+                "INSERT_COLUMN_ARITY_MISMATCH.TOO_MANY_DATA_COLUMNS"
+            } else {
+                "INSERT_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS"
+            },
+            message: format!(
+                "[INSERT_COLUMN_ARITY_MISMATCH.{reason}_DATA_COLUMNS] Cannot write to `{table}`, the reason is {} data \
+                 columns: Table columns: {}. Data columns: {}.",
+                reason.to_ascii_lowercase().replace('_', " "),
+                names(&wanted),
+                names(&data)
+            ),
+        });
+    }
+    let columns = df.inner().schema().columns();
+    let exprs = columns.into_iter().zip(wanted.fields()).map(|(column, field)| {
+        datafusion::logical_expr::cast(datafusion::logical_expr::Expr::Column(column), field.data_type().clone())
+            .alias(field.name())
+    });
+    let selected = df.inner().clone().select(exprs.collect::<Vec<_>>())?;
+    Ok(flint_engine::DataFrame::new(df.session().clone(), selected))
 }
 
 async fn create_view(session: &FlintSession, view: &spark_connect_proto::CreateDataFrameViewCommand) -> Result<()> {

@@ -18,7 +18,7 @@ from oracle import load_cases, outcome  # noqa: E402
 CASE_FILES = [
     "bad_input", "udf", "select", "aggregate", "functions", "filter_sort", "session", "na", "setops", "window", "types",
     "join", "sql", "stats", "io", "catalog", "errors", "misc_functions", "function_fixes", "datetime", "generators",
-    "stat_functions", "json_csv", "relations", "conf_defaults", "non_ansi", "literals", "user_errors", "cache", "writes",
+    "stat_functions", "json_csv", "relations", "conf_defaults", "non_ansi", "literals", "user_errors", "cache", "writes", "insert_into",
 ]
 MASTERS = ["local[2]", "local-cluster[2,1,512]"]
 
