@@ -69,6 +69,16 @@ def _cast_functions(spark):
     )
 
 
+_DATES = ["2015", "2015-03", " 2015-3-8 ", "2015-03-18 12:03:17", "2015-03-18T12:03:17", "2015-03-18 anything",
+          "+2015-01-02", "0099-06-07", "2015-02-29", "2016-02-29", "2015-13-01", "15-01-01", "2015-03-18X",
+          "2015-03 01", "2015-03T01", "2015--01", "2015-001-01", "x", "", None]
+
+
+def _date_casts(spark):
+    df = spark.createDataFrame([(i, t) for i, t in enumerate(_DATES)], "i int, s string")
+    return df.select("i", "s", F.col("s").cast("date").alias("d")).orderBy("i")
+
+
 CASES = {
     "divisions_sql": _non_ansi(_divisions_sql),
     "divisions_of_columns": _non_ansi(_divisions_of_columns),
@@ -77,4 +87,5 @@ CASES = {
     "floating_casts": _non_ansi(_floating_casts),
     "boolean_casts": _non_ansi(_boolean_casts),
     "cast_functions": _non_ansi(_cast_functions),
+    "date_casts": _non_ansi(_date_casts),
 }

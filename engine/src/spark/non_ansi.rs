@@ -98,10 +98,11 @@ enum StringTarget {
     Float,
     Double,
     Boolean,
+    Date,
 }
 
 impl StringTarget {
-    const ALL: [StringTarget; 7] = [
+    const ALL: [StringTarget; 8] = [
         StringTarget::TinyInt,
         StringTarget::SmallInt,
         StringTarget::Int,
@@ -109,6 +110,7 @@ impl StringTarget {
         StringTarget::Float,
         StringTarget::Double,
         StringTarget::Boolean,
+        StringTarget::Date,
     ];
 
     fn of(data_type: &DataType) -> Option<Self> {
@@ -124,6 +126,7 @@ impl StringTarget {
             StringTarget::Float => DataType::Float32,
             StringTarget::Double => DataType::Float64,
             StringTarget::Boolean => DataType::Boolean,
+            StringTarget::Date => DataType::Date32,
         }
     }
 }
@@ -179,6 +182,7 @@ impl ScalarUDFImpl for CastString {
                 Arc::new(text.iter().map(|s| s.and_then(floating)).collect::<PrimitiveArray<Float64Type>>())
             }
             StringTarget::Boolean => Arc::new(text.iter().map(|s| s.and_then(boolean)).collect::<BooleanArray>()),
+            StringTarget::Date => Arc::new(text.iter().map(|s| s.and_then(date)).collect::<arrow::array::Date32Array>()),
         };
         columnar(result, all_scalars)
     }
@@ -192,6 +196,39 @@ where
 {
     let values = text.iter().map(|s| s.and_then(long).and_then(|v| T::Native::try_from(v).ok()));
     Arc::new(values.collect::<PrimitiveArray<T>>())
+}
+
+/// `text` read as Spark's `stringToDate` reads it, as days since 1970-01-01: after
+/// trimming, `[+-]yyyy*[-[m]m[-[d]d]]` (a year of 4 to 7 digits, month and day of 1 or 2,
+/// 1 where left out), then nothing, or a space or `T` and anything; `None` otherwise or
+/// for a day that does not exist.
+fn date(text: &str) -> Option<i32> {
+    let text = trim_all(text);
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'-' => (-1, &text[1..]),
+        b'+' => (1, &text[1..]),
+        _ => (1, text),
+    };
+    let end = rest.find([' ', 'T']).unwrap_or(rest.len());
+    let (day_part, after) = rest.split_at(end);
+    // Only the day itself may end with a space or `T`.
+    if !after.is_empty() && day_part.matches('-').count() != 2 {
+        return None;
+    }
+    let segments: Vec<&str> = day_part.split('-').collect();
+    if segments.len() > 3 || segments.iter().any(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let digits_ok = segments.iter().enumerate().all(|(i, s)| if i == 0 { (4..=7).contains(&s.len()) } else { s.len() <= 2 });
+    if !digits_ok {
+        return None;
+    }
+    let year = sign * segments[0].parse::<i32>().ok()?;
+    let month = segments.get(1).map_or(Some(1), |s| s.parse().ok())?;
+    let day = segments.get(2).map_or(Some(1), |s| s.parse().ok())?;
+    let date = chrono::NaiveDate::from_ymd_opt(year, month, day)?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    i32::try_from(date.signed_duration_since(epoch).num_days()).ok()
 }
 
 /// `text` without the whitespace and control characters around it (Spark's `trimAll`).
@@ -272,6 +309,24 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(long(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn dates_read_as_spark_reads_them() {
+        let day = |y, m, d| {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            date.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32
+        };
+        // The forms of Spark's DateTimeUtils.stringToDate documentation.
+        assert_eq!(date("2015"), Some(day(2015, 1, 1)));
+        assert_eq!(date("2015-03"), Some(day(2015, 3, 1)));
+        assert_eq!(date(" 2015-3-8 "), Some(day(2015, 3, 8)));
+        assert_eq!(date("2015-03-18 12:03:17"), Some(day(2015, 3, 18)));
+        assert_eq!(date("2015-03-18T12:03:17"), Some(day(2015, 3, 18)));
+        assert_eq!(date("2015-03-18 anything"), Some(day(2015, 3, 18)));
+        for bad in ["2015-02-29", "2015-13-01", "15-01-01", "2015-03-18X", "2015-03 01", "2015--01", "x", "", "2015-001-01"] {
+            assert_eq!(date(bad), None, "{bad}");
         }
     }
 
