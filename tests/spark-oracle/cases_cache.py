@@ -10,30 +10,25 @@ def _counts(spark, names, values):
     return spark.createDataFrame([tuple(values)], schema)
 
 
-def _cache_then_overwrite(spark):
-    path = scratch()
-    spark.range(50).write.parquet(path)
-    df = spark.read.parquet(path)
-    df.cache()
-    before = df.count()
-    spark.range(7).write.mode("overwrite").parquet(path)
-    after = df.count()
-    filtered = df.filter("id < 10").count()
-    df.unpersist()
-    uncached = df.count()
-    return _counts(spark, ["before", "after", "filtered", "uncached"], [before, after, filtered, uncached])
+def _cache_then_write(mode, first, second, filtered):
+    """A case: `first` rows written and cached, then `second` rows written with `mode`;
+    the counts before, after (and of `id < 10` after, with `filtered`) and once uncached."""
 
+    def case(spark):
+        path = scratch()
+        spark.range(first).write.parquet(path)
+        df = spark.read.parquet(path)
+        df.cache()
+        counts = {"before": df.count()}
+        spark.range(second).write.mode(mode).parquet(path)
+        counts["after"] = df.count()
+        if filtered:
+            counts["filtered"] = df.filter("id < 10").count()
+        df.unpersist()
+        counts["uncached"] = df.count()
+        return _counts(spark, list(counts), list(counts.values()))
 
-def _cache_then_append(spark):
-    path = scratch()
-    spark.range(5).write.parquet(path)
-    df = spark.read.parquet(path)
-    df.cache()
-    before = df.count()
-    spark.range(3).write.mode("append").parquet(path)
-    after = df.count()
-    df.unpersist()
-    return _counts(spark, ["before", "after", "uncached"], [before, after, df.count()])
+    return case
 
 
 def _persisted_rows(spark):
@@ -58,8 +53,8 @@ def _storage_levels(spark):
 
 
 CASES = {
-    "cache_then_overwrite": _cache_then_overwrite,
-    "cache_then_append": _cache_then_append,
+    "cache_then_overwrite": _cache_then_write("overwrite", 50, 7, filtered=True),
+    "cache_then_append": _cache_then_write("append", 5, 3, filtered=False),
     "persisted_rows": _persisted_rows,
     "storage_levels": _storage_levels,
 }

@@ -30,25 +30,17 @@ def _partitions(spark, path):
     return result.orderBy("folder", "id")
 
 
-def _partitioned_append(spark):
-    path = scratch()
-    spark.range(0, 20).selectExpr("id", "id % 2 AS k").write.partitionBy("k").parquet(path)
-    spark.range(100, 104).selectExpr("id", "id % 2 AS k").write.mode("append").partitionBy("k").parquet(path)
-    return _partitions(spark, path)
+def _partitioned_write(first, second, mode):
+    """A case: ids in range `first` written partitioned by `id % 2`, then those in range
+    `second` with `mode`; every folder's rows."""
 
+    def case(spark):
+        path = scratch()
+        spark.range(*first).selectExpr("id", "id % 2 AS k").write.partitionBy("k").parquet(path)
+        spark.range(*second).selectExpr("id", "id % 2 AS k").write.mode(mode).partitionBy("k").parquet(path)
+        return _partitions(spark, path)
 
-def _partitioned_overwrite(spark):
-    path = scratch()
-    spark.range(0, 20).selectExpr("id", "id % 2 AS k").write.partitionBy("k").parquet(path)
-    spark.range(7, 9).selectExpr("id", "id % 2 AS k").write.mode("overwrite").partitionBy("k").parquet(path)
-    return _partitions(spark, path)
-
-
-def _partitioned_overwrite_of_one_partition(spark):
-    path = scratch()
-    spark.range(0, 4).selectExpr("id", "id % 2 AS k").write.partitionBy("k").parquet(path)
-    spark.range(10, 11).selectExpr("id", "id % 2 AS k").write.mode("overwrite").partitionBy("k").parquet(path)
-    return _partitions(spark, path)
+    return case
 
 
 def _people(spark):
@@ -69,9 +61,9 @@ def _json_round_trip_with_null(spark):
 
 CASES = {
     "append_to_the_path_read": _append_to_the_path_read,
-    "partitioned_append": _partitioned_append,
-    "partitioned_overwrite": _partitioned_overwrite,
-    "partitioned_overwrite_of_one_partition": _partitioned_overwrite_of_one_partition,
+    "partitioned_append": _partitioned_write((0, 20), (100, 104), "append"),
+    "partitioned_overwrite": _partitioned_write((0, 20), (7, 9), "overwrite"),
+    "partitioned_overwrite_of_one_partition": _partitioned_write((0, 4), (10, 11), "overwrite"),
     "csv_round_trip_with_null": _csv_round_trip_with_null,
     "json_round_trip_with_null": _json_round_trip_with_null,
 }
