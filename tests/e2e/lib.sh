@@ -68,7 +68,8 @@ kill_container() {
   run=$(ls "$FLINT_CLUSTER_STATE/kubelet/pods/$uid/containers/$container/"*.run.json 2>/dev/null | tail -1)
   [[ -n $run ]] || fail "pod $pod has no running $container container"
   shim=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pid"])' "$run")
-  child=$(pgrep -P "$shim" | head -1)
+  children=$(pgrep -P "$shim" || true)
+  child=${children%%$'\n'*}
   [[ -n $child ]] || fail "no process under shim $shim of pod $pod"
   echo "  kill -9 $child ($pod)"
   kill -9 "$child"

@@ -2,7 +2,7 @@
 # operator created; status, conditions, printer columns and events say so.
 wait_state sql-buckets COMPLETED 240
 log=$(driver_log sql-buckets)
-echo "$log" | grep -q "registered executor 1 " || fail "executor 1 never registered with the driver"
+grep -q "registered executor 1 " <<<"$log" || fail "executor 1 never registered with the driver"
 for b in 0 1 2 3 4 5 6 7 8 9; do
   total=$((49999500000 + 100000 * b))
   echo "$log" | grep -Eq "^\|\s*$b\|\s*100000\|\s*$total\|$" || fail "bucket $b: no row |$b|100000|$total| in the driver log:
@@ -37,5 +37,5 @@ for pod in sql-buckets-1-driver; do
   [[ $ref == "$secret_name" ]] || fail "pod $pod does not take _SPARK_AUTH_SECRET from Secret $secret_name (got '$ref')"
   grep -qF "$secret" <<<"$(kubectl get pod "$pod" -o json)" && fail "pod $pod carries the secret's value in its spec"
 done
-echo "$log" | grep -qF "$secret" && fail "the driver's log shows the app's secret"
+grep -qF "$secret" <<<"$log" && fail "the driver's log shows the app's secret"
 true

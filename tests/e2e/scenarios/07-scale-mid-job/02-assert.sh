@@ -8,7 +8,7 @@ kubectl scale sparkapp/scaled --replicas=3
 wait_state scaled COMPLETED 180
 log=$(driver_log scaled)
 for id in 1 2 3; do
-  echo "$log" | grep -q "registered executor $id " || fail "executor $id did not register:
+  grep -q "registered executor $id " <<<"$log" || fail "executor $id did not register:
 $log"
 done
 echo "$log" | grep -Eq "^\|\s*100000\|\s*4999950000\|$" || fail "wrong answer:

@@ -15,7 +15,7 @@ wait_state survivor COMPLETED 600
 log=$(driver_log survivor)
 echo "$log" | grep -Eq "^\|\s*1000\|\s*1799999970000000\|$" || fail "wrong answer after the loss:
 $log"
-echo "$log" | grep -q "lost executor 1" || fail "the driver did not see executor 1 go"
+grep -q "lost executor 1" <<<"$log" || fail "the driver did not see executor 1 go"
 states=$(kubectl get sparkapp survivor -o jsonpath='{.status.executorState}')
 [[ $states == *'"survivor-1-exec-1":"FAILED"'* ]] || fail "executorState does not record the loss: $states"
 [[ $states == *'"survivor-1-exec-3"'* ]] || fail "no replacement executor pod: $states"

@@ -4,7 +4,7 @@ wait_state py-buckets COMPLETED 240
 log=$(driver_log py-buckets)
 for b in 0 1 2 3; do
   line="bucket=$b n=25000 total=$((1249950000 + 25000 * b))"
-  echo "$log" | grep -qx "$line" || fail "no line '$line' in the driver log:
+  grep -qx "$line" <<<"$log" || fail "no line '$line' in the driver log:
 $log"
 done
-echo "$log" | grep -q "registered executor 1 " || fail "the script's jobs did not run on executors"
+grep -q "registered executor 1 " <<<"$log" || fail "the script's jobs did not run on executors"
